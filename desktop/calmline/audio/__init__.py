@@ -1,0 +1,1 @@
+"""Microphone capture (sounddevice/PortAudio) and device discovery."""

@@ -1,0 +1,159 @@
+"""Shift and call state machine. Pure: time comes from an injected clock.
+
+It refuses transitions that make no sense (ending a call that never started,
+starting a call outside a shift...) with a message saying what to do instead,
+and returns the records to persist; saving them is the caller's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from calmline.core.playbook import Playbook, Step, StepKind
+from calmline.core.records import Incident, Note, Shift, StepAction, StepEvent
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TransitionError(ValueError):
+    """An action that is not possible in the current state."""
+
+
+class Session:
+    def __init__(self, playbook: Playbook, clock: Clock = utc_now) -> None:
+        self._clock = clock
+        self.playbook = playbook
+        self.shift: Shift | None = None
+        self.call: Incident | None = None
+        self.ticked: list[str] = []  # step ids in tick order, current call only
+
+    # -- shift -------------------------------------------------------------
+    def start_shift(self, agent_id: str) -> Shift:
+        if self.shift is not None:
+            raise TransitionError("a shift is already running — end it before starting another")
+        if not agent_id.strip():
+            raise TransitionError("an agent id is needed to start a shift — set agent_id or "
+                                  "pass --agent")
+        self.shift = Shift(agent_id=agent_id.strip(), started_at=self._clock())
+        return self.shift
+
+    def end_shift(self) -> Shift:
+        shift = self._need_shift("end a shift")
+        if self.call is not None:
+            raise TransitionError("a call is still in progress — end the call first")
+        ended = replace(shift, ended_at=self._clock())
+        self.shift = None
+        return ended
+
+    def resume(self, shift: Shift, call: Incident | None = None,
+               ticked: list[str] | None = None) -> None:
+        """Continue a shift (and call) that was open when the app last stopped."""
+        self.shift, self.call, self.ticked = shift, call, list(ticked or [])
+
+    # -- call --------------------------------------------------------------
+    def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
+        shift = self._need_shift("start a call")
+        if self.call is not None:
+            raise TransitionError("a call is already in progress — end it before starting "
+                                  "another")
+        self.call = Incident(shift_id=shift.meta.id, started_at=self._clock(),
+                             playbook_id=self.playbook.id, caller_number=caller_number.strip(),
+                             customer_ref=customer_ref.strip())
+        self.ticked = []
+        return self.call
+
+    def end_call(self) -> Incident:
+        call = self._need_call("end a call")
+        ended = replace(call, ended_at=self._clock())
+        self.call = None
+        self.ticked = []
+        return ended
+
+    def call_offset(self) -> float:
+        """Seconds since the current call started."""
+        call = self._need_call("measure call time")
+        return (self._clock() - call.started_at).total_seconds()
+
+    # -- steps -------------------------------------------------------------
+    def next_step(self) -> str | None:
+        """The first one-time step not yet ticked, in playbook order."""
+        for step in self.playbook.steps:
+            if step.kind is StepKind.ONCE and step.id not in self.ticked:
+                return step.id
+        return None
+
+    def tick(self, step_id: str | None = None) -> StepEvent:
+        """Tick a step (default: the next one) at the current call time."""
+        call = self._need_call("tick a step")
+        if step_id is None:
+            step_id = self.next_step()
+            if step_id is None:
+                raise TransitionError("every step is already ticked")
+        step = self._step(step_id)
+        if step.kind is StepKind.WATCH:
+            raise TransitionError(f"'{step.title}' is a reminder for the whole call, "
+                                  "not a step to tick")
+        if step_id in self.ticked:
+            raise TransitionError(f"'{step.title}' is already ticked")
+        self.ticked.append(step_id)
+        return self._event(call, step_id, StepAction.TICK)
+
+    def untick(self, step_id: str) -> StepEvent:
+        call = self._need_call("untick a step")
+        if step_id not in self.ticked:
+            raise TransitionError(f"step '{step_id}' is not ticked")
+        self.ticked.remove(step_id)
+        return self._event(call, step_id, StepAction.UNTICK)
+
+    def switch_playbook(self, playbook: Playbook) -> StepEvent | None:
+        """Change playbook (e.g. to abusive-caller); recorded when in a call."""
+        self.playbook = playbook
+        if self.call is None:
+            return None
+        self.call = replace(self.call, playbook_id=playbook.id)
+        self.ticked = [s for s in self.ticked if any(p.id == s for p in playbook.steps)]
+        return self._event(self.call, "", StepAction.SWITCH_PLAYBOOK)
+
+    # -- notes -------------------------------------------------------------
+    def note(self, text: str) -> Note:
+        """A note on the current call, or a shift note outside a call."""
+        shift = self._need_shift("take a note")
+        if not text.strip():
+            raise TransitionError("the note is empty — type something first")
+        now = self._clock()
+        if self.call is None:
+            return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now)
+        return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now,
+                    incident_id=self.call.meta.id,
+                    call_offset_s=(now - self.call.started_at).total_seconds())
+
+    # -- helpers -----------------------------------------------------------
+    def _need_shift(self, action: str) -> Shift:
+        if self.shift is None:
+            raise TransitionError(f"cannot {action}: no shift is running — start a shift first")
+        return self.shift
+
+    def _need_call(self, action: str) -> Incident:
+        if self.call is None:
+            raise TransitionError(f"cannot {action}: no call is in progress — start a call "
+                                  "first")
+        return self.call
+
+    def _step(self, step_id: str) -> Step:
+        try:
+            return self.playbook.step(step_id)
+        except KeyError:
+            raise TransitionError(f"playbook '{self.playbook.id}' has no step '{step_id}'"
+                                  ) from None
+
+    def _event(self, call: Incident, step_id: str, action: StepAction) -> StepEvent:
+        now = self._clock()
+        return StepEvent(incident_id=call.meta.id, step_id=step_id, action=action,
+                         wall_time=now, call_offset_s=(now - call.started_at).total_seconds(),
+                         playbook_id=self.playbook.id)

@@ -1,0 +1,64 @@
+"""Opening the local database: WAL, foreign keys, backup before migrating."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from calmline.store.migrations import migrations
+
+
+class StoreError(RuntimeError):
+    """The local database cannot be used; the message says why and what to do."""
+
+
+def _backup(path: Path, conn: sqlite3.Connection, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    with sqlite3.connect(dest) as target:
+        conn.backup(target)
+    target.close()
+    return dest
+
+
+def schema_version(db: Database) -> int:
+    """How many migrations this database has applied."""
+    return len(migrations.applied(db))
+
+
+def latest_schema_version() -> int:
+    return len(migrations.pending(Database(memory=True)))
+
+
+def open_database(path: Path) -> Database:
+    """Open (creating or migrating) the store at ``path``.
+
+    A database that already holds data is copied next to itself before any
+    migration runs, so a failed upgrade never costs the agent their incidents.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: cannot open the local database ({exc}); move the file "
+                         "aside and start again — a backup may sit beside it (*.bak)") from exc
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=FULL")  # an agent's notes must survive a power cut
+    conn.execute("PRAGMA busy_timeout=10000")
+    db = Database(conn)
+    try:
+        pending = migrations.pending(db)
+        if pending:
+            current = schema_version(db)
+            if current > 0:
+                _backup(path, conn, current)
+            migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: the local database is damaged or from a newer Calmline "
+                         f"({exc}); restore the newest {path.name}.*.bak beside it") from exc
+    return db

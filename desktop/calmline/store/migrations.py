@@ -1,0 +1,96 @@
+"""Versioned schema. Migrations are frozen history: never edit one that shipped,
+add a new one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("calmline")
+
+_META = """
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL"""
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(f"""
+    CREATE TABLE shifts (
+        agent_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,{_META}
+    );
+    CREATE TABLE incidents (
+        shift_id TEXT NOT NULL REFERENCES shifts(id),
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        playbook_id TEXT NOT NULL DEFAULT '',
+        caller_number TEXT NOT NULL DEFAULT '',
+        customer_ref TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL DEFAULT '',
+        summary TEXT NOT NULL DEFAULT '',
+        facts TEXT NOT NULL DEFAULT '',
+        apology_kind TEXT NOT NULL DEFAULT 'none',
+        customer_proposed INTEGER NOT NULL DEFAULT 0,
+        customer_solution TEXT NOT NULL DEFAULT '',
+        resolution TEXT NOT NULL DEFAULT 'none',
+        resolution_reason TEXT NOT NULL DEFAULT '',
+        agreed_resolution TEXT NOT NULL DEFAULT '',
+        next_steps TEXT NOT NULL DEFAULT '[]',
+        compensation_kind TEXT NOT NULL DEFAULT '',
+        compensation_amount TEXT NOT NULL DEFAULT '',
+        escalated_to TEXT NOT NULL DEFAULT '',
+        abuse_level INTEGER NOT NULL DEFAULT 0,
+        warnings_given INTEGER NOT NULL DEFAULT 0,
+        best_practice INTEGER NOT NULL DEFAULT 0,
+        best_practice_text TEXT NOT NULL DEFAULT '',
+        mood_start INTEGER,
+        mood_end INTEGER,
+        voice TEXT NOT NULL DEFAULT '{{}}',
+        status TEXT NOT NULL DEFAULT 'draft',{_META}
+    );
+    CREATE INDEX incidents_shift ON incidents(shift_id);
+    CREATE INDEX incidents_caller ON incidents(caller_number);
+    CREATE TABLE notes (
+        shift_id TEXT NOT NULL REFERENCES shifts(id),
+        incident_id TEXT REFERENCES incidents(id),
+        text TEXT NOT NULL,
+        wall_time TEXT NOT NULL,
+        call_offset_s REAL,{_META}
+    );
+    CREATE INDEX notes_incident ON notes(incident_id);
+    CREATE TABLE step_events (
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        step_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        wall_time TEXT NOT NULL,
+        call_offset_s REAL NOT NULL,
+        playbook_id TEXT NOT NULL DEFAULT '',{_META}
+    );
+    CREATE INDEX step_events_incident ON step_events(incident_id);
+    CREATE TABLE followups (
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        what TEXT NOT NULL,
+        who TEXT NOT NULL DEFAULT '',
+        due TEXT,
+        done_at TEXT,
+        done_note TEXT NOT NULL DEFAULT '',{_META}
+    );
+    CREATE INDEX followups_due ON followups(due);
+    -- One row per record with changes the team store has not confirmed yet.
+    CREATE TABLE outbox (
+        record_type TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        queued_at TEXT NOT NULL,
+        PRIMARY KEY (record_type, record_id)
+    );
+    """)
+    db["incidents"].enable_fts(
+        ["caller_number", "customer_ref", "category", "summary", "facts", "agreed_resolution",
+         "customer_solution", "best_practice_text"],
+        fts_version="FTS5", create_triggers=True)
+    db["notes"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)

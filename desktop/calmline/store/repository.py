@@ -1,0 +1,156 @@
+"""Repositories: save and load core records; every save bumps the version,
+stamps updated_at and queues the record in the outbox, in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from calmline.core.records import FollowUp, Incident, Meta, Note, Shift, StepEvent
+from calmline.store.codec import from_row, iso, to_row
+
+R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
+
+TABLES: dict[type, str] = {Shift: "shifts", Incident: "incidents", Note: "notes",
+                           StepEvent: "step_events", FollowUp: "followups"}
+RECORD_TYPES = {cls: table.rstrip("s") for cls, table in TABLES.items()}
+
+
+class StaleRecordError(RuntimeError):
+    """The record changed in the store since it was read."""
+
+
+class NotFoundError(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    record_type: str
+    record_id: str
+    version: int
+
+
+class Store:
+    """All reads and writes of the local database. Not shared across threads."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+        self.db = db
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    # -- writing -----------------------------------------------------------
+    def save(self, record: R) -> R:
+        """Insert or update ``record``; returns it with its new version and times."""
+        table = TABLES[type(record)]
+        now = self._clock()
+        old = record.meta
+        meta = Meta(id=old.id, version=old.version + 1,
+                    created_at=old.created_at or now, updated_at=now)
+        saved = replace(record, meta=meta)
+        row = to_row(saved)
+        conn = self.db.conn
+        with self.db.atomic():
+            if old.version == 0:
+                try:
+                    self.db[table].insert(row)
+                except sqlite3.IntegrityError as exc:
+                    if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                        raise StaleRecordError(f"{table} {old.id} already exists") from exc
+                    raise
+            else:
+                cols = [c for c in row if c != "id"]
+                cur = conn.execute(
+                    f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} "
+                    "WHERE id = ? AND version = ?",
+                    [row[c] for c in cols] + [old.id, old.version])
+                if cur.rowcount != 1:
+                    raise StaleRecordError(f"{table} {old.id} version {old.version} is not the "
+                                           "stored version; reload it and apply the change again")
+            conn.execute(
+                "INSERT INTO outbox (record_type, record_id, version, queued_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (record_type, record_id) DO UPDATE SET "
+                "version = excluded.version, queued_at = excluded.queued_at",
+                [RECORD_TYPES[type(record)], old.id, meta.version, iso(now)])
+        return saved
+
+    # -- reading -----------------------------------------------------------
+    def get(self, cls: type[R], record_id: str) -> R:
+        rows = list(self.db[TABLES[cls]].rows_where("id = ?", [record_id]))
+        if not rows:
+            raise NotFoundError(f"no {RECORD_TYPES[cls]} with id {record_id}")
+        return from_row(cls, rows[0])
+
+    def find_incident(self, prefix: str) -> Incident:
+        """An incident by full id or a unique id prefix (as shown by `incidents list`)."""
+        rows = list(self.db["incidents"].rows_where("id LIKE ?", [prefix + "%"], limit=2))
+        if not rows:
+            raise NotFoundError(f"no incident with id {prefix!r} — see `calmline incidents "
+                                "list`")
+        if len(rows) > 1:
+            raise NotFoundError(f"id {prefix!r} matches several incidents — give more "
+                                "characters")
+        return from_row(Incident, rows[0])
+
+    def incidents(self, *, limit: int | None = None, shift_id: str | None = None,
+                  caller_number: str | None = None) -> list[Incident]:
+        """Newest first."""
+        where, args = [], []
+        if shift_id is not None:
+            where.append("shift_id = ?")
+            args.append(shift_id)
+        if caller_number is not None:
+            where.append("caller_number = ?")
+            args.append(caller_number)
+        rows = self.db["incidents"].rows_where(" AND ".join(where) or None, args,
+                                               order_by="started_at DESC", limit=limit)
+        return [from_row(Incident, r) for r in rows]
+
+    def _children(self, cls: type[R], incident_id: str, order: str) -> list[R]:
+        rows = self.db[TABLES[cls]].rows_where("incident_id = ?", [incident_id], order_by=order)
+        return [from_row(cls, r) for r in rows]
+
+    def notes_for(self, incident_id: str) -> list[Note]:
+        return self._children(Note, incident_id, "wall_time")
+
+    def step_events_for(self, incident_id: str) -> list[StepEvent]:
+        return self._children(StepEvent, incident_id, "wall_time")
+
+    def followups_for(self, incident_id: str) -> list[FollowUp]:
+        return self._children(FollowUp, incident_id, "due")
+
+    def open_shift(self) -> Shift | None:
+        rows = list(self.db["shifts"].rows_where("ended_at IS NULL",
+                                                 order_by="started_at DESC", limit=1))
+        return from_row(Shift, rows[0]) if rows else None
+
+    def search_incidents(self, text: str, limit: int = 50) -> list[Incident]:
+        """Full-text search over incident fields and their notes, best match first."""
+        query = " ".join('"' + w.replace('"', '""') + '"' for w in text.split())
+        if not query:
+            return []
+        sql = """
+            SELECT i.* FROM incidents i JOIN (
+                SELECT rowid AS r, rank FROM incidents_fts WHERE incidents_fts MATCH :q
+                UNION ALL
+                SELECT i2.rowid, n.rank FROM notes_fts n
+                JOIN notes ON notes.rowid = n.rowid
+                JOIN incidents i2 ON i2.id = notes.incident_id
+                WHERE notes_fts MATCH :q
+            ) m ON m.r = i.rowid
+            GROUP BY i.id ORDER BY MIN(m.rank) LIMIT :limit"""
+        cur = self.db.execute(sql, {"q": query, "limit": limit})
+        cols = [c[0] for c in cur.description]
+        return [from_row(Incident, dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+
+    def outbox(self) -> list[OutboxEntry]:
+        rows = self.db.execute("SELECT record_type, record_id, version FROM outbox "
+                               "ORDER BY queued_at").fetchall()
+        return [OutboxEntry(*r) for r in rows]
+
+    def counts(self) -> dict[str, Any]:
+        return {t: self.db[t].count for t in TABLES.values()}

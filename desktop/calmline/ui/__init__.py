@@ -1,0 +1,1 @@
+"""PySide6 widgets, one per panel. Only the GUI thread touches widgets."""
