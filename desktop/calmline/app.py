@@ -16,23 +16,30 @@ log = logging.getLogger("calmline")
 
 
 def _no_display() -> bool:
-    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
-            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
 
 
 def run_app(argv: list[str] | None = None) -> int:
     if _no_display():
-        print("calmline: no display — set DISPLAY (X11) or WAYLAND_DISPLAY, or run "
-              "`calmline doctor` to check this machine without a window", file=sys.stderr)
+        print(
+            "calmline: no display — set DISPLAY (X11) or WAYLAND_DISPLAY, or run "
+            "`calmline doctor` to check this machine without a window",
+            file=sys.stderr,
+        )
         return 1
     ctx = Context.load()
     configure_logging(ctx.paths.log_file)
     log.info("Calmline %s starting; data in %s", __version__, ctx.paths.data_dir)
 
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication
 
-    from calmline.ui.crash import CrashReporter, route_qt_messages  # noqa: PLC0415
-    from calmline.ui.main_window import CompanionWindow  # noqa: PLC0415
+    from calmline.ui.crash import CrashReporter, route_qt_messages
+    from calmline.ui.main_window import CompanionWindow
 
     route_qt_messages()
     app = QApplication(argv if argv is not None else sys.argv[:1])

@@ -30,46 +30,74 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(prog="calmline", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=fmt)
+    p = argparse.ArgumentParser(
+        prog="calmline", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt
+    )
     p.add_argument("--version", action="version", version=f"calmline {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("doctor", help="check this machine; show settings with their sources",
-                   description="Print paths, every setting with the layer it comes from, and "
-                   "one pass/fail line per check. Exit status 1 if any check fails.")
+    sub.add_parser(
+        "doctor",
+        help="check this machine; show settings with their sources",
+        description="Print paths, every setting with the layer it comes from, and "
+        "one pass/fail line per check. Exit status 1 if any check fails.",
+    )
 
-    cfg = sub.add_parser("config", help="show or validate settings",
-                         description="Show the effective settings or validate a settings file.")
+    cfg = sub.add_parser(
+        "config",
+        help="show or validate settings",
+        description="Show the effective settings or validate a settings file.",
+    )
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    show = cfg_sub.add_parser("show", help="the effective settings",
-                              description="Print the effective settings (after all layers).")
-    show.add_argument("--json", action="store_true",
-                      help="one JSON object: {key: {value, source, layer, locked}}")
-    val = cfg_sub.add_parser("validate", help="check a settings TOML file",
-                             description="Check a settings file; exit 1 listing each problem.")
+    show = cfg_sub.add_parser(
+        "show",
+        help="the effective settings",
+        description="Print the effective settings (after all layers).",
+    )
+    show.add_argument(
+        "--json", action="store_true", help="one JSON object: {key: {value, source, layer, locked}}"
+    )
+    val = cfg_sub.add_parser(
+        "validate",
+        help="check a settings TOML file",
+        description="Check a settings file; exit 1 listing each problem.",
+    )
     val.add_argument("file", type=Path)
 
-    pb = sub.add_parser("playbook", help="validate a playbook",
-                        description="Work with playbook TOML files.")
+    pb = sub.add_parser(
+        "playbook", help="validate a playbook", description="Work with playbook TOML files."
+    )
     pb_sub = pb.add_subparsers(dest="playbook_command", metavar="ACTION", required=True)
-    pbv = pb_sub.add_parser("validate", help="check a playbook TOML file",
-                            description="Check a playbook; exit 1 listing each problem with "
-                            "file, line, step and field.")
+    pbv = pb_sub.add_parser(
+        "validate",
+        help="check a playbook TOML file",
+        description="Check a playbook; exit 1 listing each problem with "
+        "file, line, step and field.",
+    )
     pbv.add_argument("file", type=Path)
 
-    inc = sub.add_parser("incidents", help="list, show or export logged incidents",
-                         description="Read the incident log in the local database.")
+    inc = sub.add_parser(
+        "incidents",
+        help="list, show or export logged incidents",
+        description="Read the incident log in the local database.",
+    )
     inc_sub = inc.add_subparsers(dest="incidents_command", metavar="ACTION", required=True)
-    lst = inc_sub.add_parser("list", help="newest incidents first",
-                             description="One line per incident, newest first.")
+    lst = inc_sub.add_parser(
+        "list", help="newest incidents first", description="One line per incident, newest first."
+    )
     lst.add_argument("--limit", type=int, default=50, help="how many (default 50)")
-    shw = inc_sub.add_parser("show", help="one incident with its notes and steps",
-                             description="Show one incident, its notes and step events.")
+    shw = inc_sub.add_parser(
+        "show",
+        help="one incident with its notes and steps",
+        description="Show one incident, its notes and step events.",
+    )
     shw.add_argument("id", help="incident id or a unique prefix of it")
-    exp = inc_sub.add_parser("export", help="export incidents as JSON or CSV",
-                             description="JSON: an array of incidents, each with its notes "
-                             "and step events. CSV: one row per incident.")
+    exp = inc_sub.add_parser(
+        "export",
+        help="export incidents as JSON or CSV",
+        description="JSON: an array of incidents, each with its notes "
+        "and step events. CSV: one row per incident.",
+    )
     exp.add_argument("--format", choices=["json", "csv"], required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     return p
@@ -81,8 +109,8 @@ def _fail(message: str) -> int:
 
 
 def _config(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.context import Context  # noqa: PLC0415 - keep --help fast
-    from calmline.core.settings import LayerName, all_keys, parse_toml_layer  # noqa: PLC0415
+    from calmline.context import Context
+    from calmline.core.settings import LayerName, all_keys, parse_toml_layer
 
     if args.config_command == "validate":
         try:
@@ -99,13 +127,19 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
     ctx = Context.load()
     eff = ctx.settings
     if args.json:
-        data = {k: {"value": eff.settings.get(k), "layer": eff.source_of(k).layer.value,
-                    "source": eff.source_of(k).source, "locked": eff.is_locked(k)}
-                for k in all_keys()}
+        data = {
+            k: {
+                "value": eff.settings.get(k),
+                "layer": eff.source_of(k).layer.value,
+                "source": eff.source_of(k).source,
+                "locked": eff.is_locked(k),
+            }
+            for k in all_keys()
+        }
         json.dump(data, out, indent=2)
         print(file=out)
     else:
-        from calmline.doctor import settings_lines  # noqa: PLC0415
+        from calmline.doctor import settings_lines
 
         print("\n".join(settings_lines(ctx)), file=out)
     for problem in eff.problems:
@@ -114,7 +148,7 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _playbook(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.context import read_playbook  # noqa: PLC0415
+    from calmline.context import read_playbook
 
     try:
         pb = read_playbook(args.file)
@@ -123,8 +157,10 @@ def _playbook(args: argparse.Namespace, out: TextIO) -> int:
             print(problem, file=out)
         return 1
     watch = sum(1 for s in pb.steps if s.kind.value == "watch")
-    print(f"{args.file}: valid playbook '{pb.id}' with {len(pb.steps)} steps "
-          f"({watch} watch)", file=out)
+    print(
+        f"{args.file}: valid playbook '{pb.id}' with {len(pb.steps)} steps ({watch} watch)",
+        file=out,
+    )
     return 0
 
 
@@ -136,8 +172,8 @@ def _incident_doc(store: Any, inc: Any) -> dict[str, Any]:
 
 
 def _incidents(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.context import Context  # noqa: PLC0415
-    from calmline.store.repository import NotFoundError  # noqa: PLC0415
+    from calmline.context import Context
+    from calmline.store.repository import NotFoundError
 
     store = Context.load().open_store()
     if args.incidents_command == "list":
@@ -146,10 +182,16 @@ def _incidents(args: argparse.Namespace, out: TextIO) -> int:
             print("no incidents logged yet", file=out)
         for i in rows:
             when = i.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            length = (f"{(i.ended_at - i.started_at).total_seconds() / 60:.0f} min"
-                      if i.ended_at else "open")
-            print(f"{i.meta.id[:8]}  {when}  {length:>7}  {i.status.value:<5}  "
-                  f"{i.resolution.value:<20}  {i.caller_number or '-'}  {i.category}", file=out)
+            length = (
+                f"{(i.ended_at - i.started_at).total_seconds() / 60:.0f} min"
+                if i.ended_at
+                else "open"
+            )
+            print(
+                f"{i.meta.id[:8]}  {when}  {length:>7}  {i.status.value:<5}  "
+                f"{i.resolution.value:<20}  {i.caller_number or '-'}  {i.category}",
+                file=out,
+            )
         return 0
     if args.incidents_command == "show":
         try:
@@ -163,8 +205,9 @@ def _incidents(args: argparse.Namespace, out: TextIO) -> int:
     dest = args.output.open("w", encoding="utf-8", newline="") if args.output else out
     try:
         if args.format == "json":
-            json.dump([_incident_doc(store, i) for i in incidents], dest, indent=2,
-                      ensure_ascii=False)
+            json.dump(
+                [_incident_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False
+            )
             print(file=dest)
         else:
             rows = [flat_record(i) for i in incidents]
@@ -172,8 +215,9 @@ def _incidents(args: argparse.Namespace, out: TextIO) -> int:
             writer = csv.DictWriter(dest, fieldnames=fields)
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v
-                                 for k, v in row.items()})
+                writer.writerow(
+                    {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+                )
     finally:
         if args.output:
             dest.close()
@@ -183,9 +227,9 @@ def _incidents(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _blank_incident() -> Any:
-    from datetime import UTC, datetime  # noqa: PLC0415
+    from datetime import UTC, datetime
 
-    from calmline.core.records import Incident  # noqa: PLC0415
+    from calmline.core.records import Incident
 
     return Incident(shift_id="", started_at=datetime.now(UTC))
 
@@ -195,12 +239,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
-            from calmline.app import run_app  # noqa: PLC0415 - Qt only when needed
+            from calmline.app import run_app
 
             return run_app()
         if args.command == "doctor":
-            from calmline.context import Context  # noqa: PLC0415
-            from calmline.doctor import doctor  # noqa: PLC0415
+            from calmline.context import Context
+            from calmline.doctor import doctor
 
             return doctor(Context.load(), out)
         if args.command == "config":
@@ -209,8 +253,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _playbook(args, out)
         if args.command == "incidents":
             return _incidents(args, out)
-    except Exception as exc:  # noqa: BLE001 - one clear line, details in the log
-        from calmline.store.database import StoreError  # noqa: PLC0415
+    except Exception as exc:
+        from calmline.store.database import StoreError
 
         if isinstance(exc, StoreError | ProblemsError | OSError):
             return _fail(str(exc))

@@ -25,8 +25,15 @@ def read_playbook(path: Path) -> Playbook:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemsError([Problem(str(path), f"cannot read playbook ({exc})",
-                                     fix="check the path in [playbook] path")]) from exc
+        raise ProblemsError(
+            [
+                Problem(
+                    str(path),
+                    f"cannot read playbook ({exc})",
+                    fix="check the path in [playbook] path",
+                )
+            ]
+        ) from exc
     return parse_playbook(text, str(path))
 
 
@@ -38,9 +45,13 @@ class Context:
     problems: list[Problem] = field(default_factory=list)  # shown in window and doctor
 
     @classmethod
-    def load(cls, env: dict[str, str] | None = None,
-             policy: PolicySource | None = None) -> Context:
-        paths = app_paths(env)
+    def load(
+        cls,
+        env: dict[str, str] | None = None,
+        policy: PolicySource | None = None,
+        paths: AppPaths | None = None,
+    ) -> Context:
+        paths = paths or app_paths(env)
         policy = policy or managed_policy()
         settings = load_settings(paths, policy)
         return cls(paths, policy, settings, list(settings.problems))
@@ -56,8 +67,11 @@ class Context:
                 return read_playbook(Path(custom).expanduser())
             except ProblemsError as exc:
                 self.problems.extend(exc.problems)
-                self.problems.append(Problem(custom, "using the built-in playbook instead",
-                                             fix="fix the errors above"))
+                self.problems.append(
+                    Problem(
+                        custom, "using the built-in playbook instead", fix="fix the errors above"
+                    )
+                )
         return read_playbook(builtin)
 
     def open_store(self) -> Store:
@@ -65,7 +79,9 @@ class Context:
         path = self.paths.database
         reason = network_share_reason(path)
         if reason:
-            raise StoreError(f"{reason}: the local database must be on this computer's own "
-                             "disk (SQLite WAL does not work on network shares); unset "
-                             "CALMLINE_HOME or point it at a local folder")
+            raise StoreError(
+                f"{reason}: the local database must be on this computer's own "
+                "disk (SQLite WAL does not work on network shares); unset "
+                "CALMLINE_HOME or point it at a local folder"
+            )
         return Store(open_database(path))

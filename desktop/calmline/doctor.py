@@ -41,7 +41,9 @@ def settings_lines(ctx: Context) -> list[str]:
     lines = []
     for key in all_keys():
         src = s.source_of(key)
-        where = src.layer.value if src.layer.value == "default" else f"{src.layer.value}: {src.source}"
+        where = (
+            src.layer.value if src.layer.value == "default" else f"{src.layer.value}: {src.source}"
+        )
         lock = ", locked" if s.is_locked(key) else ""
         lines.append(f"  {key} = {json.dumps(s.settings.get(key))}  [{where}{lock}]")
     return lines
@@ -50,8 +52,15 @@ def settings_lines(ctx: Context) -> list[str]:
 def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devices) -> list[Check]:
     checks: list[Check] = []
     probs = list(ctx.settings.problems)
-    checks.append(Check("settings", not probs, "all files valid" if not probs else
-                        f"{len(probs)} problem(s): " + "; ".join(str(p) for p in probs)))
+    checks.append(
+        Check(
+            "settings",
+            not probs,
+            "all files valid"
+            if not probs
+            else f"{len(probs)} problem(s): " + "; ".join(str(p) for p in probs),
+        )
+    )
     for label, abusive in (("playbook", False), ("abusive playbook", True)):
         before = len(ctx.problems)
         try:
@@ -60,8 +69,15 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
             checks.append(Check(label, False, str(exc)))
             continue
         fallback = ctx.problems[before:]
-        checks.append(Check(label, not fallback, "; ".join(map(str, fallback)) if fallback
-                            else f"{pb.id}, {len(pb.steps)} steps, from {pb.source}"))
+        checks.append(
+            Check(
+                label,
+                not fallback,
+                "; ".join(map(str, fallback))
+                if fallback
+                else f"{pb.id}, {len(pb.steps)} steps, from {pb.source}",
+            )
+        )
     for label, path in (("data folder", ctx.paths.data_dir), ("log folder", ctx.paths.log_dir)):
         err = _writable(path)
         checks.append(Check(label, err is None, str(path) if err is None else f"{path}: {err}"))
@@ -74,10 +90,16 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
             ok = store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             version = schema_version(store.db)
             mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
-            checks.append(Check("database", ok, f"{ctx.paths.database} schema "
-                                f"{version}/{latest_schema_version()}, {mode}, "
-                                f"{store.db['incidents'].count} incidents, "
-                                f"{len(store.outbox())} unsynced"))
+            checks.append(
+                Check(
+                    "database",
+                    ok,
+                    f"{ctx.paths.database} schema "
+                    f"{version}/{latest_schema_version()}, {mode}, "
+                    f"{store.db.table('incidents').count} incidents, "
+                    f"{len(store.outbox())} unsynced",
+                )
+            )
             store.db.close()
         except (StoreError, sqlite3.DatabaseError) as exc:
             checks.append(Check("database", False, str(exc)))
@@ -86,8 +108,13 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
         wanted = ctx.settings.settings.audio.input_device
         names = [f"{d.name}{' (default)' if d.is_default else ''}" for d in devices]
         if wanted and not any(wanted.lower() in d.name.lower() for d in devices):
-            checks.append(Check("microphone", False, f"audio.input_device {wanted!r} not found; "
-                                f"available: {', '.join(names)}"))
+            checks.append(
+                Check(
+                    "microphone",
+                    False,
+                    f"audio.input_device {wanted!r} not found; available: {', '.join(names)}",
+                )
+            )
         else:
             checks.append(Check("microphone", True, "; ".join(names)))
     except AudioUnavailable as exc:
@@ -100,10 +127,14 @@ def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_in
     p = ctx.paths
     print(f"Calmline {__version__}", file=out)
     print("Paths:", file=out)
-    print(f"  user settings:    {p.user_config}{'' if p.user_config.exists() else ' (none)'}",
-          file=out)
-    print(f"  machine settings: {p.machine_config}"
-          f"{'' if p.machine_config.exists() else ' (none)'}", file=out)
+    print(
+        f"  user settings:    {p.user_config}{'' if p.user_config.exists() else ' (none)'}",
+        file=out,
+    )
+    print(
+        f"  machine settings: {p.machine_config}{'' if p.machine_config.exists() else ' (none)'}",
+        file=out,
+    )
     print(f"  managed policy:   {ctx.policy.describe()}", file=out)
     print(f"  database:         {p.database}", file=out)
     print(f"  logs:             {p.log_dir}", file=out)
@@ -115,6 +146,9 @@ def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_in
     for c in checks:
         print(f"  [{'pass' if c.ok else 'FAIL'}] {c.name}: {c.detail}", file=out)
     failed = [c.name for c in checks if not c.ok]
-    print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
-          + (f"; failed: {', '.join(failed)}" if failed else ""), file=out)
+    print(
+        f"{len(checks) - len(failed)} of {len(checks)} checks passed"
+        + (f"; failed: {', '.join(failed)}" if failed else ""),
+        file=out,
+    )
     return 1 if failed else 0

@@ -36,16 +36,17 @@ def list_input_devices() -> list[InputDevice]:
     """Input-capable devices, the system default marked. Raises AudioUnavailable."""
     with _quiet_stderr():
         try:
-            import sounddevice as sd  # noqa: PLC0415 - loading PortAudio is slow and may fail
+            import sounddevice as sd
         except OSError as exc:
-            raise AudioUnavailable(f"the PortAudio library could not be loaded ({exc}); "
-                                   "install libportaudio2") from exc
+            raise AudioUnavailable(
+                f"the PortAudio library could not be loaded ({exc}); install libportaudio2"
+            ) from exc
         try:
             devices = sd.query_devices()
             hostapis = sd.query_hostapis()
             try:
                 default_in = sd.default.device[0]
-            except Exception:  # noqa: BLE001 - no default device is a normal answer
+            except Exception:
                 default_in = -1
         except sd.PortAudioError as exc:
             raise AudioUnavailable(f"no audio system answered ({exc})") from exc
@@ -53,11 +54,16 @@ def list_input_devices() -> list[InputDevice]:
     for dev in devices:
         if dev["max_input_channels"] <= 0:
             continue
-        out.append(InputDevice(index=dev["index"], name=dev["name"],
-                               host_api=hostapis[dev["hostapi"]]["name"],
-                               channels=dev["max_input_channels"],
-                               default_sample_rate=dev["default_samplerate"],
-                               is_default=dev["index"] == default_in))
+        out.append(
+            InputDevice(
+                index=dev["index"],
+                name=dev["name"],
+                host_api=hostapis[dev["hostapi"]]["name"],
+                channels=dev["max_input_channels"],
+                default_sample_rate=dev["default_samplerate"],
+                is_default=dev["index"] == default_in,
+            )
+        )
     if not out:
         raise AudioUnavailable("no microphone found: the audio system lists no input device")
     return out

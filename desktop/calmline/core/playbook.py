@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from calmline.core.problems import Problem, ProblemsError
+from calmline.core.problems import Problem, ProblemsError, toml_error_line
 
 
 class Phase(StrEnum):
@@ -51,8 +51,11 @@ class Playbook:
 
     def by_phase(self) -> list[tuple[Phase, list[Step]]]:
         """Steps grouped by phase, phases in call order, empty phases left out."""
-        return [(ph, [s for s in self.steps if s.phase is ph]) for ph in Phase if any(
-            s.phase is ph for s in self.steps)]
+        return [
+            (ph, [s for s in self.steps if s.phase is ph])
+            for ph in Phase
+            if any(s.phase is ph for s in self.steps)
+        ]
 
 
 STEP_FIELDS = {"id", "title", "why", "phrases", "kind", "phase"}
@@ -86,7 +89,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        line = toml_error_line(exc)
         raise ProblemsError(
             [Problem(source, f"not valid TOML ({exc})", line=line, fix="fix the TOML syntax")]
         ) from exc
@@ -94,66 +97,121 @@ def parse_playbook(text: str, source: str) -> Playbook:
     problems: list[Problem] = []
     meta = data.get("playbook", {})
     if not isinstance(meta, dict) or not _nonempty_str(meta.get("id")):
-        problems.append(Problem(source, "missing [playbook] table with a non-empty id",
-                                key="playbook.id", fix='add [playbook] with id = "my-playbook"'))
+        problems.append(
+            Problem(
+                source,
+                "missing [playbook] table with a non-empty id",
+                key="playbook.id",
+                fix='add [playbook] with id = "my-playbook"',
+            )
+        )
         meta = meta if isinstance(meta, dict) else {}
     for key in set(data) - {"playbook", "steps"}:
-        problems.append(Problem(source, f"unknown table '{key}'", key=key,
-                                fix="allowed: [playbook] and [[steps]]"))
+        problems.append(
+            Problem(
+                source, f"unknown table '{key}'", key=key, fix="allowed: [playbook] and [[steps]]"
+            )
+        )
 
     raw_steps = data.get("steps", [])
     headers = _step_lines(text)
     if not isinstance(raw_steps, list) or not raw_steps:
-        problems.append(Problem(source, "no steps", key="steps",
-                                fix="add at least one [[steps]] table"))
+        problems.append(
+            Problem(source, "no steps", key="steps", fix="add at least one [[steps]] table")
+        )
         raw_steps = []
 
     steps: list[Step] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_steps):
         start = headers[index] if index < len(headers) else 1
-        name = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else f"#{index + 1}"
+        name = (
+            raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else f"#{index + 1}"
+        )
         bad: list[Problem] = []
 
-        def report(field: str, message: str, fix: str, *, _start: int = start,
-                   _name: str = name, _bad: list[Problem] = bad) -> None:
-            _bad.append(Problem(source, message, key=f"step '{_name}' field '{field}'",
-                                line=_field_line(text, _start, field), fix=fix))
+        def report(
+            field: str,
+            message: str,
+            fix: str,
+            *,
+            _start: int = start,
+            _name: str = name,
+            _bad: list[Problem] = bad,
+        ) -> None:
+            _bad.append(
+                Problem(
+                    source,
+                    message,
+                    key=f"step '{_name}' field '{field}'",
+                    line=_field_line(text, _start, field),
+                    fix=fix,
+                )
+            )
 
         for field in sorted(set(raw) - STEP_FIELDS):
             report(field, "unknown field", f"allowed fields: {', '.join(sorted(STEP_FIELDS))}")
         step_id = raw.get("id")
         if not isinstance(step_id, str) or not _ID_RE.match(step_id):
-            report("id", f"invalid id {step_id!r}",
-                   "use lower-case letters, digits and hyphens, e.g. \"let-them-vent\"")
+            report(
+                "id",
+                f"invalid id {step_id!r}",
+                'use lower-case letters, digits and hyphens, e.g. "let-them-vent"',
+            )
         elif step_id in seen:
-            report("id", f"duplicate id '{step_id}' (first used on line {seen[step_id]})",
-                   "give every step its own id")
+            report(
+                "id",
+                f"duplicate id '{step_id}' (first used on line {seen[step_id]})",
+                "give every step its own id",
+            )
         else:
-            seen[step_id] = start
+            seen[step_id] = _field_line(text, start, "id")
         for field in ("title", "why"):
             if not _nonempty_str(raw.get(field)):
                 report(field, f"{field} is missing or empty", f"write a short {field}")
         phrases = raw.get("phrases")
-        if not (isinstance(phrases, list) and 1 <= len(phrases) <= 3
-                and all(_nonempty_str(p) for p in phrases)):
-            report("phrases", f"needs 1 to 3 non-empty phrases, got {phrases!r}",
-                   'e.g. phrases = ["I can hear how upsetting this has been."]')
+        if not (
+            isinstance(phrases, list)
+            and 1 <= len(phrases) <= 3
+            and all(_nonempty_str(p) for p in phrases)
+        ):
+            report(
+                "phrases",
+                f"needs 1 to 3 non-empty phrases, got {phrases!r}",
+                'e.g. phrases = ["I can hear how upsetting this has been."]',
+            )
         kind, phase = raw.get("kind"), raw.get("phase")
         if kind not in {k.value for k in StepKind}:
-            report("kind", f"unknown kind {kind!r}",
-                   f"use one of: {', '.join(k.value for k in StepKind)}")
+            report(
+                "kind",
+                f"unknown kind {kind!r}",
+                f"use one of: {', '.join(k.value for k in StepKind)}",
+            )
         if phase not in {p.value for p in Phase}:
-            report("phase", f"unknown phase {phase!r}",
-                   f"use one of: {', '.join(p.value for p in Phase)}")
+            report(
+                "phase",
+                f"unknown phase {phase!r}",
+                f"use one of: {', '.join(p.value for p in Phase)}",
+            )
         if bad:
             problems.extend(bad)
             continue
-        steps.append(Step(id=str(step_id), title=raw["title"].strip(), why=raw["why"].strip(),
-                          phrases=tuple(p.strip() for p in phrases), kind=StepKind(kind),
-                          phase=Phase(phase)))
+        steps.append(
+            Step(
+                id=str(step_id),
+                title=raw["title"].strip(),
+                why=raw["why"].strip(),
+                phrases=tuple(p.strip() for p in phrases),
+                kind=StepKind(kind),
+                phase=Phase(phase),
+            )
+        )
     if problems:
         raise ProblemsError(problems)
-    return Playbook(id=meta["id"], title=str(meta.get("title", meta["id"])),
-                    description=str(meta.get("description", "")), steps=tuple(steps),
-                    source=source)
+    return Playbook(
+        id=meta["id"],
+        title=str(meta.get("title", meta["id"])),
+        description=str(meta.get("description", "")),
+        steps=tuple(steps),
+        source=source,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -27,3 +28,12 @@ class ProblemsError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def toml_error_line(exc: Exception) -> int | None:
+    """The line a tomllib.TOMLDecodeError points at (the attribute is 3.14+ only)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    match = re.search(r"at line (\d+)", str(exc))
+    return int(match.group(1)) if match else None

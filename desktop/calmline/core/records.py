@@ -161,24 +161,36 @@ def incident_problems(inc: Incident, source: str = "incident") -> list[Problem]:
     if inc.warnings_given < 0:
         bad("warnings_given", f"{inc.warnings_given} is negative", "use 0 or more")
     if inc.resolution is Resolution.DECLINED and not inc.resolution_reason.strip():
-        bad("resolution_reason", "a declined request needs the reason given",
-            "write why the request could not be accommodated")
+        bad(
+            "resolution_reason",
+            "a declined request needs the reason given",
+            "write why the request could not be accommodated",
+        )
     if inc.resolution is Resolution.ESCALATED and not inc.escalated_to.strip():
         bad("escalated_to", "an escalation needs a target", "name the team or person")
     if inc.customer_proposed and not inc.customer_solution.strip():
-        bad("customer_solution", "flagged as customer-proposed but empty",
-            "write what the caller proposed")
+        bad(
+            "customer_solution",
+            "flagged as customer-proposed but empty",
+            "write what the caller proposed",
+        )
     if inc.best_practice and not inc.best_practice_text.strip():
-        bad("best_practice_text", "flagged as best practice but empty",
-            "describe the solution so others can reuse it")
+        bad(
+            "best_practice_text",
+            "flagged as best practice but empty",
+            "describe the solution so others can reuse it",
+        )
     if inc.compensation_amount:
         try:
             amount = float(inc.compensation_amount)
         except ValueError:
             amount = -1.0
         if amount < 0:
-            bad("compensation_amount", f"{inc.compensation_amount!r} is not an amount",
-                "write a number such as 15 or 15.50")
+            bad(
+                "compensation_amount",
+                f"{inc.compensation_amount!r} is not an amount",
+                "write a number such as 15 or 15.50",
+            )
     for n, promise in enumerate(inc.next_steps, 1):
         if not promise.what.strip():
             bad(f"next_steps[{n}].what", "a promised next step is empty", "say what was promised")

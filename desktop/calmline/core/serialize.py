@@ -27,7 +27,11 @@ def flat_record(record: Any) -> dict[str, Any]:
     """A record as one flat dict: meta fields first, nested values as text."""
     data = plain(record)
     meta = data.pop("meta")
-    out: dict[str, Any] = {"id": meta["id"], "version": meta["version"],
-                           "created_at": meta["created_at"], "updated_at": meta["updated_at"]}
+    out: dict[str, Any] = {
+        "id": meta["id"],
+        "version": meta["version"],
+        "created_at": meta["created_at"],
+        "updated_at": meta["updated_at"],
+    }
     out.update(data)
     return out

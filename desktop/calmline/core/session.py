@@ -38,8 +38,9 @@ class Session:
         if self.shift is not None:
             raise TransitionError("a shift is already running — end it before starting another")
         if not agent_id.strip():
-            raise TransitionError("an agent id is needed to start a shift — set agent_id or "
-                                  "pass --agent")
+            raise TransitionError(
+                "an agent id is needed to start a shift — set agent_id or pass --agent"
+            )
         self.shift = Shift(agent_id=agent_id.strip(), started_at=self._clock())
         return self.shift
 
@@ -51,8 +52,9 @@ class Session:
         self.shift = None
         return ended
 
-    def resume(self, shift: Shift, call: Incident | None = None,
-               ticked: list[str] | None = None) -> None:
+    def resume(
+        self, shift: Shift, call: Incident | None = None, ticked: list[str] | None = None
+    ) -> None:
         """Continue a shift (and call) that was open when the app last stopped."""
         self.shift, self.call, self.ticked = shift, call, list(ticked or [])
 
@@ -60,11 +62,14 @@ class Session:
     def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
         shift = self._need_shift("start a call")
         if self.call is not None:
-            raise TransitionError("a call is already in progress — end it before starting "
-                                  "another")
-        self.call = Incident(shift_id=shift.meta.id, started_at=self._clock(),
-                             playbook_id=self.playbook.id, caller_number=caller_number.strip(),
-                             customer_ref=customer_ref.strip())
+            raise TransitionError("a call is already in progress — end it before starting another")
+        self.call = Incident(
+            shift_id=shift.meta.id,
+            started_at=self._clock(),
+            playbook_id=self.playbook.id,
+            caller_number=caller_number.strip(),
+            customer_ref=customer_ref.strip(),
+        )
         self.ticked = []
         return self.call
 
@@ -97,8 +102,9 @@ class Session:
                 raise TransitionError("every step is already ticked")
         step = self._step(step_id)
         if step.kind is StepKind.WATCH:
-            raise TransitionError(f"'{step.title}' is a reminder for the whole call, "
-                                  "not a step to tick")
+            raise TransitionError(
+                f"'{step.title}' is a reminder for the whole call, not a step to tick"
+            )
         if step_id in self.ticked:
             raise TransitionError(f"'{step.title}' is already ticked")
         self.ticked.append(step_id)
@@ -129,9 +135,13 @@ class Session:
         now = self._clock()
         if self.call is None:
             return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now)
-        return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now,
-                    incident_id=self.call.meta.id,
-                    call_offset_s=(now - self.call.started_at).total_seconds())
+        return Note(
+            shift_id=shift.meta.id,
+            text=text.strip(),
+            wall_time=now,
+            incident_id=self.call.meta.id,
+            call_offset_s=(now - self.call.started_at).total_seconds(),
+        )
 
     # -- helpers -----------------------------------------------------------
     def _need_shift(self, action: str) -> Shift:
@@ -141,19 +151,24 @@ class Session:
 
     def _need_call(self, action: str) -> Incident:
         if self.call is None:
-            raise TransitionError(f"cannot {action}: no call is in progress — start a call "
-                                  "first")
+            raise TransitionError(f"cannot {action}: no call is in progress — start a call first")
         return self.call
 
     def _step(self, step_id: str) -> Step:
         try:
             return self.playbook.step(step_id)
         except KeyError:
-            raise TransitionError(f"playbook '{self.playbook.id}' has no step '{step_id}'"
-                                  ) from None
+            raise TransitionError(
+                f"playbook '{self.playbook.id}' has no step '{step_id}'"
+            ) from None
 
     def _event(self, call: Incident, step_id: str, action: StepAction) -> StepEvent:
         now = self._clock()
-        return StepEvent(incident_id=call.meta.id, step_id=step_id, action=action,
-                         wall_time=now, call_offset_s=(now - call.started_at).total_seconds(),
-                         playbook_id=self.playbook.id)
+        return StepEvent(
+            incident_id=call.meta.id,
+            step_id=step_id,
+            action=action,
+            wall_time=now,
+            call_offset_s=(now - call.started_at).total_seconds(),
+            playbook_id=self.playbook.id,
+        )

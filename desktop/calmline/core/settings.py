@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from calmline.core.problems import Problem
+from calmline.core.problems import Problem, toml_error_line
 
 
 class _Section(BaseModel):
@@ -131,8 +131,12 @@ def describe_allowed(key: str) -> str:
     model, name = owner
     info = model.model_fields[name]
     ann = info.annotation
-    kind = {bool: "true or false", int: "a whole number", float: "a number",
-            str: "a text in quotes"}.get(ann if isinstance(ann, type) else str, str(ann))
+    kind = {
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "a text in quotes",
+    }.get(ann if isinstance(ann, type) else str, str(ann))
     lo = hi = None
     for meta in info.metadata:
         lo = getattr(meta, "ge", lo)
@@ -173,8 +177,9 @@ class Layer:
     problems: tuple[Problem, ...] = ()
 
 
-def validate_layer(name: LayerName, source: str, raw: Mapping[str, Any],
-                   *, strict: bool = True) -> Layer:
+def validate_layer(
+    name: LayerName, source: str, raw: Mapping[str, Any], *, strict: bool = True
+) -> Layer:
     """Keep every valid key of ``raw``; report the others.
 
     ``strict`` is for TOML (types are native); policy stores such as the Windows
@@ -193,7 +198,8 @@ def validate_layer(name: LayerName, source: str, raw: Mapping[str, Any],
                 fix = f"known tables: {', '.join(f'[{s}]' for s in SECTIONS)}"
             else:
                 fix = f"known keys: {', '.join(TOP_LEVEL)} and the tables " + ", ".join(
-                    f"[{s}]" for s in SECTIONS)
+                    f"[{s}]" for s in SECTIONS
+                )
             problems.append(Problem(source, "unknown key (ignored)", key=key, fix=fix))
             continue
         model, fname = owner
@@ -201,8 +207,14 @@ def validate_layer(name: LayerName, source: str, raw: Mapping[str, Any],
             checked = model.model_validate({fname: value}, strict=strict)
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"]
-            problems.append(Problem(source, f"bad value {value!r}: {reason}", key=key,
-                                    fix=f"expected {describe_allowed(key)}"))
+            problems.append(
+                Problem(
+                    source,
+                    f"bad value {value!r}: {reason}",
+                    key=key,
+                    fix=f"expected {describe_allowed(key)}",
+                )
+            )
             continue
         values[key] = getattr(checked, fname)
     return Layer(name, source, values, tuple(problems))
@@ -213,9 +225,19 @@ def parse_toml_layer(name: LayerName, source: str, text: str) -> Layer:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return Layer(name, source, {}, (Problem(
-            source, f"not valid TOML, file ignored ({exc})",
-            line=getattr(exc, "lineno", None), fix="fix the syntax at that line"),))
+        return Layer(
+            name,
+            source,
+            {},
+            (
+                Problem(
+                    source,
+                    f"not valid TOML, file ignored ({exc})",
+                    line=toml_error_line(exc),
+                    fix="fix the syntax at that line",
+                ),
+            ),
+        )
     return validate_layer(name, source, raw)
 
 

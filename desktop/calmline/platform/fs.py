@@ -9,9 +9,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "afpfs", "webdav",
-              "davfs", "fuse.sshfs", "sshfs", "9p", "ncpfs", "afs", "glusterfs", "ceph",
-              "fuse.glusterfs", "lustre"}
+NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb",
+    "smb2",
+    "smb3",
+    "smbfs",
+    "afpfs",
+    "webdav",
+    "davfs",
+    "fuse.sshfs",
+    "sshfs",
+    "9p",
+    "ncpfs",
+    "afs",
+    "glusterfs",
+    "ceph",
+    "fuse.glusterfs",
+    "lustre",
+}
 
 
 def parse_mounts(text: str) -> list[tuple[str, str]]:
@@ -39,8 +57,9 @@ def _fs_type_linux(path: Path, mounts_file: Path) -> str:
 
 
 def _fs_type_macos(path: Path) -> str:
-    lines = subprocess.run(["/sbin/mount"], capture_output=True, text=True,
-                           check=False).stdout.splitlines()
+    lines = subprocess.run(
+        ["/sbin/mount"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
     best, fstype = "", ""
     for line in lines:  # "//u@srv/share on /Volumes/share (smbfs, nodev, ...)"
         if " on " not in line or "(" not in line:
@@ -72,8 +91,11 @@ def network_share_reason(path: Path, *, mounts_file: Path = Path("/proc/mounts")
     existing = existing.resolve()
     if sys.platform == "win32":
         return f"{path} is on a network drive" if _is_remote_windows(existing) else None
-    kind = (_fs_type_macos(existing) if sys.platform == "darwin"
-            else _fs_type_linux(existing, mounts_file))
+    kind = (
+        _fs_type_macos(existing)
+        if sys.platform == "darwin"
+        else _fs_type_linux(existing, mounts_file)
+    )
     if kind in NETWORK_FS:
         return f"{path} is on a network file system ({kind})"
     return None

@@ -12,8 +12,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def configure_logging(log_file: Path, level: int = logging.INFO) -> logging.Handler:
     """Send the root logger to ``log_file`` (1 MB x 5 files); returns the handler."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000,
-                                                   backupCount=5, encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_calmline", False)]:

@@ -47,9 +47,18 @@ class MacPlistPolicy:
         try:
             data = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError) as exc:
-            return Layer(LayerName.POLICY, str(self.path), {}, (Problem(
-                str(self.path), f"managed policy unreadable, ignored ({exc})",
-                fix="ask IT to redeploy the configuration profile"),))
+            return Layer(
+                LayerName.POLICY,
+                str(self.path),
+                {},
+                (
+                    Problem(
+                        str(self.path),
+                        f"managed policy unreadable, ignored ({exc})",
+                        fix="ask IT to redeploy the configuration profile",
+                    ),
+                ),
+            )
         if not isinstance(data, dict):
             data = {}
         return validate_layer(LayerName.POLICY, str(self.path), data, strict=False)
@@ -63,7 +72,7 @@ class WindowsRegistryPolicy:
         return "HKLM\\" + self.key
 
     def read(self) -> Layer | None:
-        import winreg  # noqa: PLC0415 - Windows only
+        import winreg
 
         def values(handle: Any) -> dict[str, Any]:
             out: dict[str, Any] = {}

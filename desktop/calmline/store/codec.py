@@ -9,7 +9,7 @@ import typing
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from calmline.core.records import Meta, Promise, VoiceFigures
 
@@ -52,8 +52,12 @@ def _encode(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, tuple) and all(isinstance(v, Promise) for v in value):
-        return json.dumps([{"what": p.what, "who": p.who,
-                            "due": p.due.isoformat() if p.due else None} for p in value])
+        return json.dumps(
+            [
+                {"what": p.what, "who": p.who, "due": p.due.isoformat() if p.due else None}
+                for p in value
+            ]
+        )
     if isinstance(value, VoiceFigures):
         return json.dumps(dataclasses.asdict(value))
     return value
@@ -72,9 +76,14 @@ def _decode(tp: Any, value: Any) -> Any:
     if tp is bool:
         return bool(value)
     if typing.get_origin(tp) is tuple:
-        return tuple(Promise(what=p["what"], who=p.get("who", ""),
-                             due=date.fromisoformat(p["due"]) if p.get("due") else None)
-                     for p in json.loads(value))
+        return tuple(
+            Promise(
+                what=p["what"],
+                who=p.get("who", ""),
+                due=date.fromisoformat(p["due"]) if p.get("due") else None,
+            )
+            for p in json.loads(value)
+        )
     if tp is VoiceFigures:
         data = json.loads(value)
         data["cue_counts"] = tuple(tuple(c) for c in data.get("cue_counts", ()))
@@ -87,21 +96,28 @@ def to_row(record: Any) -> dict[str, Any]:
     for f in dataclasses.fields(record):
         value = getattr(record, f.name)
         if f.name == "meta":
-            row.update(id=value.id, version=value.version,
-                       created_at=_encode(value.created_at), updated_at=_encode(value.updated_at))
+            row.update(
+                id=value.id,
+                version=value.version,
+                created_at=_encode(value.created_at),
+                updated_at=_encode(value.updated_at),
+            )
         else:
             row[f.name] = _encode(value)
     return row
 
 
 def from_row(cls: type[T], row: typing.Mapping[str, Any]) -> T:
-    hints = _hints(cls)
+    hints = _hints(cast(type, cls))
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name == "meta":
-            kwargs["meta"] = Meta(id=row["id"], version=row["version"],
-                                  created_at=parse_iso(row["created_at"]),
-                                  updated_at=parse_iso(row["updated_at"]))
-        elif f.name in row.keys():
+            kwargs["meta"] = Meta(
+                id=row["id"],
+                version=row["version"],
+                created_at=parse_iso(row["created_at"]),
+                updated_at=parse_iso(row["updated_at"]),
+            )
+        elif f.name in row:
             kwargs[f.name] = _decode(hints[f.name], row[f.name])
     return cls(**kwargs)

@@ -44,8 +44,10 @@ def open_database(path: Path) -> Database:
         conn = sqlite3.connect(path, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: cannot open the local database ({exc}); move the file "
-                         "aside and start again — a backup may sit beside it (*.bak)") from exc
+        raise StoreError(
+            f"{path}: cannot open the local database ({exc}); move the file "
+            "aside and start again — a backup may sit beside it (*.bak)"
+        ) from exc
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=FULL")  # an agent's notes must survive a power cut
     conn.execute("PRAGMA busy_timeout=10000")
@@ -59,6 +61,8 @@ def open_database(path: Path) -> Database:
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{path}: the local database is damaged or from a newer Calmline "
-                         f"({exc}); restore the newest {path.name}.*.bak beside it") from exc
+        raise StoreError(
+            f"{path}: the local database is damaged or from a newer Calmline "
+            f"({exc}); restore the newest {path.name}.*.bak beside it"
+        ) from exc
     return db

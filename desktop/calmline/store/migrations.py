@@ -89,8 +89,18 @@ def _initial(db: Database) -> None:
         PRIMARY KEY (record_type, record_id)
     );
     """)
-    db["incidents"].enable_fts(
-        ["caller_number", "customer_ref", "category", "summary", "facts", "agreed_resolution",
-         "customer_solution", "best_practice_text"],
-        fts_version="FTS5", create_triggers=True)
-    db["notes"].enable_fts(["text"], fts_version="FTS5", create_triggers=True)
+    db.table("incidents").enable_fts(
+        [
+            "caller_number",
+            "customer_ref",
+            "category",
+            "summary",
+            "facts",
+            "agreed_resolution",
+            "customer_solution",
+            "best_practice_text",
+        ],
+        fts_version="FTS5",
+        create_triggers=True,
+    )
+    db.table("notes").enable_fts(["text"], fts_version="FTS5", create_triggers=True)

@@ -16,8 +16,13 @@ from calmline.store.codec import from_row, iso, to_row
 
 R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
 
-TABLES: dict[type, str] = {Shift: "shifts", Incident: "incidents", Note: "notes",
-                           StepEvent: "step_events", FollowUp: "followups"}
+TABLES: dict[type, str] = {
+    Shift: "shifts",
+    Incident: "incidents",
+    Note: "notes",
+    StepEvent: "step_events",
+    FollowUp: "followups",
+}
 RECORD_TYPES = {cls: table.rstrip("s") for cls, table in TABLES.items()}
 
 
@@ -49,15 +54,16 @@ class Store:
         table = TABLES[type(record)]
         now = self._clock()
         old = record.meta
-        meta = Meta(id=old.id, version=old.version + 1,
-                    created_at=old.created_at or now, updated_at=now)
+        meta = Meta(
+            id=old.id, version=old.version + 1, created_at=old.created_at or now, updated_at=now
+        )
         saved = replace(record, meta=meta)
         row = to_row(saved)
         conn = self.db.conn
         with self.db.atomic():
             if old.version == 0:
                 try:
-                    self.db[table].insert(row)
+                    self.db.table(table).insert(row)
                 except sqlite3.IntegrityError as exc:
                     if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
                         raise StaleRecordError(f"{table} {old.id} already exists") from exc
@@ -67,37 +73,44 @@ class Store:
                 cur = conn.execute(
                     f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} "
                     "WHERE id = ? AND version = ?",
-                    [row[c] for c in cols] + [old.id, old.version])
+                    [row[c] for c in cols] + [old.id, old.version],
+                )
                 if cur.rowcount != 1:
-                    raise StaleRecordError(f"{table} {old.id} version {old.version} is not the "
-                                           "stored version; reload it and apply the change again")
+                    raise StaleRecordError(
+                        f"{table} {old.id} version {old.version} is not the "
+                        "stored version; reload it and apply the change again"
+                    )
             conn.execute(
                 "INSERT INTO outbox (record_type, record_id, version, queued_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (record_type, record_id) DO UPDATE SET "
                 "version = excluded.version, queued_at = excluded.queued_at",
-                [RECORD_TYPES[type(record)], old.id, meta.version, iso(now)])
+                [RECORD_TYPES[type(record)], old.id, meta.version, iso(now)],
+            )
         return saved
 
     # -- reading -----------------------------------------------------------
     def get(self, cls: type[R], record_id: str) -> R:
-        rows = list(self.db[TABLES[cls]].rows_where("id = ?", [record_id]))
+        rows = list(self.db.table(TABLES[cls]).rows_where("id = ?", [record_id]))
         if not rows:
             raise NotFoundError(f"no {RECORD_TYPES[cls]} with id {record_id}")
         return from_row(cls, rows[0])
 
     def find_incident(self, prefix: str) -> Incident:
         """An incident by full id or a unique id prefix (as shown by `incidents list`)."""
-        rows = list(self.db["incidents"].rows_where("id LIKE ?", [prefix + "%"], limit=2))
+        rows = list(self.db.table("incidents").rows_where("id LIKE ?", [prefix + "%"], limit=2))
         if not rows:
-            raise NotFoundError(f"no incident with id {prefix!r} — see `calmline incidents "
-                                "list`")
+            raise NotFoundError(f"no incident with id {prefix!r} — see `calmline incidents list`")
         if len(rows) > 1:
-            raise NotFoundError(f"id {prefix!r} matches several incidents — give more "
-                                "characters")
+            raise NotFoundError(f"id {prefix!r} matches several incidents — give more characters")
         return from_row(Incident, rows[0])
 
-    def incidents(self, *, limit: int | None = None, shift_id: str | None = None,
-                  caller_number: str | None = None) -> list[Incident]:
+    def incidents(
+        self,
+        *,
+        limit: int | None = None,
+        shift_id: str | None = None,
+        caller_number: str | None = None,
+    ) -> list[Incident]:
         """Newest first."""
         where, args = [], []
         if shift_id is not None:
@@ -106,12 +119,15 @@ class Store:
         if caller_number is not None:
             where.append("caller_number = ?")
             args.append(caller_number)
-        rows = self.db["incidents"].rows_where(" AND ".join(where) or None, args,
-                                               order_by="started_at DESC", limit=limit)
+        rows = self.db.table("incidents").rows_where(
+            " AND ".join(where) or None, args, order_by="started_at DESC", limit=limit
+        )
         return [from_row(Incident, r) for r in rows]
 
     def _children(self, cls: type[R], incident_id: str, order: str) -> list[R]:
-        rows = self.db[TABLES[cls]].rows_where("incident_id = ?", [incident_id], order_by=order)
+        rows = self.db.table(TABLES[cls]).rows_where(
+            "incident_id = ?", [incident_id], order_by=order
+        )
         return [from_row(cls, r) for r in rows]
 
     def notes_for(self, incident_id: str) -> list[Note]:
@@ -124,8 +140,11 @@ class Store:
         return self._children(FollowUp, incident_id, "due")
 
     def open_shift(self) -> Shift | None:
-        rows = list(self.db["shifts"].rows_where("ended_at IS NULL",
-                                                 order_by="started_at DESC", limit=1))
+        rows = list(
+            self.db.table("shifts").rows_where(
+                "ended_at IS NULL", order_by="started_at DESC", limit=1
+            )
+        )
         return from_row(Shift, rows[0]) if rows else None
 
     def search_incidents(self, text: str, limit: int = 50) -> list[Incident]:
@@ -148,9 +167,10 @@ class Store:
         return [from_row(Incident, dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
 
     def outbox(self) -> list[OutboxEntry]:
-        rows = self.db.execute("SELECT record_type, record_id, version FROM outbox "
-                               "ORDER BY queued_at").fetchall()
+        rows = self.db.execute(
+            "SELECT record_type, record_id, version FROM outbox ORDER BY queued_at"
+        ).fetchall()
         return [OutboxEntry(*r) for r in rows]
 
     def counts(self) -> dict[str, Any]:
-        return {t: self.db[t].count for t in TABLES.values()}
+        return {t: self.db.table(t).count for t in TABLES.values()}

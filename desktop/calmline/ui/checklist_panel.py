@@ -8,8 +8,14 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
 
 from calmline.core.playbook import Playbook, Step, StepKind
 
-PHASE_TITLES = {"open": "Opening", "listen": "Listen", "acknowledge": "Acknowledge",
-                "solve": "Solve", "close": "Close", "after": "After the call"}
+PHASE_TITLES = {
+    "open": "Opening",
+    "listen": "Listen",
+    "acknowledge": "Acknowledge",
+    "solve": "Solve",
+    "close": "Close",
+    "after": "After the call",
+}
 STEP_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -67,8 +73,10 @@ class ChecklistPanel(QWidget):
             return
         kind = "Reminder for the whole call" if step.kind is StepKind.WATCH else "Step"
         phrases = "".join(f"<li>{_esc(p)}</li>" for p in step.phrases)
-        self.detail.setText(f"<b>{_esc(step.title)}</b> <i>({kind})</i><br>{_esc(step.why)}"
-                            f"<ul style='margin-left:-20px'>{phrases}</ul>")
+        self.detail.setText(
+            f"<b>{_esc(step.title)}</b> <i>({kind})</i><br>{_esc(step.why)}"
+            f"<ul style='margin-left:-20px'>{phrases}</ul>"
+        )
 
 
 def _esc(text: str) -> str:

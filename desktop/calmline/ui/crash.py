@@ -14,9 +14,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 log = logging.getLogger("calmline")
 qt_log = logging.getLogger("qt")
 
-_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
-           QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
-           QtMsgType.QtFatalMsg: logging.CRITICAL}
+_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
 
 
 def _qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -39,16 +43,21 @@ class CrashReporter:
         sys.excepthook = self.handle
         threading.excepthook = lambda a: self.handle(a.exc_type, a.exc_value, a.exc_traceback)
 
-    def handle(self, kind: type[BaseException], value: BaseException | None,
-               tb: TracebackType | None) -> None:
-        log.critical("uncaught exception:\n%s",
-                     "".join(traceback.format_exception(kind, value, tb)))
+    def handle(
+        self, kind: type[BaseException], value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        log.critical(
+            "uncaught exception:\n%s", "".join(traceback.format_exception(kind, value, tb))
+        )
         if self.shown or QApplication.instance() is None:
             return
         if threading.current_thread() is not threading.main_thread():
             return  # widgets belong to the GUI thread; the log has it
         self.shown = True
-        box = QMessageBox(QMessageBox.Icon.Critical, "Calmline hit an unexpected error",
-                          f"{kind.__name__}: {value}\n\nYour saved notes and incidents are "
-                          f"safe. Details were written to:\n{self.log_file}")
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Calmline hit an unexpected error",
+            f"{kind.__name__}: {value}\n\nYour saved notes and incidents are "
+            f"safe. Details were written to:\n{self.log_file}",
+        )
         box.exec()

@@ -14,8 +14,7 @@ from calmline.ui.problems_banner import ProblemsBanner
 
 
 class CompanionWindow(QMainWindow):
-    def __init__(self, playbook: Playbook, window: WindowSettings,
-                 problems: list[Problem]) -> None:
+    def __init__(self, playbook: Playbook, window: WindowSettings, problems: list[Problem]) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         flags = self.windowFlags() | Qt.WindowType.Tool

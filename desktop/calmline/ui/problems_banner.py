@@ -12,8 +12,10 @@ class ProblemsBanner(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setAccessibleName("Configuration problems")
-        self.setStyleSheet("QLabel { background: #fff3cd; color: #5c4400; "
-                           "border: 1px solid #e0c36a; padding: 4px; }")
+        self.setStyleSheet(
+            "QLabel { background: #fff3cd; color: #5c4400; "
+            "border: 1px solid #e0c36a; padding: 4px; }"
+        )
         self.set_problems([])
 
     def set_problems(self, problems: list[Problem]) -> None:

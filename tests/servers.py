@@ -1,0 +1,120 @@
+"""Real servers for tests, each on its own display/socket, stopped afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _wait(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not come up within {timeout} s")
+
+
+def _free_display() -> int:
+    for n in range(120, 400):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@contextlib.contextmanager
+def xvfb(size: str = "1280x1024x24") -> Iterator[str]:
+    """Start Xvfb on a free display; yields the DISPLAY string."""
+    if not shutil.which("Xvfb"):
+        raise RuntimeError("Xvfb is not installed — run `make test`, which installs it")
+    for _ in range(5):
+        n = _free_display()
+        proc = subprocess.Popen(
+            ["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait(
+                lambda n=n, p=proc: Path(f"/tmp/.X11-unix/X{n}").exists() or p.poll() is not None,
+                10,
+                "Xvfb",
+            )
+        except RuntimeError:
+            proc.kill()
+            raise
+        if proc.poll() is None:
+            break  # another run may have raced us to that number: try the next one
+    else:
+        raise RuntimeError("Xvfb would not start")
+    display = f":{n}"
+    try:
+        _wait(
+            lambda: (
+                subprocess.run(["xdpyinfo", "-display", display], capture_output=True).returncode
+                == 0
+            ),
+            10,
+            "Xvfb display",
+        )
+        yield display
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def pulseaudio() -> Iterator[dict[str, str]]:
+    """A private PulseAudio server with a virtual microphone (virt_mic) fed by the
+    null sink virt_spk; yields the environment that reaches it."""
+    if not shutil.which("pulseaudio"):
+        raise RuntimeError("pulseaudio is not installed — run `make test`, which installs it")
+    runtime = Path(tempfile.mkdtemp(prefix="calmline-pulse-"))
+    runtime.chmod(0o700)
+    env = dict(
+        os.environ,
+        XDG_RUNTIME_DIR=str(runtime),
+        PULSE_RUNTIME_PATH=str(runtime / "pulse"),
+        HOME=str(runtime),
+    )
+    env.pop("PULSE_SERVER", None)
+    subprocess.run(
+        [
+            "pulseaudio",
+            "-D",
+            "-n",
+            "--exit-idle-time=-1",
+            "--use-pid-file=yes",
+            f"--log-target=file:{runtime / 'pulse.log'}",
+            "-L",
+            "module-native-protocol-unix auth-anonymous=1",
+            "-L",
+            "module-null-sink sink_name=virt_spk rate=48000",
+            "-L",
+            "module-remap-source master=virt_spk.monitor source_name=virt_mic",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        _wait(
+            lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
+            15,
+            "PulseAudio",
+        )
+        subprocess.run(["pactl", "set-default-sink", "virt_spk"], env=env, check=True)
+        subprocess.run(["pactl", "set-default-source", "virt_mic"], env=env, check=True)
+        yield env
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+        shutil.rmtree(runtime, ignore_errors=True)
