@@ -17,10 +17,10 @@ T = TypeVar("T")
 
 
 def iso(value: datetime) -> str:
-    """UTC ISO-8601 with milliseconds; sorts as text."""
+    """UTC ISO-8601 with microseconds (lossless, sorts as text)."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: store only aware UTC times")
-    return value.astimezone(UTC).isoformat(timespec="milliseconds")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_iso(text: str) -> datetime:

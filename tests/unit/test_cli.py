@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from calmline import __version__
+from calmline.cli import build_parser, main
+from calmline.context import Context
+from calmline.core.devices import InputDevice
+from calmline.core.records import Incident, Note, Resolution, Shift, StepAction, StepEvent
+from calmline.doctor import doctor
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def seeded(home: Path) -> Incident:
+    store = Context.load().open_store()
+    shift = store.save(Shift(agent_id="a1", started_at=T0))
+    inc = store.save(Incident(shift_id=shift.meta.id, started_at=T0,
+                              ended_at=T0 + timedelta(minutes=6), caller_number="+1 555 0100",
+                              category="billing", summary="- overcharged, wants refund",
+                              resolution=Resolution.TOTAL))
+    store.save(Note(shift.meta.id, "said \"thank you\", calmer", T0 + timedelta(seconds=95),
+                    inc.meta.id, 95.0))
+    store.save(StepEvent(inc.meta.id, "apologise", StepAction.TICK, T0, 60.0, "irate-caller"))
+    store.db.close()
+    return inc
+
+
+def all_parsers() -> list[list[str]]:
+    return [[], ["doctor"], ["config"], ["config", "show"], ["config", "validate"],
+            ["playbook"], ["playbook", "validate"], ["incidents"], ["incidents", "list"],
+            ["incidents", "show"], ["incidents", "export"]]
+
+
+@pytest.mark.parametrize("path", all_parsers(), ids=lambda p: " ".join(p) or "calmline")
+def test_help_at_every_level(path: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([*path, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: calmline") and len(text.splitlines()) >= 4
+
+
+def test_version_and_python_m(home: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "calmline", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert res.stdout.strip() == f"calmline {__version__}"
+
+
+def test_config_show_json_has_value_source_and_lock(home: Path) -> None:
+    (home / "config.toml").write_text('agent_id = "a9"\n')
+    code, out = run("config", "show", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["agent_id"] == {"value": "a9", "layer": "user",
+                                "source": str(home / "config.toml"), "locked": False}
+    assert data["retention_days"]["layer"] == "default"
+
+
+def test_config_validate(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('agent_id = 7\n[sync]\ninterval_minutes = "often"\nurl = "x"\n')
+    code, out = run("config", "validate", str(bad))
+    assert code == 1
+    assert f"{bad}: agent_id: bad value 7: Input should be a valid string" in out
+    assert f"{bad}: sync.interval_minutes: bad value 'often'" in out
+    assert "expected a whole number from 0 to 480 (default 15)" in out
+    assert f"{bad}: sync.url: unknown key (ignored) — known keys in [sync]: target, " \
+           "interval_minutes" in out
+    good = tmp_path / "good.toml"
+    good.write_text('agent_id = "a1"\n[window]\nopacity = 0.9\n')
+    assert run("config", "validate", str(good)) == (0, f"{good}: valid (2 settings)\n")
+    assert run("config", "validate", str(tmp_path / "nope.toml"))[0] == 1
+
+
+def test_playbook_validate(tmp_path: Path) -> None:
+    bad = tmp_path / "pb.toml"
+    bad.write_text('[playbook]\nid = "x"\n[[steps]]\nid = "a"\ntitle = ""\nwhy = "w"\n'
+                   'phrases = ["p"]\nkind = "once"\nphase = "open"\n')
+    code, out = run("playbook", "validate", str(bad))
+    assert code == 1 and f"{bad}:5: step 'a' field 'title': title is missing or empty" in out
+    code, out = run("playbook", "validate", "resources/playbooks/abusive-caller.toml")
+    assert code == 0 and "valid playbook 'abusive-caller' with 11 steps" in out
+
+
+def test_incidents_list_show_export(home: Path, tmp_path: Path) -> None:
+    assert run("incidents", "list") == (0, "no incidents logged yet\n")
+    inc = seeded(home)
+    code, out = run("incidents", "list")
+    assert code == 0 and inc.meta.id[:8] in out and "6 min" in out and "total" in out
+    code, out = run("incidents", "show", inc.meta.id[:6])
+    shown = json.loads(out)
+    assert shown["id"] == inc.meta.id and shown["notes"][0]["call_offset_s"] == 95.0
+    assert shown["step_events"][0]["step_id"] == "apologise"
+    assert run("incidents", "show", "nothing")[0] == 1
+
+    code, out = run("incidents", "export", "--format", "json")
+    exported = json.loads(out)
+    assert [d["id"] for d in exported] == [inc.meta.id]
+    assert exported[0]["notes"][0]["text"] == 'said "thank you", calmer'
+    dest = tmp_path / "out.csv"
+    assert run("incidents", "export", "--format", "csv", "-o", str(dest))[0] == 0
+    rows = list(csv.DictReader(dest.open(encoding="utf-8")))
+    assert len(rows) == 1 and rows[0]["caller_number"] == "+1 555 0100"
+    assert rows[0]["summary"] == "- overcharged, wants refund" and rows[0]["version"] == "1"
+
+
+def test_doctor_report_and_exit_status(home: Path) -> None:
+    (home / "config.toml").write_text("retention_days = 30\n[window]\nopacity = 2\n")
+    mic = InputDevice(3, "Headset Mic", "ALSA", 1, 48000.0, True)
+    out = io.StringIO()
+    code = doctor(Context.load(), out, list_devices=lambda: [mic])
+    text = out.getvalue()
+    assert code == 1  # the bad opacity fails the settings check
+    assert f"retention_days = 30  [user: {home / 'config.toml'}]" in text
+    assert "window.opacity = 1.0  [default]" in text
+    assert "[FAIL] settings: 1 problem(s)" in text and "window.opacity: bad value 2" in text
+    assert "[pass] microphone: Headset Mic (default)" in text
+    assert "[pass] database:" in text and "schema 1/1, wal" in text
+    (home / "config.toml").write_text("retention_days = 30\n")
+    out = io.StringIO()
+    assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
+    assert "7 of 7 checks passed" in out.getvalue()
+
+
+def test_doctor_reports_a_missing_configured_device(home: Path) -> None:
+    (home / "config.toml").write_text('[audio]\ninput_device = "Jabra"\n')
+    out = io.StringIO()
+    mic = InputDevice(0, "Built-in", "CoreAudio", 1, 48000.0, True)
+    assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 1
+    assert "[FAIL] microphone: audio.input_device 'Jabra' not found; available: Built-in" \
+           in out.getvalue()
