@@ -29,21 +29,41 @@ def run(*argv: str) -> tuple[int, str]:
 def seeded(home: Path) -> Incident:
     store = Context.load().open_store()
     shift = store.save(Shift(agent_id="a1", started_at=T0))
-    inc = store.save(Incident(shift_id=shift.meta.id, started_at=T0,
-                              ended_at=T0 + timedelta(minutes=6), caller_number="+1 555 0100",
-                              category="billing", summary="- overcharged, wants refund",
-                              resolution=Resolution.TOTAL))
-    store.save(Note(shift.meta.id, "said \"thank you\", calmer", T0 + timedelta(seconds=95),
-                    inc.meta.id, 95.0))
+    inc = store.save(
+        Incident(
+            shift_id=shift.meta.id,
+            started_at=T0,
+            ended_at=T0 + timedelta(minutes=6),
+            caller_number="+1 555 0100",
+            category="billing",
+            summary="- overcharged, wants refund",
+            resolution=Resolution.TOTAL,
+        )
+    )
+    store.save(
+        Note(
+            shift.meta.id, 'said "thank you", calmer', T0 + timedelta(seconds=95), inc.meta.id, 95.0
+        )
+    )
     store.save(StepEvent(inc.meta.id, "apologise", StepAction.TICK, T0, 60.0, "irate-caller"))
     store.db.close()
     return inc
 
 
 def all_parsers() -> list[list[str]]:
-    return [[], ["doctor"], ["config"], ["config", "show"], ["config", "validate"],
-            ["playbook"], ["playbook", "validate"], ["incidents"], ["incidents", "list"],
-            ["incidents", "show"], ["incidents", "export"]]
+    return [
+        [],
+        ["doctor"],
+        ["config"],
+        ["config", "show"],
+        ["config", "validate"],
+        ["playbook"],
+        ["playbook", "validate"],
+        ["incidents"],
+        ["incidents", "list"],
+        ["incidents", "show"],
+        ["incidents", "export"],
+    ]
 
 
 @pytest.mark.parametrize("path", all_parsers(), ids=lambda p: " ".join(p) or "calmline")
@@ -56,8 +76,9 @@ def test_help_at_every_level(path: list[str], capsys: pytest.CaptureFixture[str]
 
 
 def test_version_and_python_m(home: Path) -> None:
-    res = subprocess.run([sys.executable, "-m", "calmline", "--version"], capture_output=True,
-                         text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "calmline", "--version"], capture_output=True, text=True, check=True
+    )
     assert res.stdout.strip() == f"calmline {__version__}"
 
 
@@ -66,8 +87,12 @@ def test_config_show_json_has_value_source_and_lock(home: Path) -> None:
     code, out = run("config", "show", "--json")
     data = json.loads(out)
     assert code == 0
-    assert data["agent_id"] == {"value": "a9", "layer": "user",
-                                "source": str(home / "config.toml"), "locked": False}
+    assert data["agent_id"] == {
+        "value": "a9",
+        "layer": "user",
+        "source": str(home / "config.toml"),
+        "locked": False,
+    }
     assert data["retention_days"]["layer"] == "default"
 
 
@@ -79,8 +104,10 @@ def test_config_validate(home: Path, tmp_path: Path) -> None:
     assert f"{bad}: agent_id: bad value 7: Input should be a valid string" in out
     assert f"{bad}: sync.interval_minutes: bad value 'often'" in out
     assert "expected a whole number from 0 to 480 (default 15)" in out
-    assert f"{bad}: sync.url: unknown key (ignored) — known keys in [sync]: target, " \
-           "interval_minutes" in out
+    assert (
+        f"{bad}: sync.url: unknown key (ignored) — known keys in [sync]: target, "
+        "interval_minutes" in out
+    )
     good = tmp_path / "good.toml"
     good.write_text('agent_id = "a1"\n[window]\nopacity = 0.9\n')
     assert run("config", "validate", str(good)) == (0, f"{good}: valid (2 settings)\n")
@@ -89,8 +116,10 @@ def test_config_validate(home: Path, tmp_path: Path) -> None:
 
 def test_playbook_validate(tmp_path: Path) -> None:
     bad = tmp_path / "pb.toml"
-    bad.write_text('[playbook]\nid = "x"\n[[steps]]\nid = "a"\ntitle = ""\nwhy = "w"\n'
-                   'phrases = ["p"]\nkind = "once"\nphase = "open"\n')
+    bad.write_text(
+        '[playbook]\nid = "x"\n[[steps]]\nid = "a"\ntitle = ""\nwhy = "w"\n'
+        'phrases = ["p"]\nkind = "once"\nphase = "open"\n'
+    )
     code, out = run("playbook", "validate", str(bad))
     assert code == 1 and f"{bad}:5: step 'a' field 'title': title is missing or empty" in out
     code, out = run("playbook", "validate", "resources/playbooks/abusive-caller.toml")
@@ -142,5 +171,7 @@ def test_doctor_reports_a_missing_configured_device(home: Path) -> None:
     out = io.StringIO()
     mic = InputDevice(0, "Built-in", "CoreAudio", 1, 48000.0, True)
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 1
-    assert "[FAIL] microphone: audio.input_device 'Jabra' not found; available: Built-in" \
-           in out.getvalue()
+    assert (
+        "[FAIL] microphone: audio.input_device 'Jabra' not found; available: Built-in"
+        in out.getvalue()
+    )

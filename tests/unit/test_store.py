@@ -38,8 +38,9 @@ def store(tmp_path: Path) -> Store:
 
 def seed(store: Store, **incident: object) -> tuple[Shift, Incident]:
     shift = store.save(Shift(agent_id="a1", started_at=T0))
-    inc = store.save(Incident(shift_id=shift.meta.id, started_at=T0 + timedelta(minutes=1),
-                              **incident))  # type: ignore[arg-type]
+    inc = store.save(
+        Incident(shift_id=shift.meta.id, started_at=T0 + timedelta(minutes=1), **incident)
+    )  # type: ignore[arg-type]
     return shift, inc
 
 
@@ -48,25 +49,52 @@ def test_pragmas_and_schema(store: Store) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert schema_version(db) == len(migrations._migrations)
-    assert {"shifts", "incidents", "notes", "step_events", "followups", "outbox",
-            "incidents_fts", "notes_fts"} <= set(db.table_names())
+    assert {
+        "shifts",
+        "incidents",
+        "notes",
+        "step_events",
+        "followups",
+        "outbox",
+        "incidents_fts",
+        "notes_fts",
+    } <= set(db.table_names())
 
 
 def test_every_incident_field_round_trips(store: Store) -> None:
     shift = store.save(Shift(agent_id="a1", started_at=T0))
     full = Incident(
-        shift_id=shift.meta.id, started_at=T0, ended_at=T0 + timedelta(seconds=300),
-        playbook_id="irate-caller", caller_number="+44 20 7946 0000", customer_ref="C-99",
-        category="billing", summary="- overcharged\n- wants refund", facts="invoice 12",
-        apology_kind=ApologyKind.BLAMELESS, customer_proposed=True, customer_solution="credit",
-        resolution=Resolution.PENDING, resolution_reason="", agreed_resolution="refund by Fri",
-        next_steps=(Promise("email refund confirmation", "agent", date(2026, 11, 27)),
-                    Promise("call back")),
-        compensation_kind="credit", compensation_amount="15.50", escalated_to="billing team",
-        abuse_level=AbuseLevel.AGGRESSIVE, warnings_given=1, best_practice=True,
-        best_practice_text="offer credit first", mood_start=1, mood_end=4,
+        shift_id=shift.meta.id,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=300),
+        playbook_id="irate-caller",
+        caller_number="+44 20 7946 0000",
+        customer_ref="C-99",
+        category="billing",
+        summary="- overcharged\n- wants refund",
+        facts="invoice 12",
+        apology_kind=ApologyKind.BLAMELESS,
+        customer_proposed=True,
+        customer_solution="credit",
+        resolution=Resolution.PENDING,
+        resolution_reason="",
+        agreed_resolution="refund by Fri",
+        next_steps=(
+            Promise("email refund confirmation", "agent", date(2026, 11, 27)),
+            Promise("call back"),
+        ),
+        compensation_kind="credit",
+        compensation_amount="15.50",
+        escalated_to="billing team",
+        abuse_level=AbuseLevel.AGGRESSIVE,
+        warnings_given=1,
+        best_practice=True,
+        best_practice_text="offer credit first",
+        mood_start=1,
+        mood_end=4,
         voice=VoiceFigures(-30.5, 7.2, 0.41, (("raised_voice", 2),)),
-        status=IncidentStatus.FINAL)
+        status=IncidentStatus.FINAL,
+    )
     saved = store.save(full)
     assert store.get(Incident, saved.meta.id) == saved
     assert saved.meta.version == 1 and saved.meta.created_at == saved.meta.updated_at
@@ -116,8 +144,14 @@ def test_children_and_find(store: Store) -> None:
 
 def test_full_text_search_over_incidents_and_notes(store: Store) -> None:
     shift, a = seed(store, caller_number="+44 7700 900123", summary="- parcel lost twice")
-    b = store.save(Incident(shift_id=shift.meta.id, started_at=T0 + timedelta(hours=1),
-                            category="billing", summary="- double charge"))
+    b = store.save(
+        Incident(
+            shift_id=shift.meta.id,
+            started_at=T0 + timedelta(hours=1),
+            category="billing",
+            summary="- double charge",
+        )
+    )
     store.save(Note(shift.meta.id, "caller mentions parcel again", T0, b.meta.id, 3.0))
     assert [i.meta.id for i in store.search_incidents("double")] == [b.meta.id]
     assert {i.meta.id for i in store.search_incidents("parcel")} == {a.meta.id, b.meta.id}
@@ -178,14 +212,16 @@ def test_one_connection_per_thread(store: Store) -> None:
 
 def test_network_share_detection(tmp_path: Path) -> None:
     mounts = tmp_path / "mounts"
-    mounts.write_text(f"/dev/vda / ext4 rw 0 0\nsrv:/export {tmp_path}/share nfs4 rw 0 0\n"
-                      f"//srv/team {tmp_path}/smb cifs rw 0 0\n")
+    mounts.write_text(
+        f"/dev/vda / ext4 rw 0 0\nsrv:/export {tmp_path}/share nfs4 rw 0 0\n"
+        f"//srv/team {tmp_path}/smb cifs rw 0 0\n"
+    )
     for d in ("share", "smb", "local"):
         (tmp_path / d).mkdir()
-    assert "nfs4" in str(network_share_reason(tmp_path / "share" / "x" / "calmline.db",
-                                              mounts_file=mounts))
-    assert "cifs" in str(network_share_reason(tmp_path / "smb" / "calmline.db",
-                                              mounts_file=mounts))
+    assert "nfs4" in str(
+        network_share_reason(tmp_path / "share" / "x" / "calmline.db", mounts_file=mounts)
+    )
+    assert "cifs" in str(network_share_reason(tmp_path / "smb" / "calmline.db", mounts_file=mounts))
     assert network_share_reason(tmp_path / "local" / "calmline.db", mounts_file=mounts) is None
     assert "UNC" in str(network_share_reason(Path("//server/share/calmline.db")))
 

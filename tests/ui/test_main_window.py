@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, qWarning
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from calmline.context import read_playbook
+from calmline.core.problems import Problem
+from calmline.core.settings import WindowSettings
+from calmline.platform.logs import configure_logging
+from calmline.platform.paths import resource_path
+from calmline.ui.crash import CrashReporter, route_qt_messages
+from calmline.ui.main_window import CompanionWindow
+
+IRATE = read_playbook(resource_path("playbooks", "irate-caller.toml"))
+
+
+def make(qtbot: QtBot, problems: list[Problem] | None = None, **window: object) -> CompanionWindow:
+    w = CompanionWindow(IRATE, WindowSettings(**window), problems or [])  # type: ignore[arg-type]
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_window_is_on_top_compact_and_translucent_as_set(qtbot: QtBot) -> None:
+    w = make(qtbot, opacity=0.85)
+    assert w.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert w.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    assert abs(w.windowOpacity() - 0.85) < 0.01
+    assert (w.width(), w.height()) == (360, 600)
+    assert not w.banner.isVisible()
+    off = make(qtbot, always_on_top=False)
+    assert not off.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+
+
+def test_checklist_shows_phases_steps_and_detail(qtbot: QtBot) -> None:
+    w = make(qtbot)
+    tree = w.checklist.tree
+    phases = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert phases == ["Opening", "Listen", "Acknowledge", "Solve", "Close", "After the call"]
+    steps = sum(tree.topLevelItem(i).childCount() for i in range(tree.topLevelItemCount()))
+    assert steps == len(IRATE.steps)
+    listen = tree.topLevelItem(1)
+    vent = listen.child(0)
+    assert vent.text(0) == "☐ Let them vent — don't interrupt"
+    tree.setCurrentItem(vent)
+    assert "cutting in restarts it" in w.checklist.detail.text()
+    assert (
+        "Go on — I&#x27;m listening." in w.checklist.detail.text()
+        or "Go on — I'm listening." in w.checklist.detail.text()
+    )
+    watch = tree.topLevelItem(0).child(0)
+    assert watch.text(0).startswith("◉ ")
+    tree.setCurrentItem(watch)
+    assert "Reminder for the whole call" in w.checklist.detail.text()
+
+
+def test_problems_are_shown_not_swallowed(qtbot: QtBot) -> None:
+    problem = Problem(
+        "/etc/calmline.toml", "bad value 'x'", key="window.opacity", fix="expected a number"
+    )
+    w = make(qtbot, [problem])
+    assert w.banner.isVisible()
+    assert (
+        "/etc/calmline.toml: window.opacity: bad value 'x' — expected a number" in w.banner.text()
+    )
+
+
+def test_qt_messages_reach_the_log(tmp_path: Path) -> None:
+    handler = configure_logging(tmp_path / "logs" / "calmline.log")
+    route_qt_messages()
+    qWarning("calmline-test-warning")
+    handler.flush()
+    assert "WARNING qt: calmline-test-warning" in (tmp_path / "logs" / "calmline.log").read_text()
+    logging.getLogger().removeHandler(handler)
+
+
+def test_uncaught_exception_is_logged_and_shown_once(qtbot: QtBot, tmp_path: Path) -> None:
+    log_file = tmp_path / "calmline.log"
+    handler = configure_logging(log_file)
+    reporter = CrashReporter(str(log_file))
+    seen: list[str] = []
+
+    def close_dialog() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.close()
+        else:
+            QTimer.singleShot(20, close_dialog)
+
+    QTimer.singleShot(20, close_dialog)
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError as exc:
+        reporter.handle(type(exc), exc, exc.__traceback__)
+        reporter.handle(type(exc), exc, exc.__traceback__)  # a second one: logged, no dialog
+    handler.flush()
+    assert len(seen) == 1 and "RuntimeError: boom in a slot" in seen[0]
+    assert str(log_file) in seen[0]
+    log = log_file.read_text()
+    assert log.count("uncaught exception") == 2 and "Traceback" in log
+    logging.getLogger().removeHandler(handler)
