@@ -228,5 +228,5 @@ def test_network_share_detection(tmp_path: Path) -> None:
 
 def test_context_refuses_a_network_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALMLINE_HOME", "//fileserver/agents/a1")
-    with pytest.raises(StoreError, match="network .*local"):
+    with pytest.raises(StoreError, match=r"network .*local"):
         Context.load().open_store()
