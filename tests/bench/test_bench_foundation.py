@@ -31,7 +31,14 @@ def test_bench_save_note(home: Path, benchmark: BenchmarkFixture) -> None:
     inc = store.save(Incident(shift_id=shift.meta.id, started_at=now))
 
     def save() -> None:
-        store.save(Note(shift.meta.id, "caller wants a refund by Friday", datetime.now(UTC),
-                        inc.meta.id, 12.5))
+        store.save(
+            Note(
+                shift.meta.id,
+                "caller wants a refund by Friday",
+                datetime.now(UTC),
+                inc.meta.id,
+                12.5,
+            )
+        )
 
     benchmark(save)

@@ -16,6 +16,16 @@ from tests.servers import pulseaudio, xvfb
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
+def calmline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calmline", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def _wait_window(env: dict[str, str], proc: subprocess.Popen[str], timeout: float = 20) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -95,13 +105,7 @@ def test_app_without_a_display_says_so(home: Path) -> None:
 def test_doctor_lists_the_virtual_microphone(home: Path) -> None:
     with pulseaudio() as env:
         env["CALMLINE_HOME"] = str(home)
-        res = subprocess.run(
-            [sys.executable, "-m", "calmline", "doctor"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        res = calmline("doctor", env=env)
     assert "[pass] microphone:" in res.stdout, res.stdout
     assert "(default)" in res.stdout
     assert res.returncode == 0, res.stdout
@@ -117,13 +121,7 @@ def test_doctor_without_audio_server_is_one_clear_line(home: Path) -> None:
         XDG_RUNTIME_DIR=str(runtime),
         PULSE_SERVER="unix:" + str(runtime / "nothing-here"),
     )
-    res = subprocess.run(
-        [sys.executable, "-m", "calmline", "doctor"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    res = calmline("doctor", env=env)
     lines = [ln for ln in res.stdout.splitlines() if "microphone" in ln]
     assert res.returncode == 1
     assert lines[0].startswith("  [FAIL] microphone: ") and len(lines) == 2  # check + summary
