@@ -86,7 +86,7 @@ def test_window_on_a_real_x_server_is_on_top_and_shows_problems(home: Path) -> N
     log = (home / "logs" / "calmline.log").read_text()
     assert "Calmline 0.1.0 starting" in log or "starting" in log
     assert "retention_days: bad value 'lots'" in log
-    assert "window.glow: unknown key (ignored)" in log
+    assert "window.glow: unknown key, value True ignored" in log
 
 
 def test_app_without_a_display_says_so(home: Path) -> None:

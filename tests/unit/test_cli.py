@@ -105,7 +105,7 @@ def test_config_validate(home: Path, tmp_path: Path) -> None:
     assert f"{bad}: sync.interval_minutes: bad value 'often'" in out
     assert "expected a whole number from 0 to 480 (default 15)" in out
     assert (
-        f"{bad}: sync.url: unknown key (ignored) — known keys in [sync]: target, "
+        f"{bad}: sync.url: unknown key, value 'x' ignored — known keys in [sync]: target, "
         "interval_minutes" in out
     )
     good = tmp_path / "good.toml"

@@ -58,8 +58,8 @@ shout_level = 3
         "integer — expected a whole number from 1 to 3650 (default 90)",
         "/home/a/config.toml: window.always_on_top: bad value 'yes': Input should be a valid "
         "boolean — expected true or false (default true)",
-        "/home/a/config.toml: cues.shout_level: unknown key (ignored) — known keys in [cues]: "
-        "raised_voice_db, raised_voice_clear_db, raised_voice_hold_s, continuous_speaking_s, "
+        "/home/a/config.toml: cues.shout_level: unknown key, value 3 ignored — known keys in "
+        "[cues]: raised_voice_db, raised_voice_clear_db, raised_voice_hold_s, continuous_speaking_s, "
         "pause_s, mic_silent_s, clipping_dbfs, min_interval_s",
     ]
     eff = resolve([layer])
@@ -80,7 +80,7 @@ def test_out_of_range_and_unknown_table() -> None:
         "window.opacity: bad value 0.05: Input should be greater than or equal to 0.3 — "
         "expected a number from 0.3 to 1" in text
     )
-    assert "colours: unknown key (ignored) — known tables: [audio], [cues]" in text
+    assert "colours: unknown key, value {'bg': 1} ignored — known tables: [audio], [cues]" in text
 
 
 def test_toml_syntax_error_drops_file_with_line() -> None:

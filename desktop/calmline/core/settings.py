@@ -200,7 +200,9 @@ def validate_layer(
                 fix = f"known keys: {', '.join(TOP_LEVEL)} and the tables " + ", ".join(
                     f"[{s}]" for s in SECTIONS
                 )
-            problems.append(Problem(source, "unknown key (ignored)", key=key, fix=fix))
+            problems.append(
+                Problem(source, f"unknown key, value {value!r} ignored", key=key, fix=fix)
+            )
             continue
         model, fname = owner
         try:

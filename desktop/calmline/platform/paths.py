@@ -6,12 +6,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 
 from calmline import APP_NAME
 
-APP_AUTHOR = "Calmline"
+# No vendor folder level: %LOCALAPPDATA%\Calmline, C:\ProgramData\Calmline.
+APP_AUTHOR: Literal[False] = False
 
 
 @dataclass(frozen=True)
