@@ -52,12 +52,6 @@ class Session:
         self.shift = None
         return ended
 
-    def resume(
-        self, shift: Shift, call: Incident | None = None, ticked: list[str] | None = None
-    ) -> None:
-        """Continue a shift (and call) that was open when the app last stopped."""
-        self.shift, self.call, self.ticked = shift, call, list(ticked or [])
-
     # -- call --------------------------------------------------------------
     def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
         shift = self._need_shift("start a call")

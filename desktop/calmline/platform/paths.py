@@ -53,7 +53,3 @@ def resource_path(*parts: str) -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     root = Path(frozen) if frozen else Path(__file__).resolve().parents[3]
     return root.joinpath("resources", *parts)
-
-
-def default_documents_dir() -> Path:
-    return Path(platformdirs.user_documents_dir())

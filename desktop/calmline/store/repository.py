@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlite_utils import Database
 
@@ -171,6 +171,3 @@ class Store:
             "SELECT record_type, record_id, version FROM outbox ORDER BY queued_at"
         ).fetchall()
         return [OutboxEntry(*r) for r in rows]
-
-    def counts(self) -> dict[str, Any]:
-        return {t: self.db.table(t).count for t in TABLES.values()}
