@@ -109,6 +109,7 @@ def _fail(message: str) -> int:
 
 
 def _config(args: argparse.Namespace, out: TextIO) -> int:
+    # Commands import what they need when run, so `--help` stays fast and Qt-free.
     from calmline.context import Context
     from calmline.core.settings import LayerName, all_keys, parse_toml_layer
 
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
-            from calmline.app import run_app
+            from calmline.app import run_app  # Qt is loaded only for the window
 
             return run_app()
         if args.command == "doctor":
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _playbook(args, out)
         if args.command == "incidents":
             return _incidents(args, out)
-    except Exception as exc:
+    except Exception as exc:  # a user-facing failure becomes one clear line
         from calmline.store.database import StoreError
 
         if isinstance(exc, StoreError | ProblemsError | OSError):

@@ -15,7 +15,6 @@ from calmline.audio.devices import AudioUnavailable, list_input_devices
 from calmline.context import Context
 from calmline.core.problems import ProblemsError
 from calmline.core.settings import all_keys
-from calmline.platform.fs import network_share_reason
 from calmline.store.database import StoreError, latest_schema_version, schema_version
 
 
@@ -81,28 +80,24 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
     for label, path in (("data folder", ctx.paths.data_dir), ("log folder", ctx.paths.log_dir)):
         err = _writable(path)
         checks.append(Check(label, err is None, str(path) if err is None else f"{path}: {err}"))
-    remote = network_share_reason(ctx.paths.database)
-    if remote:
-        checks.append(Check("database", False, f"{remote} — move it to a local disk"))
-    else:
-        try:
-            store = ctx.open_store()
-            ok = store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            version = schema_version(store.db)
-            mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
-            checks.append(
-                Check(
-                    "database",
-                    ok,
-                    f"{ctx.paths.database} schema "
-                    f"{version}/{latest_schema_version()}, {mode}, "
-                    f"{store.db.table('incidents').count} incidents, "
-                    f"{len(store.outbox())} unsynced",
-                )
+    try:  # open_store refuses a network share with its own clear message
+        store = ctx.open_store()
+        ok = store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        version = schema_version(store.db)
+        mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
+        checks.append(
+            Check(
+                "database",
+                ok,
+                f"{ctx.paths.database} schema "
+                f"{version}/{latest_schema_version()}, {mode}, "
+                f"{store.db.table('incidents').count} incidents, "
+                f"{len(store.outbox())} unsynced",
             )
-            store.db.close()
-        except (StoreError, sqlite3.DatabaseError) as exc:
-            checks.append(Check("database", False, str(exc)))
+        )
+        store.db.close()
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        checks.append(Check("database", False, str(exc)))
     try:
         devices = list_devices()
         wanted = ctx.settings.settings.audio.input_device

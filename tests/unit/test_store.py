@@ -23,7 +23,7 @@ from calmline.core.records import (
     StepEvent,
     VoiceFigures,
 )
-from calmline.platform.fs import network_share_reason
+from calmline.platform.fs import fs_type_at, network_share_reason, parse_mount_output
 from calmline.store.database import StoreError, open_database, schema_version
 from calmline.store.migrations import migrations
 from calmline.store.repository import NotFoundError, StaleRecordError, Store
@@ -224,6 +224,17 @@ def test_network_share_detection(tmp_path: Path) -> None:
     assert "cifs" in str(network_share_reason(tmp_path / "smb" / "calmline.db", mounts_file=mounts))
     assert network_share_reason(tmp_path / "local" / "calmline.db", mounts_file=mounts) is None
     assert "UNC" in str(network_share_reason(Path("//server/share/calmline.db")))
+
+
+def test_macos_mount_output_parsing() -> None:
+    mounts = parse_mount_output(
+        "/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)\n"
+        "//agent@filer/Team Share on /Volumes/Team Share (smbfs, nodev, nosuid, mounted by a)\n"
+    )
+    assert mounts == [("/", "apfs"), ("/Volumes/Team Share", "smbfs")]
+    assert fs_type_at(Path("/Volumes/Team Share/calmline/calmline.db"), mounts) == "smbfs"
+    assert fs_type_at(Path("/Users/a/Library/calmline.db"), mounts) == "apfs"
+    assert fs_type_at(Path("/Volumes/Team Shared/x"), mounts) == "apfs"
 
 
 def test_context_refuses_a_network_home(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,7 +36,7 @@ def list_input_devices() -> list[InputDevice]:
     """Input-capable devices, the system default marked. Raises AudioUnavailable."""
     with _quiet_stderr():
         try:
-            import sounddevice as sd
+            import sounddevice as sd  # loads PortAudio: slow, and may be missing
         except OSError as exc:
             raise AudioUnavailable(
                 f"the PortAudio library could not be loaded ({exc}); install libportaudio2"
@@ -46,7 +46,7 @@ def list_input_devices() -> list[InputDevice]:
             hostapis = sd.query_hostapis()
             try:
                 default_in = sd.default.device[0]
-            except Exception:
+            except Exception:  # no default input is a normal answer here
                 default_in = -1
         except sd.PortAudioError as exc:
             raise AudioUnavailable(f"no audio system answered ({exc})") from exc

@@ -42,11 +42,19 @@ def parse_mounts(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _fs_type_linux(path: Path, mounts_file: Path) -> str:
-    try:
-        mounts = parse_mounts(mounts_file.read_text())
-    except OSError:
-        return ""
+def parse_mount_output(text: str) -> list[tuple[str, str]]:
+    """(mount point, fs type) pairs from macOS `mount` output, whose lines read
+    "//u@srv/share on /Volumes/share (smbfs, nodev, ...)"."""
+    out = []
+    for line in text.splitlines():
+        if " on " in line and " (" in line:
+            point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
+            out.append((point, line.rsplit("(", 1)[1].split(",")[0].strip(" )")))
+    return out
+
+
+def fs_type_at(path: Path, mounts: list[tuple[str, str]]) -> str:
+    """The file system type of the innermost mount holding ``path`` ("" if none)."""
     best, fstype = "", ""
     p = str(path)
     for point, kind in mounts:
@@ -56,19 +64,14 @@ def _fs_type_linux(path: Path, mounts_file: Path) -> str:
     return fstype
 
 
-def _fs_type_macos(path: Path) -> str:
-    lines = subprocess.run(
-        ["/sbin/mount"], capture_output=True, text=True, check=False
-    ).stdout.splitlines()
-    best, fstype = "", ""
-    for line in lines:  # "//u@srv/share on /Volumes/share (smbfs, nodev, ...)"
-        if " on " not in line or "(" not in line:
-            continue
-        point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
-        kind = line.rsplit("(", 1)[1].split(",")[0].strip(" )")
-        if (str(path) + "/").startswith(point.rstrip("/") + "/") and len(point) >= len(best):
-            best, fstype = point, kind
-    return fstype
+def _mounts(mounts_file: Path) -> list[tuple[str, str]]:
+    if sys.platform == "darwin":
+        res = subprocess.run(["/sbin/mount"], capture_output=True, text=True, check=False)
+        return parse_mount_output(res.stdout)
+    try:
+        return parse_mounts(mounts_file.read_text())
+    except OSError:
+        return []
 
 
 def _is_remote_windows(path: Path) -> bool:
@@ -91,11 +94,7 @@ def network_share_reason(path: Path, *, mounts_file: Path = Path("/proc/mounts")
     existing = existing.resolve()
     if sys.platform == "win32":
         return f"{path} is on a network drive" if _is_remote_windows(existing) else None
-    kind = (
-        _fs_type_macos(existing)
-        if sys.platform == "darwin"
-        else _fs_type_linux(existing, mounts_file)
-    )
+    kind = fs_type_at(existing, _mounts(mounts_file))
     if kind in NETWORK_FS:
         return f"{path} is on a network file system ({kind})"
     return None
