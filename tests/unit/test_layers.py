@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "desktop" / "calmline"
-OUTER = {"store", "sync", "audio", "platform", "ui", "app", "cli", "context", "doctor"}
+OUTER = {"store", "sync", "audio", "platform", "ui", "app", "cli", "context", "doctor", "flow"}
 
 
 def imports_of(path: Path) -> set[str]:

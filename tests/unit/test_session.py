@@ -1,24 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from calmline.context import read_playbook
 from calmline.core.records import StepAction
 from calmline.core.session import Session, TransitionError
 from calmline.platform.paths import resource_path
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
@@ -106,8 +94,11 @@ def test_untick_and_switch_playbook(session: Session, clock: FakeClock) -> None:
     assert event.call_offset_s == 30 and event.playbook_id == "abusive-caller"
     assert session.call is not None and session.call.meta.id == call.meta.id
     assert session.call.playbook_id == "abusive-caller"
-    assert session.ticked == ["acknowledge"]  # the abusive playbook has that step too
+    assert session.ticked == ["acknowledge"]
     assert session.next_step() == "set-the-line"
+    session.tick("set-the-line")
+    session.switch_playbook(read_playbook(resource_path("playbooks", "irate-caller.toml")))
+    assert session.ticked == ["acknowledge", "set-the-line"]  # back again: the ticks remain
 
 
 def test_all_ticked(session: Session) -> None:

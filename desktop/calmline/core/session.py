@@ -33,6 +33,10 @@ class Session:
         self.call: Incident | None = None
         self.ticked: list[str] = []  # step ids in tick order, current call only
 
+    def restore(self, shift: Shift, call: Incident | None, ticked: list[str]) -> None:
+        """Pick up a shift (and call) left open by a crash or a quit."""
+        self.shift, self.call, self.ticked = shift, call, list(ticked)
+
     # -- shift -------------------------------------------------------------
     def start_shift(self, agent_id: str) -> Shift:
         if self.shift is not None:
@@ -116,8 +120,9 @@ class Session:
         self.playbook = playbook
         if self.call is None:
             return None
+        # Ticks stay: they are what happened on this call, and switching back
+        # must show them again (the step events hold no untick for them).
         self.call = replace(self.call, playbook_id=playbook.id)
-        self.ticked = [s for s in self.ticked if any(p.id == s for p in playbook.steps)]
         return self._event(self.call, "", StepAction.SWITCH_PLAYBOOK)
 
     # -- notes -------------------------------------------------------------

@@ -53,6 +53,12 @@ class PlaybookSettings(_Section):
     abusive_path: str = Field("", description="abusive-caller playbook; empty = built-in")
 
 
+class ShiftSettings(_Section):
+    auto_start: bool = Field(
+        False, description="a call started outside a shift starts one for agent_id"
+    )
+
+
 class SyncSettings(_Section):
     target: str = Field("", description="folder path, postgresql:// or https:// URL")
     interval_minutes: int = Field(15, ge=0, le=480, description="0 = only at shift end")
@@ -70,6 +76,7 @@ class Settings(_Section):
     cues: CueSettings = CueSettings()
     hotkeys: HotkeySettings = HotkeySettings()
     playbook: PlaybookSettings = PlaybookSettings()
+    shift: ShiftSettings = ShiftSettings()
     sync: SyncSettings = SyncSettings()
     window: WindowSettings = WindowSettings()
 

@@ -11,7 +11,15 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from calmline.core.records import FollowUp, Incident, Meta, Note, Shift, StepEvent
+from calmline.core.records import (
+    FollowUp,
+    Incident,
+    IncidentStatus,
+    Meta,
+    Note,
+    Shift,
+    StepEvent,
+)
 from calmline.store.codec import from_row, iso, to_row
 
 R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
@@ -110,15 +118,20 @@ class Store:
         limit: int | None = None,
         shift_id: str | None = None,
         caller_number: str | None = None,
+        customer_ref: str | None = None,
+        status: IncidentStatus | None = None,
     ) -> list[Incident]:
-        """Newest first."""
+        """Newest first; the filters given must all match."""
         where, args = [], []
-        if shift_id is not None:
-            where.append("shift_id = ?")
-            args.append(shift_id)
-        if caller_number is not None:
-            where.append("caller_number = ?")
-            args.append(caller_number)
+        for column, value in (
+            ("shift_id", shift_id),
+            ("caller_number", caller_number),
+            ("customer_ref", customer_ref),
+            ("status", status.value if status else None),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
         rows = self.db.table("incidents").rows_where(
             " AND ".join(where) or None, args, order_by="started_at DESC", limit=limit
         )
@@ -146,6 +159,15 @@ class Store:
             )
         )
         return from_row(Shift, rows[0]) if rows else None
+
+    def open_call(self, shift_id: str) -> Incident | None:
+        """The call of this shift that has not ended (left open by a crash or a quit)."""
+        rows = list(
+            self.db.table("incidents").rows_where(
+                "shift_id = ? AND ended_at IS NULL", [shift_id], order_by="started_at DESC", limit=1
+            )
+        )
+        return from_row(Incident, rows[0]) if rows else None
 
     def search_incidents(self, text: str, limit: int = 50) -> list[Incident]:
         """Full-text search over incident fields and their notes, best match first."""

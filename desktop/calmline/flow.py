@@ -1,0 +1,249 @@
+"""The call and shift flow with its records kept: every transition of the pure
+Session is saved to the local store at once, and listeners (the window, the
+tray) are told. Commands from the softphone arrive here too.
+
+Not thread-safe: it lives on the GUI thread, like the store it writes to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from calmline.core.after_call import clock_text, followups_to_create, ticked_steps
+from calmline.core.commands import Command, Reply
+from calmline.core.playbook import Playbook
+from calmline.core.problems import ProblemsError
+from calmline.core.records import (
+    AbuseLevel,
+    Incident,
+    IncidentStatus,
+    Note,
+    Shift,
+    incident_problems,
+)
+from calmline.core.session import Clock, Session, TransitionError, utc_now
+from calmline.store.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+class FlowEvent(StrEnum):
+    SHIFT = "shift"  # started or ended
+    CALL = "call"  # started
+    CALL_ENDED = "call-ended"  # payload: the saved draft incident
+    STEPS = "steps"  # ticked, unticked, or the playbook switched
+    NOTE = "note"  # payload: None; the note is in ``last_note``
+
+
+Listener = Callable[[FlowEvent, Incident | None], None]
+
+
+@dataclass(frozen=True)
+class ShiftEnd:
+    shift: Shift
+    drafts: list[Incident]  # incidents still to finish: pending work
+
+
+class Flow:
+    def __init__(
+        self,
+        store: Store,
+        playbook: Playbook,
+        abusive_playbook: Playbook,
+        *,
+        agent_id: str = "",
+        auto_start_shift: bool = False,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.store = store
+        self.playbooks = {False: playbook, True: abusive_playbook}
+        self.agent_id = agent_id
+        self.auto_start_shift = auto_start_shift
+        self.clock = clock
+        self.session = Session(playbook, clock)
+        self.abusive = False
+        self.last_note: Note | None = None
+        self.listeners: list[Listener] = []
+        self._resume()
+
+    # -- state -------------------------------------------------------------
+    @property
+    def shift(self) -> Shift | None:
+        return self.session.shift
+
+    @property
+    def call(self) -> Incident | None:
+        return self.session.call
+
+    @property
+    def playbook(self) -> Playbook:
+        return self.session.playbook
+
+    def _resume(self) -> None:
+        shift = self.store.open_shift()
+        if shift is None:
+            return
+        call = self.store.open_call(shift.meta.id)
+        ticked: list[str] = []
+        if call is not None:
+            events = self.store.step_events_for(call.meta.id)
+            self.abusive = call.playbook_id == self.playbooks[True].id
+            self.session.playbook = self.playbooks[self.abusive]
+            ticked = [step for step, _ in ticked_steps(events)]
+        self.session.restore(shift, call, ticked)
+        log.info("resumed shift %s%s", shift.meta.id, " with an open call" if call else "")
+
+    def _emit(self, event: FlowEvent, incident: Incident | None = None) -> None:
+        for listener in list(self.listeners):
+            listener(event, incident)
+
+    # -- shift -------------------------------------------------------------
+    def start_shift(self, agent_id: str = "") -> Shift:
+        shift = self.store.save(self.session.start_shift(agent_id or self.agent_id))
+        self.session.shift = shift
+        self._emit(FlowEvent.SHIFT)
+        return shift
+
+    def end_shift(self) -> ShiftEnd:
+        if self.session.shift is None:
+            raise TransitionError("cannot end a shift: no shift is running")
+        shift_id = self.session.shift.meta.id
+        ended = self.store.save(self.session.end_shift())
+        drafts = self.store.incidents(shift_id=shift_id, status=IncidentStatus.DRAFT)
+        self._emit(FlowEvent.SHIFT)
+        return ShiftEnd(ended, drafts)
+
+    # -- call --------------------------------------------------------------
+    def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
+        if self.session.shift is None and self.auto_start_shift:
+            self.start_shift()
+        self._set_abusive(False)
+        call = self.store.save(self.session.start_call(caller_number, customer_ref))
+        self.session.call = call
+        self._emit(FlowEvent.CALL)
+        return call
+
+    def end_call(self) -> Incident:
+        ended = self.session.end_call()
+        if self.abusive:
+            ended = replace(ended, abuse_level=max(ended.abuse_level, AbuseLevel.ABUSIVE))
+        saved = self.store.save(ended)
+        self._set_abusive(False)
+        self._emit(FlowEvent.CALL_ENDED, saved)
+        return saved
+
+    def history(self, incident: Incident) -> list[Incident]:
+        """Earlier incidents of the same caller (by number or customer reference)."""
+        found: dict[str, Incident] = {}
+        if incident.caller_number:
+            for i in self.store.incidents(caller_number=incident.caller_number):
+                found[i.meta.id] = i
+        if incident.customer_ref:
+            for i in self.store.incidents(customer_ref=incident.customer_ref):
+                found[i.meta.id] = i
+        found.pop(incident.meta.id, None)
+        earlier = [i for i in found.values() if i.started_at < incident.started_at]
+        return sorted(earlier, key=lambda i: i.started_at, reverse=True)
+
+    # -- steps and notes ---------------------------------------------------
+    def tick(self, step_id: str | None = None) -> str:
+        """Tick a step (default: the current one); returns the step id."""
+        event = self.store.save(self.session.tick(step_id))
+        self._emit(FlowEvent.STEPS)
+        return event.step_id
+
+    def untick(self, step_id: str) -> None:
+        self.store.save(self.session.untick(step_id))
+        self._emit(FlowEvent.STEPS)
+
+    def set_abusive(self, on: bool) -> None:
+        """Switch the checklist to the abusive-caller playbook (or back); recorded
+        with its call time when in a call."""
+        if on == self.abusive:
+            return
+        self._set_abusive(on)
+        self._emit(FlowEvent.STEPS)
+
+    def _set_abusive(self, on: bool) -> None:
+        if on == self.abusive:
+            return
+        self.abusive = on
+        event = self.session.switch_playbook(self.playbooks[on])
+        if event is not None and self.session.call is not None:
+            self.session.call = self.store.save(self.session.call)
+            self.store.save(event)
+
+    def note(self, text: str) -> Note:
+        note = self.store.save(self.session.note(text))
+        self.last_note = note
+        self._emit(FlowEvent.NOTE)
+        return note
+
+    # -- after the call ----------------------------------------------------
+    def save_incident(self, incident: Incident, final: bool) -> Incident:
+        """Save the incident form: a draft as is; final only when complete, and
+        then its promised next steps become follow-ups."""
+        if final:
+            problems = incident_problems(incident)
+            if problems:
+                raise ProblemsError(problems)
+            incident = replace(incident, status=IncidentStatus.FINAL)
+        saved = self.store.save(incident)
+        if final:
+            existing = self.store.followups_for(saved.meta.id)
+            for followup in followups_to_create(saved, existing):
+                self.store.save(followup)
+        return saved
+
+    def drafts(self) -> list[Incident]:
+        """Ended calls whose incident is still a draft (this shift, or any if none)."""
+        shift_id = self.session.shift.meta.id if self.session.shift else None
+        drafts = self.store.incidents(shift_id=shift_id, status=IncidentStatus.DRAFT)
+        return [d for d in drafts if d.ended_at is not None]
+
+    # -- softphone commands ------------------------------------------------
+    def execute(self, cmd: Command) -> Reply:
+        """Run a forwarded command; a refusal is a Reply with ok=False."""
+        try:
+            return Reply(True, self._run(cmd))
+        except TransitionError as exc:
+            return Reply(False, str(exc))
+
+    def _run(self, cmd: Command) -> str:
+        if cmd.name == "shift-start":
+            shift = self.start_shift(cmd.arg("agent"))
+            return f"shift started for {shift.agent_id}"
+        if cmd.name == "shift-end":
+            end = self.end_shift()
+            pending = f"; {len(end.drafts)} incident draft(s) still to finish" if end.drafts else ""
+            return f"shift ended{pending}"
+        if cmd.name == "call-start":
+            started_shift = self.session.shift is None
+            if started_shift and self.auto_start_shift and not self.agent_id.strip():
+                raise TransitionError(
+                    "cannot start a shift for this call: agent_id is not set — "
+                    "set agent_id in config.toml or run `calmline shift start --agent ID`"
+                )
+            call = self.start_call(cmd.arg("caller"), cmd.arg("customer"))
+            who = call.caller_number or call.customer_ref
+            also = " (shift started)" if started_shift else ""
+            return f"call started{f' with {who}' if who else ''}{also}"
+        if cmd.name == "call-end":
+            ended = self.end_call()
+            assert ended.ended_at is not None
+            length = clock_text((ended.ended_at - ended.started_at).total_seconds())
+            return f"call ended after {length}; incident form open"
+        if cmd.name == "note":
+            note = self.note(cmd.arg("text"))
+            if note.incident_id is None:
+                return "saved as a shift note (no call in progress)"
+            return f"note saved at {clock_text(note.call_offset_s)} into the call"
+        if cmd.name == "step-next":
+            step = self.session.playbook.step(self.tick())
+            nxt = self.session.next_step()
+            after = f"; next: {self.session.playbook.step(nxt).title}" if nxt else "; all done"
+            return f"ticked '{step.title}'{after}"
+        raise TransitionError(f"{cmd.name} is handled by the window, not the flow")
