@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from calmline import __version__
 from calmline.core.problems import ProblemsError
 from calmline.core.serialize import flat_record
+from calmline.forward import FORWARDED, add_forwarded, forward
 
 DESCRIPTION = """\
 Calmline: a de-escalation companion for phone agents.
@@ -22,7 +23,13 @@ EPILOG = """\
 environment:
   CALMLINE_HOME   keep settings (config.toml), database and logs in this one folder
 
+softphone commands (forwarded to the running window; see docs/softphones.md):
+  call start [NUMBER] [--caller N] [--customer REF], call end, note TEXT,
+  step next, shift start [--agent ID], shift end, show
+  exit status: 0 done, 1 refused (e.g. call end with no call), 3 Calmline not reachable
+
 examples:
+  calmline call start --caller "+44 20 7946 0000"
   calmline doctor                     check this machine and show every setting's source
   calmline config validate my.toml    check a settings file before deploying it
   calmline incidents export --format csv -o shift.csv"""
@@ -100,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--format", choices=["json", "csv"], required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    add_forwarded(sub)
     return p
 
 
@@ -243,6 +251,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             from calmline.app import run_app  # Qt is loaded only for the window
 
             return run_app()
+        if args.command in FORWARDED:
+            return forward(args, out)
         if args.command == "doctor":
             from calmline.context import Context
             from calmline.doctor import doctor

@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "desktop" / "calmline"
-OUTER = {"store", "sync", "audio", "platform", "ui", "app", "cli", "context", "doctor", "flow"}
+OUTER = {
+    "store",
+    "sync",
+    "audio",
+    "platform",
+    "ui",
+    "app",
+    "cli",
+    "context",
+    "doctor",
+    "flow",
+    "forward",
+}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -43,7 +55,10 @@ def test_core_imports_no_qt_and_no_outer_layer(path: Path) -> None:
 def test_middle_layers_import_no_ui(layer: str) -> None:
     for path in modules(layer):
         for name in imports_of(path):
-            assert not name.startswith(("PySide6", "pyqtgraph")), f"{path} imports {name}"
+            # platform/ may use Qt's non-GUI modules (local socket, native event
+            # filters for hotkeys); widgets stay in ui/.
+            qt_ok = layer == "platform" and name in {"PySide6.QtCore", "PySide6.QtNetwork"}
+            assert qt_ok or not name.startswith(("PySide6", "pyqtgraph")), f"{path} imports {name}"
             assert layer_of(name) not in {"ui", "app", "cli", "context", "doctor"}, (
                 f"{path} imports {name}"
             )

@@ -1,10 +1,22 @@
-"""The checklist panel: the playbook's steps grouped by phase, with the selected
-step's reason and phrases below."""
+"""The checklist panel: the playbook's steps grouped by phase, the current step
+highlighted, ticks as checkboxes (click or Space), and below them the selected
+step's reason and phrases — one click copies a phrase."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QBrush, QClipboard, QColor, QFont, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from calmline.core.playbook import Playbook, Step, StepKind
 
@@ -17,32 +29,56 @@ PHASE_TITLES = {
     "after": "After the call",
 }
 STEP_ROLE = Qt.ItemDataRole.UserRole
+WATCH_MARK = "◉ "
 
 
 class ChecklistPanel(QWidget):
-    def __init__(self, playbook: Playbook, parent: QWidget | None = None) -> None:
+    tick_toggled = Signal(str, bool)  # step id, ticked
+    phrase_copied = Signal(str)
+
+    def __init__(
+        self, playbook: Playbook, clipboard: QClipboard, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.clipboard = clipboard
         self.tree = QTreeWidget(self)
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("De-escalation steps")
+        self.tree.setAccessibleDescription("Space ticks the selected step")
         self.tree.setWordWrap(True)
-        self.detail = QLabel(self)
-        self.detail.setWordWrap(True)
-        self.detail.setTextFormat(Qt.TextFormat.RichText)
-        self.detail.setAccessibleName("Why this step matters, and phrases to use")
-        self.detail.setMinimumHeight(90)
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.why = QLabel(self)
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.RichText)
+        self.why.setAccessibleName("Why this step matters")
+        self.why.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.phrases = QListWidget(self)
+        self.phrases.setAccessibleName("Phrases to use — click or press Enter to copy one")
+        self.phrases.setWordWrap(True)
+        self.phrases.setToolTip("Click a phrase to copy it")
+        self.phrases.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree, 3)
-        layout.addWidget(self.detail, 1)
+        layout.addWidget(self.why)
+        layout.addWidget(self.phrases, 1)
         self.tree.currentItemChanged.connect(self._show_detail)
+        self.tree.itemChanged.connect(self._item_changed)
+        self.phrases.itemClicked.connect(self._copy)
+        self.phrases.itemActivated.connect(self._copy)
+        self.ticked: set[str] = set()
+        self.current: str | None = None
         self.set_playbook(playbook)
 
+    # -- model -------------------------------------------------------------
     def set_playbook(self, playbook: Playbook) -> None:
         self.playbook = playbook
+        blocker = QSignalBlocker(self.tree)
         self.tree.clear()
-        first: QTreeWidgetItem | None = None
+        self._items: dict[str, QTreeWidgetItem] = {}
         for phase, steps in playbook.by_phase():
             header = QTreeWidgetItem([PHASE_TITLES[phase.value]])
             header.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -51,32 +87,94 @@ class ChecklistPanel(QWidget):
             header.setFont(0, font)
             self.tree.addTopLevelItem(header)
             for step in steps:
-                marker = "◉ " if step.kind is StepKind.WATCH else "☐ "
-                item = QTreeWidgetItem([marker + step.title])
+                item = QTreeWidgetItem()
                 item.setData(0, STEP_ROLE, step.id)
                 item.setToolTip(0, step.why)
+                if step.kind is StepKind.WATCH:
+                    # A reminder for the whole call: visible, never ticked.
+                    item.setText(0, WATCH_MARK + step.title)
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                else:
+                    item.setText(0, step.title)
+                    item.setFlags(
+                        Qt.ItemFlag.ItemIsEnabled
+                        | Qt.ItemFlag.ItemIsSelectable
+                        | Qt.ItemFlag.ItemIsUserCheckable
+                    )
+                    item.setCheckState(0, Qt.CheckState.Unchecked)
                 header.addChild(item)
-                first = first or item
+                self._items[step.id] = item
             header.setExpanded(True)
-        if first is not None:
-            self.tree.setCurrentItem(first)
+        del blocker
+        self.set_state(self.ticked, self.current)
+
+    def set_state(self, ticked: set[str] | list[str], current: str | None) -> None:
+        """Show which steps are ticked and which one is current (highlighted,
+        and selected so its phrases show)."""
+        self.ticked, self.current = set(ticked), current
+        blocker = QSignalBlocker(self.tree)
+        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        tint = QColor(highlight)
+        tint.setAlpha(60)  # readable on light and dark palettes alike
+        for step_id, item in self._items.items():
+            if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                done = step_id in self.ticked
+                item.setCheckState(0, Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
+            is_current = step_id == current
+            font = QFont(item.font(0))
+            font.setBold(is_current)
+            item.setFont(0, font)
+            item.setBackground(0, QBrush(tint) if is_current else QBrush())
+        del blocker
+        target = self._items.get(current) if current else None
+        if target is not None:
+            self.tree.setCurrentItem(target)
+            self.tree.scrollToItem(target)
+        elif self.tree.currentItem() is None and self._items:
+            self.tree.setCurrentItem(next(iter(self._items.values())))
+        self._show_detail()
+
+    def restyle(self) -> None:
+        """Recompute palette-derived colours (after a light/dark switch)."""
+        self.set_state(self.ticked, self.current)
+
+    # -- queries -----------------------------------------------------------
+    def item(self, step_id: str) -> QTreeWidgetItem:
+        return self._items[step_id]
 
     def current_step(self) -> Step | None:
         item = self.tree.currentItem()
         step_id = item.data(0, STEP_ROLE) if item else None
         return self.playbook.step(step_id) if step_id else None
 
+    # -- reactions ---------------------------------------------------------
+    def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        step_id = item.data(0, STEP_ROLE)
+        if not step_id or not item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            return
+        checked = item.checkState(0) == Qt.CheckState.Checked
+        if checked != (step_id in self.ticked):
+            # Shown as asked until the flow confirms or refuses (then set_state).
+            self.tick_toggled.emit(step_id, checked)
+
     def _show_detail(self, *_: object) -> None:
         step = self.current_step()
+        self.phrases.clear()
         if step is None:
-            self.detail.clear()
+            self.why.clear()
             return
-        kind = "Reminder for the whole call" if step.kind is StepKind.WATCH else "Step"
-        phrases = "".join(f"<li>{_esc(p)}</li>" for p in step.phrases)
-        self.detail.setText(
-            f"<b>{_esc(step.title)}</b> <i>({kind})</i><br>{_esc(step.why)}"
-            f"<ul style='margin-left:-20px'>{phrases}</ul>"
-        )
+        kind = "reminder for the whole call" if step.kind is StepKind.WATCH else "step"
+        self.why.setText(f"<b>{_esc(step.title)}</b> <i>({kind})</i><br>{_esc(step.why)}")
+        for phrase in step.phrases:
+            entry = QListWidgetItem(f"“{phrase}”")
+            entry.setData(STEP_ROLE, phrase)
+            entry.setToolTip("Click to copy")
+            self.phrases.addItem(entry)
+
+    def _copy(self, entry: QListWidgetItem) -> None:
+        phrase = str(entry.data(STEP_ROLE))
+        self.clipboard.setText(phrase)
+        self.phrase_copied.emit(phrase)
 
 
 def _esc(text: str) -> str:

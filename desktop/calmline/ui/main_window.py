@@ -1,39 +1,288 @@
-"""The always-on-top companion window."""
+"""The always-on-top companion window: header, checklist, meter slot, buttons;
+collapses to a strip; remembers where it was per screen layout. It shows the
+flow's state and turns clicks into flow actions — the flow keeps the records."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from calmline import APP_NAME
-from calmline.core.playbook import Playbook
+from calmline.core.after_call import clock_text, history_badge
 from calmline.core.problems import Problem
+from calmline.core.records import Incident
+from calmline.core.session import TransitionError
 from calmline.core.settings import WindowSettings
+from calmline.flow import Flow, FlowEvent
+from calmline.ui.action_bar import ActionBar
 from calmline.ui.checklist_panel import ChecklistPanel
+from calmline.ui.form_manager import FormManager
+from calmline.ui.header_panel import HeaderPanel
+from calmline.ui.history_dialog import IncidentListDialog
 from calmline.ui.problems_banner import ProblemsBanner
+from calmline.ui.shift_end_dialog import ShiftEndDialog
+from calmline.ui.strip_panel import StripPanel
+from calmline.ui.window_state import Placement, WindowStateFile, layout_key, visible_on
+
+log = logging.getLogger(__name__)
+STATUS_MS = 6000
 
 
 class CompanionWindow(QMainWindow):
-    def __init__(self, playbook: Playbook, window: WindowSettings, problems: list[Problem]) -> None:
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        flow: Flow,
+        window: WindowSettings,
+        problems: list[Problem],
+        state_file: WindowStateFile,
+        now: Callable[[], datetime],
+    ) -> None:
         super().__init__()
+        self.flow = flow
+        self.now = now
+        self.state_file = state_file
         self.setWindowTitle(APP_NAME)
         flags = self.windowFlags() | Qt.WindowType.Tool
         if window.always_on_top:
             flags |= Qt.WindowType.WindowStaysOnTopHint
         self.setWindowFlags(flags)
-        # Shown beside the softphone: it must never steal focus from the CRM.
+        # Beside the softphone it must never steal focus from the CRM; on macOS a
+        # tool window would otherwise hide whenever another app is active.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
         self.setWindowOpacity(window.opacity)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(6, 6, 6, 6)
-        self.banner = ProblemsBanner(central)
-        self.banner.set_problems(problems)
-        self.title = QLabel(f"<b>{playbook.title}</b>", central)
-        self.title.setAccessibleName("Playbook")
-        self.checklist = ChecklistPanel(playbook, central)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.title)
-        layout.addWidget(self.checklist, 1)
-        self.setCentralWidget(central)
+        self.forms = FormManager(flow, now)
+        self.state_listeners: list[Callable[[], None]] = []  # e.g. the tray menu
+        self.hide_on_close = False  # True when a tray icon can bring it back
+        self._build(problems)
+        self._wire()
+        self.collapsed = False
+        self._full_height = 600
         self.resize(360, 600)
+        self._restore_placement()
+        self.refresh()
+
+    # -- building ----------------------------------------------------------
+    def _build(self, problems: list[Problem]) -> None:
+        full = QWidget()
+        self.banner = ProblemsBanner(full)
+        self.banner.set_problems(problems)
+        self.header = HeaderPanel(full)
+        self.title = QLabel(full)
+        self.title.setAccessibleName("Playbook")
+        clipboard = QGuiApplication.clipboard()
+        self.checklist = ChecklistPanel(self.flow.playbook, clipboard, full)
+        self.meter_slot = QWidget(full)  # the voice meter issue fills this
+        self.meter_slot.setAccessibleName("Voice meter")
+        QVBoxLayout(self.meter_slot).setContentsMargins(0, 0, 0, 0)
+        self.actions_bar = ActionBar(full)
+        self.status = QLabel(full)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Status")
+        layout = QVBoxLayout(full)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for w in (self.banner, self.header, self.meter_slot, self.title):
+            layout.addWidget(w)
+        layout.addWidget(self.checklist, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.actions_bar)
+        self.strip = StripPanel()
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(full)
+        self.pages.addWidget(self.strip)
+        self.setCentralWidget(self.pages)
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self.status.clear)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick_clock)
+        self._clock.start()
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self.save_placement)
+
+    def _wire(self) -> None:
+        self.flow.listeners.append(self._on_flow)
+        self.actions_bar.shift_clicked.connect(self.toggle_shift)
+        self.actions_bar.call_clicked.connect(self.toggle_call)
+        self.actions_bar.abusive_toggled.connect(self.set_abusive)
+        self.actions_bar.collapse_clicked.connect(lambda: self.set_collapsed(True))
+        self.strip.expand_clicked.connect(lambda: self.set_collapsed(False))
+        self.checklist.tick_toggled.connect(self._tick_toggled)
+        self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
+        self.header.history_requested.connect(self.show_history)
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(lambda _s: self.checklist.restyle())
+
+    # -- showing the flow --------------------------------------------------
+    def refresh(self) -> None:
+        flow = self.flow
+        if self.checklist.playbook.id != flow.playbook.id:
+            self.checklist.set_playbook(flow.playbook)
+        in_call = flow.call is not None
+        current = flow.session.next_step() if in_call else None
+        self.checklist.set_state(flow.session.ticked if in_call else [], current)
+        mode = " — abusive-caller mode" if flow.abusive else ""
+        self.title.setText(f"<b>{flow.playbook.title}</b>{mode}")
+        calls = len(flow.store.incidents(shift_id=flow.shift.meta.id)) if flow.shift else 0
+        badge = history_badge(flow.history(flow.call), self.now()) if flow.call else ""
+        self.header.show_state(flow.shift, flow.call, calls, badge, self.now())
+        self.actions_bar.show_state(
+            shift_running=flow.shift is not None, in_call=in_call, abusive=flow.abusive
+        )
+        self._tick_clock()
+        for listener in self.state_listeners:
+            listener()
+
+    def _tick_clock(self) -> None:
+        call = self.flow.call
+        now = self.now()
+        self.header.tick(call, now)
+        step_id = self.flow.session.next_step() if call else None
+        step = self.flow.playbook.step(step_id).title if step_id else ""
+        if call is None:
+            step = "No call" if self.flow.shift else "No shift running"
+        timer = clock_text((now - call.started_at).total_seconds()) if call else "--:--"
+        self.strip.show_state(step, timer)
+
+    def _on_flow(self, event: FlowEvent, incident: Incident | None) -> None:
+        self.refresh()
+        if event is FlowEvent.CALL_ENDED and incident is not None:
+            self.forms.open(incident)  # raised, not focused: the agent clicks in
+        elif event is FlowEvent.NOTE and self.flow.last_note is not None:
+            self.say(f"Note saved: {self.flow.last_note.text}")
+
+    def say(self, text: str) -> None:
+        """A passing message in the window: never a dialog, never focus."""
+        self.status.setText(text)
+        self._status_timer.start(STATUS_MS)
+
+    # -- actions -----------------------------------------------------------
+    def _attempt(self, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except TransitionError as exc:
+            self.say(str(exc)[0].upper() + str(exc)[1:])
+            self.refresh()
+            return False
+        return True
+
+    def toggle_shift(self) -> None:
+        if self.flow.shift is None:
+            agent, ok = QInputDialog.getText(
+                self, "Start shift", "Agent id:", text=self.flow.agent_id
+            )
+            if ok:
+                self._attempt(lambda: self.flow.start_shift(agent))
+            return
+        drafts = self.flow.drafts()
+        if drafts:
+            dialog = ShiftEndDialog(drafts, self.now(), self)
+            dialog.open_requested.connect(self.forms.open_id)
+            if not dialog.exec():
+                return
+        self._attempt(self.flow.end_shift)
+
+    def toggle_call(self) -> None:
+        self._attempt(self.flow.end_call if self.flow.call else self.flow.start_call)
+
+    def set_abusive(self, on: bool) -> None:
+        self.flow.set_abusive(on)
+        self.say("Abusive-caller steps shown" if on else "Back to the usual steps")
+
+    def _tick_toggled(self, step_id: str, checked: bool) -> None:
+        if checked:
+            self._attempt(lambda: self.flow.tick(step_id))
+        else:
+            self._attempt(lambda: self.flow.untick(step_id))
+
+    def show_history(self) -> None:
+        call = self.flow.call
+        if call is None:
+            return
+        who = call.caller_number or call.customer_ref
+        dialog = IncidentListDialog(
+            f"Earlier incidents — {who}", self.flow.history(call), self.now(), self
+        )
+        dialog.open_requested.connect(self.forms.open_id)
+        dialog.show()
+
+    def show_from_command(self) -> str:
+        """`calmline show` / a second launch: visible and on top, focus untouched."""
+        self.show()
+        self.raise_()
+        return "window shown"
+
+    def toggle_visible(self) -> None:
+        self.setVisible(not self.isVisible())
+
+    # -- collapsing and placement ------------------------------------------
+    def set_collapsed(self, collapsed: bool) -> None:
+        if collapsed == self.collapsed:
+            return
+        if collapsed:
+            self._full_height = self.height()
+        self.collapsed = collapsed
+        self.pages.setCurrentWidget(self.strip if collapsed else self.pages.widget(0))
+        if collapsed:
+            self.setMinimumHeight(0)
+            self.resize(self.width(), self.strip.sizeHint().height())
+        else:
+            self.resize(self.width(), self._full_height)
+        self._tick_clock()
+        self._save_timer.start()
+
+    def _screens(self) -> list:  # type: ignore[type-arg]
+        return list(QGuiApplication.screens())
+
+    def _restore_placement(self) -> None:
+        placement = self.state_file.load(layout_key(self._screens()))
+        if placement is not None and visible_on(placement.rect(), self._screens()):
+            self.setGeometry(placement.rect())
+            self._full_height = placement.height
+            if placement.collapsed:
+                self.set_collapsed(True)
+            return
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:  # first run: top right, beside most softphones
+            area = screen.availableGeometry()
+            self.move(area.right() - self.width() - 16, area.top() + 48)
+
+    def save_placement(self) -> None:
+        g = self.geometry()
+        height = self._full_height if self.collapsed else g.height()
+        self.state_file.save(
+            layout_key(self._screens()),
+            Placement(g.x(), g.y(), g.width(), height, self.collapsed),
+        )
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() in (QEvent.Type.Move, QEvent.Type.Resize) and self.isVisible():
+            self._save_timer.start()
+        return super().event(e)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_placement()
+        self.forms.save_all()
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+            return
+        super().closeEvent(event)
+        self.quit_requested.emit()

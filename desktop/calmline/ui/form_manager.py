@@ -1,0 +1,57 @@
+"""Keeps one incident form per incident: opening an incident that is already
+open raises its form instead of starting a second, conflicting one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from calmline.core.records import Incident
+from calmline.flow import Flow
+from calmline.ui.incident_form import IncidentForm
+
+
+class FormManager(QObject):
+    finished = Signal(object)  # Incident
+
+    def __init__(self, flow: Flow, now: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.flow = flow
+        self.now = now
+        self.forms: dict[str, IncidentForm] = {}
+
+    def open(self, incident: Incident, activate: bool = False) -> IncidentForm:
+        form = self.forms.get(incident.meta.id)
+        if form is None:
+            store = self.flow.store
+            form = IncidentForm(
+                incident,
+                store.notes_for(incident.meta.id),
+                store.step_events_for(incident.meta.id),
+                list(self.flow.playbooks.values()),
+                self.flow.save_incident,
+                self.now(),
+            )
+            form.finished.connect(lambda inc, key=incident.meta.id: self._closed(key, inc))
+            self.forms[incident.meta.id] = form
+        form.show()
+        form.raise_()
+        if activate:
+            form.activateWindow()
+        return form
+
+    def open_id(self, incident_id: str) -> IncidentForm:
+        return self.open(self.flow.store.get(Incident, incident_id), activate=True)
+
+    def save_all(self) -> None:
+        """Flush every open form's pending changes (at quit)."""
+        for form in list(self.forms.values()):
+            form.save_draft()
+
+    def _closed(self, key: str, incident: Incident) -> None:
+        form = self.forms.pop(key, None)
+        if form is not None:
+            form.deleteLater()
+        self.finished.emit(incident)
