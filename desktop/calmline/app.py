@@ -80,12 +80,27 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icon)
     CrashReporter(str(ctx.paths.log_file)).install()
 
+    # Claim the single-instance lock before touching the database: a launch that
+    # loses the race hands over without opening anything.
+    built: dict[str, object] = {}
+
+    def handle(cmd: Command) -> Reply:
+        window, flow = built["window"], built["flow"]
+        if cmd.name == "show":
+            return Reply(True, window.show_from_command())  # type: ignore[attr-defined]
+        return flow.execute(cmd)  # type: ignore[attr-defined,no-any-return]
+
+    server = InstanceServer(address, handle)
+    if not server.start():  # another launch won the race: hand over to it
+        return 0 if _hand_over(address, 10) else 1
+
     settings = ctx.settings.settings
     try:
         store = ctx.open_store()
     except StoreError as exc:
         log.error("cannot open the local database: %s", exc)
         QMessageBox.critical(None, APP_NAME, f"Calmline cannot open its database.\n\n{exc}")
+        server.stop()
         return 1
     flow = Flow(
         store,
@@ -108,15 +123,7 @@ def run_app(argv: list[str] | None = None) -> int:
         now,
     )
 
-    def handle(cmd: Command) -> Reply:
-        if cmd.name == "show":
-            return Reply(True, window.show_from_command())
-        return flow.execute(cmd)
-
-    server = InstanceServer(address, handle)
-    if not server.start():  # another launch won the race: hand over to it
-        return 0 if _hand_over(address, 10) else 1
-
+    built.update(window=window, flow=flow)  # commands are served from app.exec() on
     tray = Tray(icon)
     if tray.available():
         window.hide_on_close = True

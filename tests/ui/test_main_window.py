@@ -7,62 +7,54 @@ from PySide6.QtCore import Qt, QTimer, qWarning
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from calmline.context import read_playbook
 from calmline.core.problems import Problem
-from calmline.core.settings import WindowSettings
+from calmline.flow import Flow
 from calmline.platform.logs import configure_logging
-from calmline.platform.paths import resource_path
 from calmline.ui.crash import CrashReporter, route_qt_messages
-from calmline.ui.main_window import CompanionWindow
-
-IRATE = read_playbook(resource_path("playbooks", "irate-caller.toml"))
-
-
-def make(qtbot: QtBot, problems: list[Problem] | None = None, **window: object) -> CompanionWindow:
-    w = CompanionWindow(IRATE, WindowSettings(**window), problems or [])  # type: ignore[arg-type]
-    qtbot.addWidget(w)
-    w.show()
-    return w
+from tests.fakes import IRATE
+from tests.ui.conftest import make
 
 
-def test_window_is_on_top_compact_and_translucent_as_set(qtbot: QtBot) -> None:
-    w = make(qtbot, opacity=0.85)
+def test_window_is_on_top_compact_and_translucent_as_set(qtbot: QtBot, flow: Flow) -> None:
+    w = make(qtbot, flow, opacity=0.85)
     assert w.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     assert w.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    assert w.testAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
     assert abs(w.windowOpacity() - 0.85) < 0.01
     assert (w.width(), w.height()) == (360, 600)
+    hint = w.minimumSizeHint()
+    assert hint.width() <= 360 and hint.height() <= 600, hint
     assert not w.banner.isVisible()
-    off = make(qtbot, always_on_top=False)
+    off = make(qtbot, flow, always_on_top=False)
     assert not off.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
 
 
-def test_checklist_shows_phases_steps_and_detail(qtbot: QtBot) -> None:
-    w = make(qtbot)
+def test_checklist_shows_phases_steps_and_detail(qtbot: QtBot, flow: Flow) -> None:
+    w = make(qtbot, flow)
     tree = w.checklist.tree
     phases = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     assert phases == ["Opening", "Listen", "Acknowledge", "Solve", "Close", "After the call"]
     steps = sum(tree.topLevelItem(i).childCount() for i in range(tree.topLevelItemCount()))
     assert steps == len(IRATE.steps)
-    listen = tree.topLevelItem(1)
-    vent = listen.child(0)
-    assert vent.text(0) == "☐ Let them vent — don't interrupt"
+    vent = w.checklist.item("let-them-vent")
+    assert vent.text(0) == "Let them vent — don't interrupt"
+    assert vent.checkState(0) == Qt.CheckState.Unchecked
     tree.setCurrentItem(vent)
-    assert "cutting in restarts it" in w.checklist.detail.text()
-    assert (
-        "Go on — I&#x27;m listening." in w.checklist.detail.text()
-        or "Go on — I'm listening." in w.checklist.detail.text()
-    )
+    assert "cutting in restarts it" in w.checklist.why.text()
+    phrases = [w.checklist.phrases.item(i).text() for i in range(w.checklist.phrases.count())]
+    assert "“Go on — I'm listening.”" in phrases
     watch = tree.topLevelItem(0).child(0)
     assert watch.text(0).startswith("◉ ")
+    assert not watch.flags() & Qt.ItemFlag.ItemIsUserCheckable  # a reminder, never a tick
     tree.setCurrentItem(watch)
-    assert "Reminder for the whole call" in w.checklist.detail.text()
+    assert "reminder for the whole call" in w.checklist.why.text()
 
 
-def test_problems_are_shown_not_swallowed(qtbot: QtBot) -> None:
+def test_problems_are_shown_not_swallowed(qtbot: QtBot, flow: Flow) -> None:
     problem = Problem(
         "/etc/calmline.toml", "bad value 'x'", key="window.opacity", fix="expected a number"
     )
-    w = make(qtbot, [problem])
+    w = make(qtbot, flow, [problem])
     assert w.banner.isVisible()
     assert (
         "/etc/calmline.toml: window.opacity: bad value 'x' — expected a number" in w.banner.text()

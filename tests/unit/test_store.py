@@ -241,3 +241,25 @@ def test_context_refuses_a_network_home(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CALMLINE_HOME", "//fileserver/agents/a1")
     with pytest.raises(StoreError, match=r"network .*local"):
         Context.load().open_store()
+
+
+def test_two_processes_creating_the_database_at_once(tmp_path: Path) -> None:
+    """Found when two launches raced: the loser failed with 'table already exists'."""
+    path = tmp_path / "race.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def opener() -> None:
+        try:
+            barrier.wait()
+            open_database(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert schema_version(open_database(path)) == len(migrations._migrations)

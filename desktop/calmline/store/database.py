@@ -53,12 +53,7 @@ def open_database(path: Path) -> Database:
     conn.execute("PRAGMA busy_timeout=10000")
     db = Database(conn)
     try:
-        pending = migrations.pending(db)
-        if pending:
-            current = schema_version(db)
-            if current > 0:
-                _backup(path, conn, current)
-            migrations.apply(db)
+        _migrate(path, db)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(
@@ -66,3 +61,21 @@ def open_database(path: Path) -> Database:
             f"({exc}); restore the newest {path.name}.*.bak beside it"
         ) from exc
     return db
+
+
+def _migrate(path: Path, db: Database) -> None:
+    """Apply pending migrations, one process at a time: two launches opening a new
+    database at once must not both create its tables."""
+    if not migrations.pending(db):
+        return
+    current = schema_version(db)
+    if current > 0:
+        _backup(path, db.conn, current)
+    db.conn.execute("BEGIN IMMEDIATE")  # the write lock first; others wait (busy_timeout)
+    try:
+        migrations.apply(db)  # reads what is pending again, under the lock
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -102,6 +103,14 @@ class IncidentForm(QWidget):
         self._fill(incident, notes, events, playbooks)
         self.setWindowTitle(self._title())
         self.resize(460, 640)
+        # Keyboard order follows what matters most: resolution, then the summary.
+        chain: list[QWidget] = [self.resolution.button(len(RESOLUTIONS) - 1), self.summary]
+        chain += [self.resolution_reason, self.escalated_to, self.agreed, self.apology]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
+        # The first thing to decide: focus waits there for when the agent clicks in.
+        checked = self.resolution.checkedButton()
+        (checked or self.resolution.button(0)).setFocus()
 
     # -- layout ------------------------------------------------------------
     def _build(self, today: object) -> None:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from calmline.core.problems import Problem
+from calmline.core.settings import WindowSettings
+from calmline.flow import Flow
+from calmline.ui.main_window import CompanionWindow
+from calmline.ui.window_state import WindowStateFile
+from tests.fakes import FakeClock, make_flow
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def flow(tmp_path: Path, clock: FakeClock) -> Flow:
+    return make_flow(tmp_path / "c.db", clock, agent_id="agent-7")
+
+
+def make(
+    qtbot: QtBot,
+    flow: Flow,
+    problems: list[Problem] | None = None,
+    state: WindowStateFile | None = None,
+    **window: object,
+) -> CompanionWindow:
+    """The real window on a real flow and store; the flow's clock drives its time."""
+    db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
+    state = state or WindowStateFile(db_file.with_name("window.json"))
+    settings = WindowSettings(**window)  # type: ignore[arg-type]
+    w = CompanionWindow(flow, settings, problems or [], state, flow.clock)
+    qtbot.addWidget(w)
+    w.show()
+    return w
