@@ -4,14 +4,17 @@ step's reason and phrases — one click copies a phrase."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QBrush, QClipboard, QColor, QFont, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QClipboard, QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -32,6 +35,31 @@ STEP_ROLE = Qt.ItemDataRole.UserRole
 WATCH_MARK = "◉ "
 
 
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows tall enough for their wrapped title. The stock size hint measures the
+    text against the whole column, not what is left after the indentation and
+    the check box, so long titles were cut off at 360 px."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        style = self.tree.style()
+        depth = 1 if index.parent().isValid() else 0
+        used = self.tree.indentation() * (depth + 1) + 12
+        if index.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            used += style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + 6
+        width = max(60, self.tree.viewport().width() - used)
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        rect = QFontMetrics(font).boundingRect(
+            QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text
+        )
+        return QSize(size.width(), max(size.height(), rect.height() + 4))
+
+
 class ChecklistPanel(QWidget):
     tick_toggled = Signal(str, bool)  # step id, ticked
     phrase_copied = Signal(str)
@@ -50,6 +78,9 @@ class ChecklistPanel(QWidget):
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setIndentation(12)
+        self.tree.setItemDelegate(WrappingDelegate(self.tree))
+        self.tree.viewport().installEventFilter(self)
         self.why = QLabel(self)
         self.why.setWordWrap(True)
         self.why.setTextFormat(Qt.TextFormat.RichText)
@@ -64,7 +95,7 @@ class ChecklistPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree, 3)
         layout.addWidget(self.why)
-        layout.addWidget(self.phrases, 1)
+        layout.addWidget(self.phrases)
         self.tree.currentItemChanged.connect(self._show_detail)
         self.tree.itemChanged.connect(self._item_changed)
         self.phrases.itemClicked.connect(self._copy)
@@ -72,6 +103,11 @@ class ChecklistPanel(QWidget):
         self.ticked: set[str] = set()
         self.current: str | None = None
         self.set_playbook(playbook)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and obj is self.tree.viewport():
+            self.tree.doItemsLayout()  # re-wrap the titles for the new width
+        return super().eventFilter(obj, event)
 
     # -- model -------------------------------------------------------------
     def set_playbook(self, playbook: Playbook) -> None:
@@ -170,6 +206,10 @@ class ChecklistPanel(QWidget):
             entry.setData(STEP_ROLE, phrase)
             entry.setToolTip("Click to copy")
             self.phrases.addItem(entry)
+        # As tall as its phrases, so the steps above get the rest of the room.
+        rows = sum(self.phrases.sizeHintForRow(i) for i in range(self.phrases.count()))
+        frame = 2 * self.phrases.frameWidth() + 6
+        self.phrases.setFixedHeight(max(rows, self.phrases.fontMetrics().height()) + frame)
 
     def _copy(self, entry: QListWidgetItem) -> None:
         phrase = str(entry.data(STEP_ROLE))
