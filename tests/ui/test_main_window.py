@@ -96,3 +96,28 @@ def test_uncaught_exception_is_logged_and_shown_once(qtbot: QtBot, tmp_path: Pat
     log = log_file.read_text()
     assert log.count("uncaught exception") == 2 and "Traceback" in log
     logging.getLogger().removeHandler(handler)
+
+
+def test_follows_a_dark_palette(qtbot: QtBot, flow: Flow) -> None:
+    """A system switch to dark arrives as a new palette; nothing keeps light colours."""
+    from PySide6.QtGui import QColor, QPalette
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    w = make(qtbot, flow)
+    flow.start_shift()
+    flow.start_call()
+    old = app.palette()
+    dark = QPalette(QColor("#202124"))  # a palette generated from a dark window colour
+    dark.setColor(QPalette.ColorRole.Highlight, QColor("#8ab4f8"))
+    try:
+        app.setPalette(dark)
+        app.processEvents()
+        step = flow.session.next_step()
+        assert step is not None
+        tint = w.checklist.item(step).background(0).color()
+        assert (tint.red(), tint.green(), tint.blue()) == (0x8A, 0xB4, 0xF8)
+        assert w.palette().color(QPalette.ColorRole.Window).lightness() < 60
+        assert w.header.timer.palette().color(QPalette.ColorRole.WindowText).lightness() > 180
+    finally:
+        app.setPalette(old)

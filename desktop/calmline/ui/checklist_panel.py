@@ -104,6 +104,12 @@ class ChecklistPanel(QWidget):
         self.current: str | None = None
         self.set_playbook(playbook)
 
+    def changeEvent(self, event: QEvent) -> None:
+        # Light/dark switches arrive as a new palette; the highlight follows it.
+        if event.type() == QEvent.Type.PaletteChange:
+            self.restyle()
+        super().changeEvent(event)
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and obj is self.tree.viewport():
             self.tree.doItemsLayout()  # re-wrap the titles for the new width

@@ -127,8 +127,6 @@ class CompanionWindow(QMainWindow):
         self.checklist.tick_toggled.connect(self._tick_toggled)
         self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
         self.header.history_requested.connect(self.show_history)
-        hints = QGuiApplication.styleHints()
-        hints.colorSchemeChanged.connect(lambda _s: self.checklist.restyle())
 
     # -- showing the flow --------------------------------------------------
     def refresh(self) -> None:
