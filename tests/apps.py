@@ -27,7 +27,7 @@ def calmline(
 
 
 def address_for(env: dict[str, str]) -> InstanceAddress:
-    return instance_address(Path(env["CALMLINE_HOME"]), env)
+    return instance_address(env)
 
 
 def lock_pid(env: dict[str, str]) -> int | None:

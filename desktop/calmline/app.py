@@ -54,7 +54,7 @@ def run_app(argv: list[str] | None = None) -> int:
         return 1
     ctx = Context.load()
     configure_logging(ctx.paths.log_file)
-    address = instance_address(ctx.paths.data_dir)
+    address = instance_address()
     if _hand_over(address, 0):  # a second launch just brings the window forward
         return 0
     log.info("Calmline %s starting; data in %s", __version__, ctx.paths.data_dir)

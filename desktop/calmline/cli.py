@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from calmline import __version__
-from calmline.core.problems import ProblemsError
-from calmline.core.serialize import flat_record
 from calmline.forward import FORWARDED, add_forwarded, forward
 
 DESCRIPTION = """\
@@ -158,6 +156,7 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
 
 def _playbook(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.context import read_playbook
+    from calmline.core.problems import ProblemsError
 
     try:
         pb = read_playbook(args.file)
@@ -174,6 +173,8 @@ def _playbook(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _incident_doc(store: Any, inc: Any) -> dict[str, Any]:
+    from calmline.core.serialize import flat_record
+
     doc = flat_record(inc)
     doc["notes"] = [flat_record(n) for n in store.notes_for(inc.meta.id)]
     doc["step_events"] = [flat_record(e) for e in store.step_events_for(inc.meta.id)]
@@ -182,6 +183,7 @@ def _incident_doc(store: Any, inc: Any) -> dict[str, Any]:
 
 def _incidents(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.context import Context
+    from calmline.core.serialize import flat_record
     from calmline.store.repository import NotFoundError
 
     store = Context.load().open_store()
@@ -265,6 +267,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "incidents":
             return _incidents(args, out)
     except Exception as exc:  # a user-facing failure becomes one clear line
+        from calmline.core.problems import ProblemsError
         from calmline.store.database import StoreError
 
         if isinstance(exc, StoreError | ProblemsError | OSError):

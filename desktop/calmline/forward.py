@@ -68,7 +68,6 @@ def forward(args: argparse.Namespace, out: TextIO) -> int:
         send,
         send_starting_if_needed,
     )
-    from calmline.platform.paths import app_paths
 
     if args.command == "call":
         if args.call_command == "start":
@@ -86,11 +85,10 @@ def forward(args: argparse.Namespace, out: TextIO) -> int:
         cmd = Command(f"shift-{args.shift_command}", agent)
     else:
         cmd = Command("show")
-    paths = app_paths()
-    address = instance_address(paths.data_dir)
+    address = instance_address()
     try:
         if cmd.name in {"call-start", "show", "shift-start"}:
-            reply = send_starting_if_needed(address, cmd, paths.log_dir)
+            reply = send_starting_if_needed(address, cmd)
         else:
             reply = send(address, cmd)
     except NotRunning as exc:

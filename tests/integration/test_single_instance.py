@@ -88,14 +88,17 @@ def test_a_crashed_instance_is_replaced(env: dict[str, str]) -> None:
 
 
 def test_address_is_per_user_session_and_data_folder(tmp_path: Path) -> None:
-    base = {"XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":0"}
-    a = instance_address(tmp_path / "one", base)
-    assert os.environ.get("USER", "") in a.server_name or "calmline-" in a.server_name
-    assert a.server_name == instance_address(tmp_path / "one", base).server_name
-    other_session = instance_address(tmp_path / "one", {**base, "DISPLAY": ":12"})
-    other_home = instance_address(tmp_path / "two", base)
+    import getpass
+
+    base = {"XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":0", "CALMLINE_HOME": "/a"}
+    a = instance_address(base)
+    assert a.server_name.startswith(f"{tmp_path}/calmline-{getpass.getuser()}-0-")
+    assert a.server_name == instance_address(dict(base)).server_name
+    other_session = instance_address({**base, "DISPLAY": ":12"})
+    other_home = instance_address({**base, "CALMLINE_HOME": "/b"})
+    default_home = instance_address({k: v for k, v in base.items() if k != "CALMLINE_HOME"})
     names = {a.server_name, other_session.server_name, other_home.server_name}
-    assert len(names) == 3
+    assert len(names | {default_home.server_name}) == 4
     assert a.server_name.startswith(str(tmp_path)) and len(a.server_name) < 100
 
 

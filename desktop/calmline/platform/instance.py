@@ -9,18 +9,20 @@ a Windows named pipe opened as a file is what QLocalSocket would do anyway.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 import re
 import socket
-import subprocess
 import sys
-import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calmline.core.commands import MAX_LINE, Command, Reply, decode_reply, encode_command
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class NotRunning(ConnectionError):
@@ -56,20 +58,32 @@ def _session_id(env: dict[str, str]) -> str:
     return "0"
 
 
-def instance_address(data_dir: Path, env: dict[str, str] | None = None) -> InstanceAddress:
-    """Unique per user, login session and data folder (CALMLINE_HOME)."""
+def _temp_dir(env: dict[str, str]) -> Path:
+    for key in ("TMPDIR", "TEMP", "TMP"):
+        if env.get(key):
+            return Path(env[key])
+    import tempfile  # costs ~10 ms; most machines set one of the above
+
+    return Path(tempfile.gettempdir())
+
+
+def instance_address(env: dict[str, str] | None = None) -> InstanceAddress:
+    """Unique per user, login session and CALMLINE_HOME (each home is its own
+    Calmline, with its own database). Needs no settings: it must be fast."""
     env = dict(os.environ) if env is None else env
     try:
         user = getpass.getuser()
     except (OSError, KeyError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    tag = hashlib.sha1(str(data_dir.expanduser().resolve()).encode()).hexdigest()[:8]
+    home = env.get("CALMLINE_HOME", "")
+    tag = "main"
+    if home:
+        tag = f"{zlib.crc32(str(Path(home).expanduser().resolve()).encode()):08x}"
     name = f"calmline-{_safe(user)}-{_session_id(env)}-{tag}"
     if sys.platform == "win32":
-        lock_dir = Path(tempfile.gettempdir())
-        return InstanceAddress(name, rf"\\.\pipe\{name}", lock_dir / f"{name}.lock")
+        return InstanceAddress(name, rf"\\.\pipe\{name}", _temp_dir(env) / f"{name}.lock")
     # XDG_RUNTIME_DIR is private to the user (0700); else the per-user TMPDIR.
-    run_dir = Path(env.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    run_dir = Path(env.get("XDG_RUNTIME_DIR") or _temp_dir(env))
     sock = str(run_dir / f"{name}.sock")
     return InstanceAddress(sock, sock, run_dir / f"{name}.lock")
 
@@ -130,6 +144,8 @@ def app_command() -> list[str]:
 def spawn_app(log_dir: Path) -> subprocess.Popen[bytes]:
     """Start the companion window detached from this process; its early errors
     (before logging is set up) go to launch.log in the log folder."""
+    import subprocess
+
     log_dir.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, object] = {}
     if sys.platform == "win32":
@@ -142,14 +158,15 @@ def spawn_app(log_dir: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def send_starting_if_needed(
-    address: InstanceAddress, cmd: Command, log_dir: Path, wait_s: float = 20.0
-) -> Reply:
+def send_starting_if_needed(address: InstanceAddress, cmd: Command, wait_s: float = 20.0) -> Reply:
     """Send ``cmd``; if no instance runs, start one and send once it listens."""
     try:
         return send(address, cmd)
     except NotRunning:
         pass
+    from calmline.platform.paths import app_paths  # platformdirs: only when starting
+
+    log_dir = app_paths().log_dir
     proc = spawn_app(log_dir)
     deadline = time.monotonic() + wait_s
     while True:
