@@ -1,4 +1,10 @@
-"""Composition root of the GUI: builds every object once and wires them."""
+"""Composition root of the GUI: builds every object once and wires them.
+
+Start-up is in two steps so the window appears at once: first the window alone
+(Qt only, placed where it was), then — right after it has painted — settings,
+playbooks and the database (pydantic and sqlite-utils take most of the start-up
+time), and the window is filled. A command arriving meanwhile waits for step two.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,21 @@ import signal
 import sys
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from calmline import APP_NAME, __version__
-from calmline.context import Context
 from calmline.core.commands import Command, Reply
-from calmline.platform.instance import NotRunning, instance_address, send
+from calmline.platform.instance import InstanceAddress, NotRunning, instance_address, send
 from calmline.platform.logs import configure_logging
-from calmline.store.database import StoreError
+from calmline.platform.paths import app_paths, resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from calmline.flow import Flow
+    from calmline.platform.instance_server import InstanceServer
+    from calmline.platform.paths import AppPaths
+    from calmline.ui.main_window import CompanionWindow
 
 log = logging.getLogger("calmline")
 
@@ -28,12 +42,12 @@ def _no_display() -> bool:
     )
 
 
-def _hand_over(address: object, wait_s: float) -> bool:
+def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
     """Ask a running instance to show itself; True if one answered."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            reply = send(address, Command("show"), timeout=5)  # type: ignore[arg-type]
+            reply = send(address, Command("show"), timeout=5)
         except NotRunning:
             if time.monotonic() >= deadline:
                 return False
@@ -41,6 +55,63 @@ def _hand_over(address: object, wait_s: float) -> bool:
             continue
         print(f"Calmline is already running: {reply.message}")
         return True
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class _Loader:
+    """Step two of start-up: load everything and fill the window, once."""
+
+    def __init__(self, app: QApplication, window: CompanionWindow, paths: AppPaths) -> None:
+        self.app, self.window, self.paths = app, window, paths
+        self.flow: Flow | None = None
+        self.failed = False
+
+    def ensure(self) -> Flow | None:
+        if self.flow is not None or self.failed:
+            return self.flow
+        from PySide6.QtWidgets import QMessageBox
+
+        from calmline.context import Context
+        from calmline.core.problems import Problem
+        from calmline.flow import Flow
+        from calmline.store.database import StoreError
+
+        ctx = Context.load(paths=self.paths)
+        settings = ctx.settings.settings
+        try:
+            store = ctx.open_store()
+        except StoreError as exc:
+            self.failed = True
+            log.error("cannot open the local database: %s", exc)
+            QMessageBox.critical(
+                self.window, APP_NAME, f"Calmline cannot open its database.\n\n{exc}"
+            )
+            self.app.exit(1)
+            return None
+        self.flow = Flow(
+            store,
+            ctx.playbook(),
+            ctx.playbook(abusive=True),
+            agent_id=settings.agent_id,
+            auto_start_shift=settings.shift.auto_start,
+        )
+        problems: list[Problem] = list(ctx.problems)
+        for problem in problems:
+            log.warning("%s", problem)
+        self.window.attach(self.flow, settings.window, problems)
+        log.info("ready")
+        return self.flow
+
+    def handle(self, cmd: Command) -> Reply:
+        flow = self.ensure()
+        if flow is None:
+            return Reply(False, "Calmline cannot open its database — see its log")
+        if cmd.name == "show":
+            return Reply(True, self.window.show_from_command())
+        return flow.execute(cmd)
 
 
 def run_app(argv: list[str] | None = None) -> int:
@@ -52,23 +123,19 @@ def run_app(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    ctx = Context.load()
-    configure_logging(ctx.paths.log_file)
+    paths = app_paths()
+    configure_logging(paths.log_file)
     address = instance_address()
     if _hand_over(address, 0):  # a second launch just brings the window forward
         return 0
-    log.info("Calmline %s starting; data in %s", __version__, ctx.paths.data_dir)
+    log.info("Calmline %s starting; data in %s", __version__, paths.data_dir)
 
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
-    from calmline.flow import Flow
-    from calmline.platform.instance_server import InstanceServer
-    from calmline.platform.paths import resource_path
     from calmline.ui.crash import CrashReporter, route_qt_messages
     from calmline.ui.main_window import CompanionWindow
-    from calmline.ui.tray import Tray
     from calmline.ui.window_state import WindowStateFile
 
     route_qt_messages()
@@ -76,69 +143,12 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # forms come and go; the window decides
-    icon = QIcon(str(resource_path("icons", "calmline.svg")))
-    app.setWindowIcon(icon)
-    CrashReporter(str(ctx.paths.log_file)).install()
+    CrashReporter(str(paths.log_file)).install()
 
-    # Claim the single-instance lock before touching the database: a launch that
-    # loses the race hands over without opening anything.
-    built: dict[str, object] = {}
-
-    def handle(cmd: Command) -> Reply:
-        window, flow = built["window"], built["flow"]
-        if cmd.name == "show":
-            return Reply(True, window.show_from_command())  # type: ignore[attr-defined]
-        return flow.execute(cmd)  # type: ignore[attr-defined,no-any-return]
-
-    server = InstanceServer(address, handle)
-    if not server.start():  # another launch won the race: hand over to it
-        return 0 if _hand_over(address, 10) else 1
-
-    settings = ctx.settings.settings
-    try:
-        store = ctx.open_store()
-    except StoreError as exc:
-        log.error("cannot open the local database: %s", exc)
-        QMessageBox.critical(None, APP_NAME, f"Calmline cannot open its database.\n\n{exc}")
-        server.stop()
-        return 1
-    flow = Flow(
-        store,
-        ctx.playbook(),
-        ctx.playbook(abusive=True),
-        agent_id=settings.agent_id,
-        auto_start_shift=settings.shift.auto_start,
-    )
-    for problem in ctx.problems:
-        log.warning("%s", problem)
-
-    def now() -> datetime:
-        return datetime.now().astimezone()
-
-    window = CompanionWindow(
-        flow,
-        settings.window,
-        ctx.problems,
-        WindowStateFile(ctx.paths.data_dir / "window.json"),
-        now,
-    )
-
-    built.update(window=window, flow=flow)  # commands are served from app.exec() on
-    tray = Tray(icon)
-    if tray.available():
-        window.hide_on_close = True
-        tray.show()
-    tray.show_hide.connect(window.toggle_visible)
-    tray.call.connect(window.toggle_call)
-    tray.end_shift.connect(window.toggle_shift)
-    tray.quit.connect(app.quit)
+    window = CompanionWindow(WindowStateFile(paths.data_dir / "window.json"), _now)
+    loader = _Loader(app, window, paths)
+    servers: list[InstanceServer] = []
     window.quit_requested.connect(app.quit)
-
-    def tray_state() -> None:
-        tray.show_state(shift_running=flow.shift is not None, in_call=flow.call is not None)
-
-    window.state_listeners.append(tray_state)
-    tray_state()
 
     class FirstPaint(QObject):
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -146,15 +156,53 @@ def run_app(argv: list[str] | None = None) -> int:
                 ms = (time.perf_counter() - started) * 1000
                 log.info("first window painted %.0f ms after start", ms)
                 obj.removeEventFilter(self)
+                QTimer.singleShot(0, step_two)  # now that it shows
             return False
+
+    def step_two() -> None:
+        from calmline.platform.instance_server import InstanceServer
+        from calmline.ui.tray import Tray
+
+        # The single-instance lock comes before the database. A second launch
+        # normally hands over before showing anything (above); only one started
+        # at the very same moment gets here, loses the lock, and hands over.
+        server = InstanceServer(address, loader.handle)
+        if not server.start():
+            window.hide()
+            app.exit(0 if _hand_over(address, 10) else 1)
+            return
+        servers.append(server)
+        # The SVG icon loads Qt's SVG plugin: not worth delaying the first paint.
+        icon = QIcon(str(resource_path("icons", "calmline.svg")))
+        app.setWindowIcon(icon)
+
+        tray = Tray(icon, app)
+        if tray.available():
+            window.hide_on_close = True
+            tray.show()
+        tray.show_hide.connect(window.toggle_visible)
+        tray.call.connect(window.toggle_call)
+        tray.end_shift.connect(window.toggle_shift)
+        tray.quit.connect(app.quit)
+
+        def tray_state() -> None:
+            flow = loader.flow
+            if flow is not None:
+                tray.show_state(shift_running=flow.shift is not None, in_call=flow.call is not None)
+
+        window.state_listeners.append(tray_state)
+        tray_state()
+        loader.ensure()
 
     first_paint = FirstPaint()
     window.installEventFilter(first_paint)
 
     def at_quit() -> None:
         window.save_placement()
-        window.forms.save_all()
-        server.stop()
+        if loader.flow is not None:
+            window.forms.save_all()
+        for server in servers:
+            server.stop()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from calmline.core.after_call import clock_text, followups_to_create, ticked_steps
 from calmline.core.commands import Command, Reply
@@ -25,7 +26,9 @@ from calmline.core.records import (
     incident_problems,
 )
 from calmline.core.session import Clock, Session, TransitionError, utc_now
-from calmline.store.repository import Store
+
+if TYPE_CHECKING:  # the window imports this module before the database layer is loaded
+    from calmline.store.repository import Store
 
 log = logging.getLogger(__name__)
 

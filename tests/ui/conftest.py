@@ -34,7 +34,8 @@ def make(
     db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
     state = state or WindowStateFile(db_file.with_name("window.json"))
     settings = WindowSettings(**window)  # type: ignore[arg-type]
-    w = CompanionWindow(flow, settings, problems or [], state, flow.clock)
+    w = CompanionWindow(state, flow.clock)
     qtbot.addWidget(w)
     w.show()
+    w.attach(flow, settings, problems or [])
     return w

@@ -9,7 +9,6 @@ import traceback
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox
 
 log = logging.getLogger("calmline")
 qt_log = logging.getLogger("qt")
@@ -49,6 +48,8 @@ class CrashReporter:
         log.critical(
             "uncaught exception:\n%s", "".join(traceback.format_exception(kind, value, tb))
         )
+        from PySide6.QtWidgets import QApplication, QMessageBox  # rare: not at start-up
+
         if self.shown or QApplication.instance() is None:
             return
         if threading.current_thread() is not threading.main_thread():

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from calmline.core.records import Incident
-from calmline.flow import Flow
 from calmline.ui.incident_form import IncidentForm
+
+if TYPE_CHECKING:
+    from calmline.flow import Flow
 
 
 class FormManager(QObject):

@@ -1,40 +1,34 @@
 """The always-on-top companion window: header, checklist, meter slot, buttons;
 collapses to a strip; remembers where it was per screen layout. It shows the
-flow's state and turns clicks into flow actions — the flow keeps the records."""
+flow's state and turns clicks into flow actions — the flow keeps the records.
+
+It is built in two steps so it appears at once: the window itself (placed where
+it was, saying it is starting), then ``attach()`` with the flow once settings and
+the database are loaded."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import (
-    QInputDialog,
-    QLabel,
-    QMainWindow,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from calmline import APP_NAME
-from calmline.core.after_call import clock_text, history_badge
-from calmline.core.problems import Problem
-from calmline.core.records import Incident
-from calmline.core.session import TransitionError
-from calmline.core.settings import WindowSettings
-from calmline.flow import Flow, FlowEvent
-from calmline.ui.action_bar import ActionBar
-from calmline.ui.checklist_panel import ChecklistPanel
-from calmline.ui.form_manager import FormManager
-from calmline.ui.header_panel import HeaderPanel
-from calmline.ui.history_dialog import IncidentListDialog
-from calmline.ui.problems_banner import ProblemsBanner
-from calmline.ui.shift_end_dialog import ShiftEndDialog
-from calmline.ui.strip_panel import StripPanel
 from calmline.ui.window_state import Placement, WindowStateFile, layout_key, visible_on
+
+# The panels, forms and flow are imported in attach(): the empty window must
+# paint before anything it does not need is loaded (see app.py).
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from calmline.core.problems import Problem
+    from calmline.core.records import Incident
+    from calmline.core.settings import WindowSettings
+    from calmline.flow import Flow, FlowEvent
 
 log = logging.getLogger(__name__)
 STATUS_MS = 6000
@@ -43,41 +37,66 @@ STATUS_MS = 6000
 class CompanionWindow(QMainWindow):
     quit_requested = Signal()
 
-    def __init__(
-        self,
-        flow: Flow,
-        window: WindowSettings,
-        problems: list[Problem],
-        state_file: WindowStateFile,
-        now: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, state_file: WindowStateFile, now: Callable[[], datetime]) -> None:
         super().__init__()
-        self.flow = flow
         self.now = now
         self.state_file = state_file
         self.setWindowTitle(APP_NAME)
-        flags = self.windowFlags() | Qt.WindowType.Tool
-        if window.always_on_top:
-            flags |= Qt.WindowType.WindowStaysOnTopHint
-        self.setWindowFlags(flags)
+        self._set_on_top(True)
         # Beside the softphone it must never steal focus from the CRM; on macOS a
         # tool window would otherwise hide whenever another app is active.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
-        self.setWindowOpacity(window.opacity)
-        self.forms = FormManager(flow, now)
         self.state_listeners: list[Callable[[], None]] = []  # e.g. the tray menu
         self.hide_on_close = False  # True when a tray icon can bring it back
-        self._build(problems)
-        self._wire()
         self.collapsed = False
         self._full_height = 600
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self.save_placement)
+        self.starting = QLabel("Starting Calmline…", self)
+        self.starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.starting)
         self.resize(360, 600)
-        self._restore_placement()
+        self._placement = self._restore_placement()
+
+    def _set_on_top(self, on_top: bool) -> None:
+        flags = self.windowFlags() | Qt.WindowType.Tool
+        if on_top:
+            flags |= Qt.WindowType.WindowStaysOnTopHint
+        else:
+            flags &= ~Qt.WindowType.WindowStaysOnTopHint
+        visible = self.isVisible()
+        self.setWindowFlags(flags)
+        if visible:  # changing flags hides a window
+            self.show()
+
+    def attach(self, flow: Flow, window: WindowSettings, problems: list[Problem]) -> None:
+        """Fill the window with the flow, once settings and the database are loaded."""
+        self.flow = flow
+        if not window.always_on_top:
+            self._set_on_top(False)
+        self.setWindowOpacity(window.opacity)
+        from calmline.ui.form_manager import FormManager
+
+        self.forms = FormManager(flow, self.now)
+        self._build(problems)
+        self._wire()
+        if self._placement is not None and self._placement.collapsed:
+            self.set_collapsed(True)
         self.refresh()
 
     # -- building ----------------------------------------------------------
     def _build(self, problems: list[Problem]) -> None:
+        from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+        from calmline.ui.action_bar import ActionBar
+        from calmline.ui.checklist_panel import ChecklistPanel
+        from calmline.ui.header_panel import HeaderPanel
+        from calmline.ui.problems_banner import ProblemsBanner
+        from calmline.ui.strip_panel import StripPanel
+
         full = QWidget()
         self.banner = ProblemsBanner(full)
         self.banner.set_problems(problems)
@@ -104,7 +123,8 @@ class CompanionWindow(QMainWindow):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(full)
         self.pages.addWidget(self.strip)
-        self.setCentralWidget(self.pages)
+        self.setCentralWidget(self.pages)  # replaces (and deletes) the "starting" label
+        self.pages.show()  # children added to a shown window start hidden
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
         self._status_timer.timeout.connect(self.status.clear)
@@ -112,10 +132,6 @@ class CompanionWindow(QMainWindow):
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick_clock)
         self._clock.start()
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(500)
-        self._save_timer.timeout.connect(self.save_placement)
 
     def _wire(self) -> None:
         self.flow.listeners.append(self._on_flow)
@@ -130,6 +146,8 @@ class CompanionWindow(QMainWindow):
 
     # -- showing the flow --------------------------------------------------
     def refresh(self) -> None:
+        from calmline.core.after_call import history_badge
+
         flow = self.flow
         if self.checklist.playbook.id != flow.playbook.id:
             self.checklist.set_playbook(flow.playbook)
@@ -149,6 +167,8 @@ class CompanionWindow(QMainWindow):
             listener()
 
     def _tick_clock(self) -> None:
+        from calmline.core.after_call import clock_text
+
         call = self.flow.call
         now = self.now()
         self.header.tick(call, now)
@@ -160,6 +180,8 @@ class CompanionWindow(QMainWindow):
         self.strip.show_state(step, timer)
 
     def _on_flow(self, event: FlowEvent, incident: Incident | None) -> None:
+        from calmline.flow import FlowEvent
+
         self.refresh()
         if event is FlowEvent.CALL_ENDED and incident is not None:
             self.forms.open(incident)  # raised, not focused: the agent clicks in
@@ -173,6 +195,8 @@ class CompanionWindow(QMainWindow):
 
     # -- actions -----------------------------------------------------------
     def _attempt(self, action: Callable[[], object]) -> bool:
+        from calmline.core.session import TransitionError
+
         try:
             action()
         except TransitionError as exc:
@@ -183,6 +207,8 @@ class CompanionWindow(QMainWindow):
 
     def toggle_shift(self) -> None:
         if self.flow.shift is None:
+            from PySide6.QtWidgets import QInputDialog
+
             agent, ok = QInputDialog.getText(
                 self, "Start shift", "Agent id:", text=self.flow.agent_id
             )
@@ -191,6 +217,8 @@ class CompanionWindow(QMainWindow):
             return
         drafts = self.flow.drafts()
         if drafts:
+            from calmline.ui.shift_end_dialog import ShiftEndDialog
+
             dialog = ShiftEndDialog(drafts, self.now(), self)
             dialog.open_requested.connect(self.forms.open_id)
             if not dialog.exec():
@@ -215,6 +243,8 @@ class CompanionWindow(QMainWindow):
         if call is None:
             return
         who = call.caller_number or call.customer_ref
+        from calmline.ui.history_dialog import IncidentListDialog
+
         dialog = IncidentListDialog(
             f"Earlier incidents — {who}", self.flow.history(call), self.now(), self
         )
@@ -249,20 +279,21 @@ class CompanionWindow(QMainWindow):
     def _screens(self) -> list:  # type: ignore[type-arg]
         return list(QGuiApplication.screens())
 
-    def _restore_placement(self) -> None:
+    def _restore_placement(self) -> Placement | None:
         placement = self.state_file.load(layout_key(self._screens()))
         if placement is not None and visible_on(placement.rect(), self._screens()):
             self.setGeometry(placement.rect())
             self._full_height = placement.height
-            if placement.collapsed:
-                self.set_collapsed(True)
-            return
+            return placement
         screen = QGuiApplication.primaryScreen()
         if screen is not None:  # first run: top right, beside most softphones
             area = screen.availableGeometry()
             self.move(area.right() - self.width() - 16, area.top() + 48)
+        return None
 
     def save_placement(self) -> None:
+        if not hasattr(self, "pages"):
+            return  # still starting: nothing the agent placed yet
         g = self.geometry()
         height = self._full_height if self.collapsed else g.height()
         self.state_file.save(
@@ -277,7 +308,8 @@ class CompanionWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_placement()
-        self.forms.save_all()
+        if hasattr(self, "forms"):
+            self.forms.save_all()
         if self.hide_on_close:
             event.ignore()
             self.hide()
