@@ -176,22 +176,7 @@ def run_app(argv: list[str] | None = None) -> int:
         icon = QIcon(str(resource_path("icons", "calmline.svg")))
         app.setWindowIcon(icon)
 
-        tray = Tray(icon, app)
-        if tray.available():
-            window.hide_on_close = True
-            tray.show()
-        tray.show_hide.connect(window.toggle_visible)
-        tray.call.connect(window.toggle_call)
-        tray.end_shift.connect(window.toggle_shift)
-        tray.quit.connect(app.quit)
-
-        def tray_state() -> None:
-            flow = loader.flow
-            if flow is not None:
-                tray.show_state(shift_running=flow.shift is not None, in_call=flow.call is not None)
-
-        window.state_listeners.append(tray_state)
-        tray_state()
+        Tray(icon, app).attach(window, app.quit)
         loader.ensure()
 
     first_paint = FirstPaint()

@@ -4,89 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tests.apps import calmline
 from tests.conftest import REPO
-from tests.servers import pulseaudio, xvfb
+from tests.servers import pulseaudio
 
 ARTIFACTS = REPO / "tests" / "artifacts"
-
-
-def calmline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "calmline", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def _wait_window(env: dict[str, str], proc: subprocess.Popen[str], timeout: float = 20) -> str:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        assert proc.poll() is None, f"the app exited early: {proc.communicate()}"
-        res = subprocess.run(
-            ["xdotool", "search", "--onlyvisible", "--name", "^Calmline$"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if res.stdout.strip():
-            return res.stdout.split()[0]
-        time.sleep(0.1)
-    raise AssertionError("the Calmline window never appeared")
-
-
-def test_window_on_a_real_x_server_is_on_top_and_shows_problems(home: Path) -> None:
-    # A settings file with a wrong type and an unknown key: the app must start anyway,
-    # use the valid values, and show both problems.
-    (home / "config.toml").write_text(
-        'agent_id = "a1"\nretention_days = "lots"\n[window]\nopacity = 0.95\nglow = true\n'
-    )
-    with xvfb() as display:
-        env = dict(os.environ, DISPLAY=display, CALMLINE_HOME=str(home))
-        env.pop("QT_QPA_PLATFORM", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "calmline"],
-            env=env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            wid = _wait_window(env, proc)
-            state = subprocess.run(
-                ["xprop", "-id", wid, "_NET_WM_STATE"], env=env, capture_output=True, text=True
-            ).stdout
-            assert "_NET_WM_STATE_ABOVE" in state
-            geometry = subprocess.run(
-                ["xdotool", "getwindowgeometry", wid], env=env, capture_output=True, text=True
-            ).stdout
-            assert "360x600" in geometry
-            time.sleep(0.5)  # let it paint
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            shot = ARTIFACTS / "foundation-window.png"
-            subprocess.run(["import", "-window", wid, str(shot)], env=env, check=True)
-            colours = subprocess.run(
-                ["identify", "-format", "%k", str(shot)], capture_output=True, text=True, check=True
-            ).stdout
-            assert int(colours) > 20, "the screenshot is (nearly) blank"
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    log = (home / "logs" / "calmline.log").read_text()
-    assert "Calmline 0.1.0 starting" in log or "starting" in log
-    assert "retention_days: bad value 'lots'" in log
-    assert "window.glow: unknown key, value True ignored" in log
 
 
 def test_app_without_a_display_says_so(home: Path) -> None:

@@ -84,6 +84,24 @@ def test_window_during_a_call_on_a_real_x_server(home: Path, tmp_path: Path) -> 
             screenshot(env, wid, "companion-window.png")
 
 
+def test_bad_settings_still_start_and_are_shown(home: Path, tmp_path: Path) -> None:
+    # A wrong type and an unknown key: the app starts anyway with the valid values,
+    # and both problems are shown (banner) and logged.
+    (home / "config.toml").write_text(
+        'agent_id = "a1"\nretention_days = "lots"\n[window]\nopacity = 0.95\nglow = true\n'
+    )
+    with xvfb() as display:
+        env = xenv(home, display, tmp_path)
+        with running_app(env):
+            wid = find_window(env, "^Calmline$")
+            ok("show", env=env)  # answered once settings are loaded
+            time.sleep(0.3)
+            screenshot(env, wid, "window-with-problems.png")
+    log = (home / "logs" / "calmline.log").read_text()
+    assert "retention_days: bad value 'lots'" in log
+    assert "window.glow: unknown key, value True ignored" in log
+
+
 def test_readable_at_200_percent(home: Path, tmp_path: Path) -> None:
     with xvfb("1600x1400x24") as display:
         env = xenv(home, display, tmp_path, QT_SCALE_FACTOR="2")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from calmline.core.problems import Problem
@@ -10,17 +9,6 @@ from calmline.core.settings import WindowSettings
 from calmline.flow import Flow
 from calmline.ui.main_window import CompanionWindow
 from calmline.ui.window_state import WindowStateFile
-from tests.fakes import FakeClock, make_flow
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def flow(tmp_path: Path, clock: FakeClock) -> Flow:
-    return make_flow(tmp_path / "c.db", clock, agent_id="agent-7")
 
 
 def make(

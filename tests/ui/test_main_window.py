@@ -121,3 +121,23 @@ def test_follows_a_dark_palette(qtbot: QtBot, flow: Flow) -> None:
         assert w.header.timer.palette().color(QPalette.ColorRole.WindowText).lightness() > 180
     finally:
         app.setPalette(old)
+
+
+def test_tray_menu_follows_the_flow(qtbot: QtBot, flow: Flow) -> None:
+    from PySide6.QtGui import QIcon
+
+    from calmline.ui.tray import Tray
+
+    w = make(qtbot, flow)
+    tray = Tray(QIcon())
+    quits: list[bool] = []
+    tray.attach(w, lambda: quits.append(True))
+    assert not tray.call_action.isEnabled() and not tray.shift_action.isEnabled()
+    flow.start_shift()
+    assert tray.call_action.text() == "Start call" and tray.shift_action.isEnabled()
+    flow.start_call()
+    assert tray.call_action.text() == "End call" and not tray.shift_action.isEnabled()
+    tray.call_action.trigger()  # the tray's "End call" reaches the window's action
+    assert flow.call is None
+    tray.menu.actions()[-1].trigger()
+    assert quits == [True]

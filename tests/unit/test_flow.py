@@ -21,16 +21,6 @@ from calmline.flow import Flow, FlowEvent
 from tests.fakes import ABUSIVE, FakeClock, make_flow
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def flow(tmp_path: Path, clock: FakeClock) -> Flow:
-    return make_flow(tmp_path / "c.db", clock, agent_id="agent-7")
-
-
 def test_whole_flow_lands_in_sqlite(flow: Flow, clock: FakeClock) -> None:
     seen: list[FlowEvent] = []
     flow.listeners.append(lambda e, _i: seen.append(e))
