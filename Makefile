@@ -17,7 +17,7 @@ test: setup-test
 	$(PY) -m pytest -q
 
 bench: setup-test
-	$(PY) -m pytest tests/bench -p no:cacheprovider --benchmark-columns=min,median,mean,max,rounds
+	$(PY) -m pytest tests/bench -s -p no:cacheprovider --benchmark-columns=min,median,mean,max,rounds
 
 lint: setup-test
 	$(PY) -m ruff check desktop tests
