@@ -1,0 +1,150 @@
+"""Level maths for the voice meter and the offline analysis: block levels in
+dBFS, meter ballistics in milliseconds, speech detection, the calm baseline.
+
+Conventions follow `sox stats`: samples are floats in [-1, 1], a full-scale
+square wave reads 0 dB RMS (a full-scale sine -3.01 dB), and digital silence is
+clamped to FLOOR_DB instead of -inf. Everything takes elapsed time, never a
+count of ticks, so it behaves the same at any block size or refresh rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FLOOR_DB = -100.0
+Samples = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+
+def to_db(amplitude: float) -> float:
+    """20·log10 of a linear amplitude, never below FLOOR_DB (nor NaN)."""
+    if not amplitude > 0.0:  # also catches NaN
+        return FLOOR_DB
+    return max(FLOOR_DB, 20.0 * math.log10(amplitude))
+
+
+def power_db(mean_square: float) -> float:
+    return to_db(math.sqrt(mean_square)) if mean_square > 0.0 else FLOOR_DB
+
+
+@dataclass(frozen=True)
+class BlockLevel:
+    rms_db: float
+    peak_db: float
+    mean_square: float  # kept so levels can be averaged as power, not as dB
+
+
+def block_level(block: Samples) -> BlockLevel:
+    """RMS and peak of one block of samples."""
+    if block.size == 0:
+        return BlockLevel(FLOOR_DB, FLOOR_DB, 0.0)
+    x = block.astype(np.float64, copy=False)
+    ms = float(np.mean(x * x))
+    peak = float(np.max(np.abs(x)))
+    return BlockLevel(power_db(ms), to_db(peak), ms)
+
+
+class Ballistics:
+    """What the bar shows: fast attack, release of ``release_db_per_s``, and a
+    peak-hold tick that stays ``hold_ms`` before it falls at the same rate."""
+
+    def __init__(
+        self, attack_ms: float = 5.0, release_db_per_s: float = 20.0 / 1.5, hold_ms: float = 1500.0
+    ) -> None:
+        self.attack_ms = attack_ms
+        self.release = release_db_per_s
+        self.hold_ms = hold_ms
+        self.level = FLOOR_DB
+        self.peak = FLOOR_DB
+        self._peak_age_ms = 0.0
+
+    def update(self, level_db: float, peak_db: float, dt_ms: float) -> None:
+        if level_db >= self.level:
+            # exponential approach; with dt >> attack it is instant
+            k = 1.0 - math.exp(-dt_ms / self.attack_ms) if self.attack_ms > 0 else 1.0
+            self.level += (level_db - self.level) * k
+        else:
+            self.level = max(level_db, self.level - self.release * dt_ms / 1000.0)
+        if peak_db >= self.peak:
+            self.peak, self._peak_age_ms = peak_db, 0.0
+        else:
+            self._peak_age_ms += dt_ms
+            if self._peak_age_ms > self.hold_ms:
+                fall = self.release * min(dt_ms, self._peak_age_ms - self.hold_ms) / 1000.0
+                self.peak = max(peak_db, self.peak - fall)
+
+
+class SpeechDetector:
+    """Speech = a block well above an adaptive noise floor (and above an absolute
+    minimum), held for a hangover so the gaps between words stay speech.
+
+    The floor drops at once to any quieter block and creeps up slowly, so it
+    follows room noise but not the voice."""
+
+    def __init__(
+        self,
+        margin_db: float = 10.0,
+        min_speech_db: float = -55.0,
+        rise_db_per_s: float = 2.0,
+        hangover_ms: float = 300.0,
+    ) -> None:
+        self.margin = margin_db
+        self.min_speech = min_speech_db
+        self.rise = rise_db_per_s
+        self.hangover_ms = hangover_ms
+        self.floor: float | None = None
+        self._since_voice_ms = math.inf
+
+    def update(self, rms_db: float, dt_ms: float) -> bool:
+        if self.floor is None or rms_db < self.floor:
+            self.floor = rms_db
+        else:
+            self.floor = min(rms_db, self.floor + self.rise * dt_ms / 1000.0)
+        voiced = rms_db >= max(self.floor + self.margin, self.min_speech)
+        self._since_voice_ms = 0.0 if voiced else self._since_voice_ms + dt_ms
+        return self._since_voice_ms <= self.hangover_ms
+
+
+class Baseline:
+    """The agent's calm level: the median speech level over their first
+    ``needed_s`` seconds of speech (or set by a calibration)."""
+
+    def __init__(self, needed_s: float = 20.0, known_db: float | None = None) -> None:
+        self.needed_s = needed_s
+        self.value: float | None = known_db
+        self._levels: list[float] = []
+        self._speech_s = 0.0
+
+    def add(self, rms_db: float, speech: bool, dt_s: float) -> float | None:
+        if self.value is None and speech:
+            self._levels.append(rms_db)
+            self._speech_s += dt_s
+            if self._speech_s >= self.needed_s:
+                self.value = float(np.median(self._levels))
+                self._levels = []
+        return self.value
+
+
+class Window:
+    """A sliding window over the last ``span_s`` seconds of (time, value) samples."""
+
+    def __init__(self, span_s: float) -> None:
+        self.span_s = span_s
+        self.items: deque[tuple[float, float, bool]] = deque()
+
+    def add(self, t: float, value: float, flag: bool) -> None:
+        self.items.append((t, value, flag))
+        while self.items and self.items[0][0] <= t - self.span_s:
+            self.items.popleft()
+
+    def flagged_power_db(self) -> float | None:
+        """Mean power (as dB) of the flagged samples, None if there are none."""
+        vals = [v for _, v, f in self.items if f]
+        return power_db(sum(vals) / len(vals)) if vals else None
+
+    def flagged_share(self) -> float:
+        return sum(1 for _, _, f in self.items if f) / len(self.items) if self.items else 0.0
