@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--format", choices=["json", "csv"], required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    ana = sub.add_parser(
+        "analyze",
+        help="levels, speech and cues of a recorded call (WAV)",
+        description="Run the meter's maths over a recorded call for coaching: 8-48 kHz, "
+        "16 or 24 bit PCM WAV, mono or stereo (the first channel is taken). Levels in dBFS "
+        "as `sox stats` reports them. Exit 2 if the file cannot be read.",
+    )
+    ana.add_argument("file", type=Path)
+    ana.add_argument("--json", action="store_true", help="one JSON object, with 100 ms windows")
     add_forwarded(sub)
     return p
 
@@ -237,6 +246,51 @@ def _incidents(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from dataclasses import asdict
+
+    from calmline.audio.wavfile import WavError, read_wav
+    from calmline.context import Context
+    from calmline.core.analysis import analyze_samples
+    from calmline.core.cues import CueParams
+
+    try:
+        samples, rate = read_wav(args.file)
+    except WavError as exc:
+        print(f"calmline: {exc}", file=sys.stderr)
+        return 2
+    cue_settings = Context.load().settings.settings.cues
+    result = analyze_samples(samples, rate, CueParams(**cue_settings.model_dump()), str(args.file))
+    if args.json:
+        doc = asdict(result)
+        doc["cues"] = [
+            {k: c[k] for k in ("kind", "start_s", "end_s", "max_over_baseline_db")}
+            for c in doc["cues"]
+        ]
+        json.dump(doc, out)
+        print(file=out)
+        return 0
+    base = f"{result.baseline_dbfs:.1f} dBFS" if result.baseline_dbfs is not None else "not reached"
+    print(
+        f"{result.file}: {result.duration_s:.1f} s at {result.sample_rate} Hz\n"
+        f"  level   RMS {result.rms_dbfs:.2f} dBFS, peak {result.peak_dbfs:.2f} dBFS\n"
+        f"  speech  {result.speech_s:.1f} s ({result.talk_share:.0%} of the call); "
+        f"calm baseline {base}",
+        file=out,
+    )
+    if not result.cues:
+        print("  cues    none", file=out)
+    for c in result.cues:
+        end = f"{c.end_s:.1f}" if c.end_s is not None else "end"
+        over = (
+            f", up to {c.max_over_baseline_db:+.1f} dB over baseline"
+            if c.max_over_baseline_db is not None
+            else ""
+        )
+        print(f"  cue     {c.kind.value} {c.start_s:.1f}-{end} s{over}", file=out)
+    return 0
+
+
 def _blank_incident() -> Any:
     from datetime import UTC, datetime
 
@@ -266,6 +320,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _playbook(args, out)
         if args.command == "incidents":
             return _incidents(args, out)
+        if args.command == "analyze":
+            return _analyze(args, out)
     except Exception as exc:  # a user-facing failure becomes one clear line
         from calmline.core.problems import ProblemsError
         from calmline.store.database import StoreError
