@@ -1,0 +1,198 @@
+"""Microphone capture for the meter: a sounddevice input stream whose callback
+only copies each 10 ms block into a preallocated ring and counts overflows (no
+allocation, no Qt, no logging there); the GUI drains the ring on a timer.
+
+Nothing is written anywhere: the blocks live in the ring until overwritten.
+When the device is missing or disappears, ``reason`` says why and capture is
+retried every few seconds, so it resumes by itself when a microphone returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from calmline.audio.devices import AudioUnavailable, _quiet_stderr
+
+log = logging.getLogger(__name__)
+
+PREFERRED_RATE = 48000
+BLOCK_S = 0.010
+RING_S = 2.0
+STALL_S = 1.0  # no block for this long: the device is gone
+RETRY_S = 2.0
+# Suggested input latencies, lowest first. Some host paths (ALSA through the
+# PulseAudio plugin) stall at low latency: a stream that never delivers a block
+# is reopened one step up, at once.
+LATENCIES = (0.02, 0.05, 0.1)
+FIRST_BLOCK_S = 0.5
+
+Block = npt.NDArray[np.float32]
+
+
+class Ring:
+    """Single writer (the audio thread), single reader (the GUI thread)."""
+
+    def __init__(self, blocks: int, block_size: int) -> None:
+        self.data = np.zeros((blocks, block_size), dtype=np.float32)
+        self.written = 0  # blocks written so far; only the writer changes it
+        self.read = 0
+        self.overflows = 0  # input overflows reported by PortAudio
+        self.lost = 0  # blocks overwritten before the reader got them
+        self._fill = 0  # frames in the block being written
+
+    def write(self, mono: npt.NDArray[np.float32]) -> None:
+        """Append any number of frames; a 10 ms block is published once full.
+        Host APIs deliver what suits them (ALSA through PulseAudio stalls when
+        held to a fixed block size), so blocks are cut here, without allocating."""
+        size = self.data.shape[1]
+        pos = 0
+        while pos < len(mono):
+            row = self.data[self.written % len(self.data)]
+            take = min(size - self._fill, len(mono) - pos)
+            row[self._fill : self._fill + take] = mono[pos : pos + take]
+            self._fill += take
+            pos += take
+            if self._fill == size:
+                self._fill = 0
+                self.written += 1  # published after the copy
+
+    def drain(self) -> list[Block]:
+        written = self.written
+        if written - self.read > len(self.data):
+            self.lost += written - self.read - len(self.data)
+            self.read = written - len(self.data)
+        out = [self.data[i % len(self.data)].copy() for i in range(self.read, written)]
+        self.read = written
+        return out
+
+
+class Capture:
+    def __init__(self, device: str = "") -> None:
+        self.device = device  # part of a device name; "" = the system default
+        self.rate = PREFERRED_RATE
+        self.ring: Ring | None = None
+        self.stream: Any = None
+        self.reason = "not started"
+        self.device_name = ""
+        self._last_block = 0.0
+        self._last_try = -RETRY_S
+        self._latency = 0  # index into LATENCIES
+        self._got_block = False
+
+    @property
+    def running(self) -> bool:
+        return self.stream is not None
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        ring = self.ring
+        if ring is None:
+            return
+        if status.input_overflow:
+            ring.overflows += 1
+        ring.write(indata[:, 0])
+
+    def start(self) -> bool:
+        """Open the microphone; False (and ``reason``) when it cannot be used."""
+        self._last_try = time.monotonic()
+        with _quiet_stderr():
+            try:
+                import sounddevice as sd
+            except OSError as exc:
+                self.reason = f"PortAudio could not be loaded ({exc}); install libportaudio2"
+                return False
+            try:
+                sd._terminate()  # re-scan: a headset plugged in since start must be seen
+                sd._initialize()
+                index = self._pick(sd)
+                info = sd.query_devices(index, "input")
+                rate = PREFERRED_RATE
+                try:
+                    sd.check_input_settings(index, channels=1, samplerate=rate, dtype="float32")
+                except sd.PortAudioError:
+                    rate = int(info["default_samplerate"])  # the device's own rate
+                block = round(rate * BLOCK_S)
+                self.ring = Ring(round(RING_S / BLOCK_S), block)
+                stream = sd.InputStream(
+                    device=index,
+                    channels=1,
+                    samplerate=rate,
+                    blocksize=0,  # the host's own size; Ring cuts 10 ms blocks
+                    dtype="float32",
+                    latency=LATENCIES[self._latency],
+                    callback=self._callback,
+                )
+                stream.start()
+            except (sd.PortAudioError, AudioUnavailable, ValueError) as exc:
+                self.reason = _reason(exc)
+                self.stream = None
+                return False
+        self.stream, self.rate, self.device_name = stream, rate, str(info["name"])
+        self.reason = ""
+        self._last_block = time.monotonic()
+        self._got_block = False
+        log.info(
+            "capturing from %r at %d Hz, latency %s s",
+            self.device_name,
+            rate,
+            LATENCIES[self._latency],
+        )
+        return True
+
+    def _pick(self, sd: Any) -> int:
+        if not self.device:
+            index = sd.default.device[0]
+            if index is None or index < 0:
+                raise AudioUnavailable("no default microphone is set")
+            return int(index)
+        for dev in sd.query_devices():
+            if dev["max_input_channels"] > 0 and self.device.lower() in dev["name"].lower():
+                return int(dev["index"])
+        raise AudioUnavailable(f"no microphone named like {self.device!r} (audio.input_device)")
+
+    def poll(self) -> list[Block]:
+        """New blocks since the last poll; notices a lost device and retries."""
+        if self.stream is None:
+            if time.monotonic() - self._last_try >= RETRY_S:
+                self.start()
+            return []
+        assert self.ring is not None
+        blocks = self.ring.drain()
+        now = time.monotonic()
+        if blocks:
+            self._last_block, self._got_block = now, True
+        elif (
+            not self._got_block
+            and now - self._last_block > FIRST_BLOCK_S
+            and self._latency < len(LATENCIES) - 1
+        ):
+            self._latency += 1
+            self.stop(f"no sound at {LATENCIES[self._latency - 1]} s latency; retrying higher")
+            self.start()
+        elif now - self._last_block > STALL_S or not self.stream.active:
+            self.stop(f"the microphone stopped sending sound ({self.device_name})")
+        return blocks
+
+    def stop(self, reason: str = "stopped") -> None:
+        stream, self.stream = self.stream, None
+        self.reason = reason
+        if stream is not None:
+            log.info("capture stopped: %s", reason)
+            with _quiet_stderr():
+                try:
+                    stream.abort()
+                    stream.close()
+                except Exception as exc:  # a vanished device may fail to close
+                    log.debug("closing the stream: %s", exc)
+        self._last_try = time.monotonic()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if "Error querying device -1" in text or "No Default Input" in text:
+        return "no microphone found"
+    return text
