@@ -25,10 +25,12 @@ from calmline.platform.paths import app_paths, resource_path
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from calmline.core.settings import Settings
     from calmline.flow import Flow
     from calmline.platform.instance_server import InstanceServer
     from calmline.platform.paths import AppPaths
     from calmline.ui.main_window import CompanionWindow
+    from calmline.ui.meter_controller import MeterController
 
 log = logging.getLogger("calmline")
 
@@ -67,6 +69,7 @@ class _Loader:
     def __init__(self, app: QApplication, window: CompanionWindow, paths: AppPaths) -> None:
         self.app, self.window, self.paths = app, window, paths
         self.flow: Flow | None = None
+        self.meter: MeterController | None = None
         self.failed = False
 
     def ensure(self) -> Flow | None:
@@ -102,8 +105,30 @@ class _Loader:
         for problem in problems:
             log.warning("%s", problem)
         self.window.attach(self.flow, settings.window, problems)
+        self._start_meter(ctx.settings.settings, self.flow)
         log.info("ready")
         return self.flow
+
+    def _start_meter(self, settings: Settings, flow: Flow) -> None:
+        from calmline.audio.capture import Capture
+        from calmline.core.cues import CueParams
+        from calmline.store.baselines import BaselineFile
+        from calmline.ui.level_bar import LevelBar
+        from calmline.ui.meter_controller import MeterController
+        from calmline.ui.meter_panel import MeterPanel
+
+        panel, compact = MeterPanel(), LevelBar(thickness=10)
+        self.window.set_meter(panel, compact)
+        self.meter = MeterController(
+            Capture(settings.audio.input_device),
+            CueParams(**settings.cues.model_dump()),
+            panel,
+            compact,
+            BaselineFile(self.paths.data_dir / "baselines.json"),
+            settings.agent_id,
+        )
+        self.meter.attach(flow)
+        self.meter.start()
 
     def handle(self, cmd: Command) -> Reply:
         flow = self.ensure()
@@ -188,6 +213,8 @@ def run_app(argv: list[str] | None = None) -> int:
             window.forms.save_all()
         for server in servers:
             server.stop()
+        if loader.meter is not None:
+            loader.meter.stop()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

@@ -23,6 +23,7 @@ from calmline.core.records import (
     IncidentStatus,
     Note,
     Shift,
+    VoiceFigures,
     incident_problems,
 )
 from calmline.core.session import Clock, Session, TransitionError, utc_now
@@ -70,6 +71,7 @@ class Flow:
         self.abusive = False
         self.last_note: Note | None = None
         self.listeners: list[Listener] = []
+        self.voice: Callable[[], VoiceFigures] | None = None  # the meter, when there is one
         self._resume()
 
     # -- state -------------------------------------------------------------
@@ -131,6 +133,8 @@ class Flow:
 
     def end_call(self) -> Incident:
         ended = self.session.end_call()
+        if self.voice is not None:
+            ended = replace(ended, voice=self.voice())
         if self.abusive:
             ended = replace(ended, abuse_level=max(ended.abuse_level, AbuseLevel.ABUSIVE))
         saved = self.store.save(ended)

@@ -23,13 +23,12 @@ log = logging.getLogger(__name__)
 PREFERRED_RATE = 48000
 BLOCK_S = 0.010
 RING_S = 2.0
-STALL_S = 1.0  # no block for this long: the device is gone
+LATENCY_S = 0.02  # suggested input latency: the bar must follow the voice closely
+STALL_S = 2.0  # no block for this long once sound flowed: the device is gone
+# Some host paths (ALSA through the PulseAudio plugin) take up to ~2 s to send
+# the first block of a new stream; until then, waiting is not a failure.
+FIRST_BLOCK_S = 4.0
 RETRY_S = 2.0
-# Suggested input latencies, lowest first. Some host paths (ALSA through the
-# PulseAudio plugin) stall at low latency: a stream that never delivers a block
-# is reopened one step up, at once.
-LATENCIES = (0.02, 0.05, 0.1)
-FIRST_BLOCK_S = 0.5
 
 Block = npt.NDArray[np.float32]
 
@@ -81,7 +80,6 @@ class Capture:
         self.device_name = ""
         self._last_block = 0.0
         self._last_try = -RETRY_S
-        self._latency = 0  # index into LATENCIES
         self._got_block = False
 
     @property
@@ -123,7 +121,7 @@ class Capture:
                     samplerate=rate,
                     blocksize=0,  # the host's own size; Ring cuts 10 ms blocks
                     dtype="float32",
-                    latency=LATENCIES[self._latency],
+                    latency=LATENCY_S,
                     callback=self._callback,
                 )
                 stream.start()
@@ -135,12 +133,7 @@ class Capture:
         self.reason = ""
         self._last_block = time.monotonic()
         self._got_block = False
-        log.info(
-            "capturing from %r at %d Hz, latency %s s",
-            self.device_name,
-            rate,
-            LATENCIES[self._latency],
-        )
+        log.info("opened %r at %d Hz", self.device_name, rate)
         return True
 
     def _pick(self, sd: Any) -> int:
@@ -164,16 +157,12 @@ class Capture:
         blocks = self.ring.drain()
         now = time.monotonic()
         if blocks:
+            if not self._got_block:
+                log.info("the microphone sends sound: metering")
             self._last_block, self._got_block = now, True
-        elif (
-            not self._got_block
-            and now - self._last_block > FIRST_BLOCK_S
-            and self._latency < len(LATENCIES) - 1
+        elif now - self._last_block > (STALL_S if self._got_block else FIRST_BLOCK_S) or (
+            not self.stream.active
         ):
-            self._latency += 1
-            self.stop(f"no sound at {LATENCIES[self._latency - 1]} s latency; retrying higher")
-            self.start()
-        elif now - self._last_block > STALL_S or not self.stream.active:
             self.stop(f"the microphone stopped sending sound ({self.device_name})")
         return blocks
 

@@ -24,6 +24,7 @@ from calmline.ui.window_state import Placement, WindowStateFile, layout_key, vis
 # paint before anything it does not need is loaded (see app.py).
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QWidget
 
     from calmline.core.problems import Problem
     from calmline.core.records import Incident
@@ -187,6 +188,16 @@ class CompanionWindow(QMainWindow):
             self.forms.open(incident)  # raised, not focused: the agent clicks in
         elif event is FlowEvent.NOTE and self.flow.last_note is not None:
             self.say(f"Note saved: {self.flow.last_note.text}")
+
+    def set_meter(self, panel: QWidget, compact: QWidget) -> None:
+        """Put the voice meter in its place, and its compact bar in the strip."""
+        layout = self.meter_slot.layout()
+        assert layout is not None
+        layout.addWidget(panel)
+        strip_layout = self.strip.meter_slot.layout()
+        assert strip_layout is not None
+        strip_layout.addWidget(compact)
+        compact.setFixedWidth(60)
 
     def say(self, text: str) -> None:
         """A passing message in the window: never a dialog, never focus."""

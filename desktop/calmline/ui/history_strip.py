@@ -1,0 +1,48 @@
+"""The last 60 s of the agent's level, with pyqtgraph at ~10 Hz: a fixed-size
+buffer (no growth), antialiasing, auto-range and the mouse off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QWidget
+
+from calmline.ui.level_bar import RANGE_DB
+
+SECONDS = 60
+RATE_HZ = 10
+
+
+class HistoryStrip(pg.PlotWidget):  # type: ignore[misc]
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=None)
+        self.setAccessibleName("Your voice over the last minute")
+        self.values = np.full(SECONDS * RATE_HZ, RANGE_DB[0])
+        self.x = np.linspace(-SECONDS, 0, len(self.values))
+        item = self.getPlotItem()
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.disableAutoRange()
+        item.setXRange(-SECONDS, 0, padding=0)
+        item.setYRange(*RANGE_DB, padding=0)
+        item.hideAxis("bottom")
+        item.getAxis("left").setWidth(28)
+        item.getAxis("left").setTicks([[(-60, "-60"), (-30, "-30"), (0, "0")]])
+        colour = self.palette().color(QPalette.ColorRole.Highlight)
+        self.curve = item.plot(self.x, self.values, pen=pg.mkPen(colour, width=1), antialias=False)
+        dash = pg.mkPen("#888", style=Qt.PenStyle.DashLine)
+        self.baseline_line = pg.InfiniteLine(angle=0, pen=dash)
+        item.addItem(self.baseline_line)
+        self.baseline_line.hide()
+        self.setFixedHeight(60)
+
+    def push(self, level_db: float, baseline: float | None) -> None:
+        self.values[:-1] = self.values[1:]
+        self.values[-1] = max(RANGE_DB[0], level_db)
+        self.curve.setData(self.x, self.values)
+        if baseline is not None:
+            self.baseline_line.setValue(baseline)
+            self.baseline_line.show()

@@ -1,0 +1,153 @@
+"""Pulls the microphone's blocks on a GUI timer (~30 Hz), runs the level maths
+and cue detectors on them, and updates the meter; counts a call's cues for its
+incident. Time comes from the audio itself (blocks x 10 ms), never from ticks."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from calmline.core.cues import CueKind, CueParams, VoiceTracker
+from calmline.core.levels import Ballistics, block_level
+from calmline.core.records import Incident, VoiceFigures
+
+if TYPE_CHECKING:
+    from calmline.audio.capture import Capture
+    from calmline.flow import Flow, FlowEvent
+    from calmline.store.baselines import BaselineFile
+    from calmline.ui.level_bar import LevelBar
+    from calmline.ui.meter_panel import MeterPanel
+
+log = logging.getLogger(__name__)
+REFRESH_MS = 33
+HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
+
+
+class MeterController(QObject):
+    def __init__(
+        self,
+        capture: Capture,
+        params: CueParams,
+        panel: MeterPanel,
+        compact: LevelBar,
+        baselines: BaselineFile,
+        agent: str,
+    ) -> None:
+        super().__init__()
+        self.capture, self.params, self.panel, self.compact = capture, params, panel, compact
+        self.baselines = baselines
+        self.agent = agent
+        self.tracker = VoiceTracker(params, baselines.get(agent) if agent else None)
+        self.tracker.in_call = False
+        self.ballistics = Ballistics()
+        self.t = 0.0  # seconds of audio seen
+        self.blocks = 0
+        self.call_counts: Counter[str] = Counter()
+        self.call_speech = 0
+        self.call_blocks = 0
+        self.call_max_over: float | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.drain)
+
+    def start(self) -> None:
+        if not self.capture.start():
+            log.warning("no microphone: %s", self.capture.reason)
+        self.timer.start()
+        self._status()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.capture.stop()
+
+    def attach(self, flow: Flow) -> None:
+        """Follow the flow: calls switch the mic-silent cue on and get voice figures."""
+        self.flow = flow
+        flow.voice = self.call_figures
+        flow.listeners.append(self._on_flow)
+        if flow.call is not None:
+            self._call_started()
+        if flow.shift is not None:
+            self._set_agent(flow.shift.agent_id)
+
+    def _on_flow(self, event: FlowEvent, _incident: Incident | None) -> None:
+        from calmline.flow import FlowEvent
+
+        if event is FlowEvent.CALL:
+            self._call_started()
+        elif event is FlowEvent.CALL_ENDED:
+            self.tracker.in_call = False
+        elif event is FlowEvent.SHIFT and self.flow.shift is not None:
+            self._set_agent(self.flow.shift.agent_id)
+
+    def _set_agent(self, agent: str) -> None:
+        if agent and agent != self.agent:
+            self.agent = agent
+            self.tracker.baseline.value = self.baselines.get(agent)
+
+    def _call_started(self) -> None:
+        self.tracker.in_call = True
+        self.call_counts.clear()
+        self.call_speech = self.call_blocks = 0
+        self.call_max_over = None
+
+    def call_figures(self) -> VoiceFigures:
+        """The voice over the call that just ended (never audio)."""
+        share = self.call_speech / self.call_blocks if self.call_blocks else None
+        return VoiceFigures(
+            baseline_dbfs=self.tracker.baseline.value,
+            max_over_baseline_db=self.call_max_over,
+            talk_share=round(share, 3) if share is not None else None,
+            cue_counts=tuple(sorted(self.call_counts.items())),
+        )
+
+    def drain(self) -> None:
+        had_baseline = self.tracker.baseline.value is not None
+        blocks = self.capture.poll()
+        for block in blocks:
+            dt = len(block) / self.capture.rate
+            self.t += dt
+            self.blocks += 1
+            level = block_level(block)
+            state = self.tracker.feed(self.t, level, dt)
+            self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
+            for cue in state.started:
+                log.info("cue %s (audio %.2f s)", cue.kind.value, self.t)
+            if self.tracker.in_call:
+                self.call_blocks += 1
+                self.call_speech += state.speech
+                for cue in state.started:
+                    self.call_counts[cue.kind.value] += 1
+                base = state.baseline_db
+                if state.speech and state.speech_level_db is not None and base is not None:
+                    over = round(state.speech_level_db - base, 2)
+                    self.call_max_over = max(self.call_max_over or over, over)
+            if self.blocks % HISTORY_BLOCKS == 0:
+                self.panel.history.push(self.ballistics.level, state.baseline_db)
+                self.panel.talk.setValue(round(state.talk_share * 100))
+        if not had_baseline and self.tracker.baseline.value is not None and self.agent:
+            self.baselines.set(self.agent, self.tracker.baseline.value)
+            log.info("calm level learnt: %.1f dBFS", self.tracker.baseline.value)
+        shown = self.tracker.shown()
+        alert = shown is not None and shown.kind is CueKind.RAISED_VOICE
+        for bar in (self.panel.bar, self.compact):
+            bar.raised_db = self.params.raised_voice_db
+            bar.show_level(
+                self.ballistics.level, self.ballistics.peak, self.tracker.baseline.value, alert
+            )
+        self.panel.show_cue(shown.kind if shown else None)
+        if not blocks:
+            self._status()
+
+    def _status(self) -> None:
+        if self.capture.running:
+            base = self.tracker.baseline.value
+            learnt = (
+                f"calm level {base:.0f} dBFS" if base is not None else "learning your calm level"
+            )
+            self.panel.show_status(f"Mic: {self.capture.device_name} · {learnt}")
+        else:
+            self.panel.show_status(f"No microphone — {self.capture.reason}")
