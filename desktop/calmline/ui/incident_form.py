@@ -280,6 +280,9 @@ class IncidentForm(QWidget):
             share = f", talked {v.talk_share:.0%} of the time" if v.talk_share is not None else ""
             over = v.max_over_baseline_db or 0.0
             line += f"<br><b>Voice:</b> peak {over:+.1f} dB over your calm level{share}"
+            if v.cue_counts:
+                counts = ", ".join(f"{k.replace('_', ' ')} ×{n}" for k, n in v.cue_counts)
+                line += f"; cues: {counts}"
         return line
 
     def values(self) -> Incident:

@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from calmline.core.cues import CueKind, CueParams, VoiceTracker
@@ -16,6 +17,7 @@ from calmline.core.records import Incident, VoiceFigures
 
 if TYPE_CHECKING:
     from calmline.audio.capture import Capture
+    from calmline.audio.sources import ArraySource
     from calmline.flow import Flow, FlowEvent
     from calmline.store.baselines import BaselineFile
     from calmline.ui.level_bar import LevelBar
@@ -24,12 +26,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 REFRESH_MS = 33
 HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
+CALIBRATION_SPEECH_S = 4.0
+CALIBRATION_TEXT = (
+    "Thanks for calling. I'm sorry you've had this trouble, and I'd like to sort it "
+    "out with you now. Could you tell me what happened, from the start?"
+)
 
 
 class MeterController(QObject):
     def __init__(
         self,
-        capture: Capture,
+        capture: Capture | ArraySource,
         params: CueParams,
         panel: MeterPanel,
         compact: LevelBar,
@@ -49,9 +56,12 @@ class MeterController(QObject):
         self.call_speech = 0
         self.call_blocks = 0
         self.call_max_over: float | None = None
+        self._calibration: list[float] | None = None
+        self._calibration_s = 0.0
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.drain)
+        panel.calibrate.clicked.connect(self.calibrate)
 
     def start(self) -> None:
         if not self.capture.start():
@@ -94,6 +104,25 @@ class MeterController(QObject):
         self.call_speech = self.call_blocks = 0
         self.call_max_over = None
 
+    def calibrate(self) -> None:
+        """Learn the calm level from a sentence read now in a normal voice."""
+        self._calibration, self._calibration_s = [], 0.0
+        self.panel.show_status(f"Read this aloud in your normal voice: “{CALIBRATION_TEXT}”")
+
+    def _calibrating(self, speech_db: float | None, speech: bool, dt: float) -> None:
+        if self._calibration is None or not speech or speech_db is None:
+            return
+        self._calibration.append(speech_db)
+        self._calibration_s += dt
+        if self._calibration_s >= CALIBRATION_SPEECH_S:
+            base = round(float(np.median(self._calibration)), 2)
+            self._calibration = None
+            self.tracker.baseline.value = base
+            if self.agent:
+                self.baselines.set(self.agent, base)
+            log.info("calm level calibrated: %.1f dBFS", base)
+            self._status()
+
     def call_figures(self) -> VoiceFigures:
         """The voice over the call that just ended (never audio)."""
         share = self.call_speech / self.call_blocks if self.call_blocks else None
@@ -116,6 +145,7 @@ class MeterController(QObject):
             self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
             for cue in state.started:
                 log.info("cue %s (audio %.2f s)", cue.kind.value, self.t)
+            self._calibrating(state.speech_level_db, state.speech, dt)
             if self.tracker.in_call:
                 self.call_blocks += 1
                 self.call_speech += state.speech
@@ -139,7 +169,7 @@ class MeterController(QObject):
                 self.ballistics.level, self.ballistics.peak, self.tracker.baseline.value, alert
             )
         self.panel.show_cue(shown.kind if shown else None)
-        if not blocks:
+        if not blocks and self._calibration is None:
             self._status()
 
     def _status(self) -> None:

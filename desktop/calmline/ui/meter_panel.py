@@ -4,7 +4,7 @@ microphone's state. It only shows what the meter controller hands it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from calmline.core.cues import CueKind
 from calmline.ui.history_strip import HistoryStrip
@@ -36,13 +36,17 @@ class MeterPanel(QWidget):
         self.status = QLabel(self)
         self.status.setAccessibleName("Microphone")
         self.status.setWordWrap(True)
+        self.calibrate = QPushButton("Calibrate", self)
+        self.calibrate.setAccessibleName("Calibrate your calm voice level")
+        self.calibrate.setToolTip("Read a sentence in your normal voice to set your calm level")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.bar, 0, 0)
         grid.addWidget(self.cue, 0, 1)
         grid.addWidget(self.history, 1, 0, 1, 2)
         grid.addWidget(self.talk, 2, 0, 1, 2)
-        grid.addWidget(self.status, 3, 0, 1, 2)
+        grid.addWidget(self.status, 3, 0)
+        grid.addWidget(self.calibrate, 3, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 1)
         self.show_cue(None)
 

@@ -1,0 +1,41 @@
+"""A synthetic microphone: blocks from an array, handed out as the caller asks.
+Same surface as Capture, for widget tests and demos without an audio server."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from calmline.audio.capture import BLOCK_S
+
+
+class ArraySource:
+    def __init__(self, samples: npt.NDArray[np.float64], rate: int = 48000) -> None:
+        self.rate = rate
+        self.block = round(rate * BLOCK_S)
+        self.samples = samples.astype(np.float32)
+        self.pos = 0
+        self.pending = 0  # blocks the next poll() returns
+        self.running = False
+        self.reason = "not started"
+        self.device_name = "synthetic"
+
+    def start(self) -> bool:
+        self.running, self.reason = True, ""
+        return True
+
+    def stop(self, reason: str = "stopped") -> None:
+        self.running, self.reason = False, reason
+
+    def advance(self, seconds: float) -> None:
+        """Make ``seconds`` of audio available to the next poll()."""
+        self.pending += round(seconds / BLOCK_S)
+
+    def poll(self) -> list[npt.NDArray[np.float32]]:
+        out = []
+        while self.running and self.pending and self.pos + self.block <= len(self.samples):
+            out.append(self.samples[self.pos : self.pos + self.block])
+            self.pos += self.block
+            self.pending -= 1
+        self.pending = 0
+        return out

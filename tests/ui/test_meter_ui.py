@@ -1,0 +1,106 @@
+"""The meter panel and controller on a synthetic microphone, offscreen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from pytestqt.qtbot import QtBot
+
+from calmline.audio.sources import ArraySource
+from calmline.core.cues import CueParams
+from calmline.core.records import Incident
+from calmline.flow import Flow
+from calmline.store.baselines import BaselineFile
+from calmline.ui.level_bar import LevelBar
+from calmline.ui.meter_controller import MeterController
+from calmline.ui.meter_panel import MeterPanel
+from tests.signals import speechlike
+from tests.ui.conftest import make
+
+
+def meter(qtbot: QtBot, tmp_path: Path, samples: np.ndarray, baseline: float | None = None):  # type: ignore[no-untyped-def]
+    path = tmp_path / "baselines.json"
+    if baseline is not None:
+        path.write_text(json.dumps({"agent-7": baseline}))
+    panel, compact = MeterPanel(), LevelBar()
+    qtbot.addWidget(panel)
+    source = ArraySource(samples)
+    ctl = MeterController(source, CueParams(), panel, compact, BaselineFile(path), "agent-7")
+    ctl.start()
+    ctl.timer.stop()  # the test drives time
+    return ctl, source, panel
+
+
+def run(ctl: MeterController, source: ArraySource, seconds: float, step: float = 0.1) -> None:
+    for _ in range(round(seconds / step)):
+        source.advance(step)
+        ctl.drain()
+
+
+def test_bar_follows_the_voice_and_the_cue_is_a_word(qtbot: QtBot, tmp_path: Path) -> None:
+    x = np.concatenate([speechlike(5, -30), speechlike(4, -20, seed=2), speechlike(3, -30, seed=3)])
+    ctl, source, panel = meter(qtbot, tmp_path, x, baseline=-31.0)
+    run(ctl, source, 5)
+    assert -36 < panel.bar.level < -24 and panel.bar.baseline == -31.0
+    assert panel.cue.text() == "" and not panel.bar.alert
+    run(ctl, source, 3.5)
+    assert panel.cue.text() == "Lower your voice" and panel.bar.alert
+    assert panel.history.values[-1] > -26  # the strip shows it too
+    run(ctl, source, 3)
+    assert panel.cue.text() == ""  # cleared once the voice is back down
+    assert panel.talk.value() > 50
+
+
+def test_learns_and_remembers_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
+    ctl, source, panel = meter(qtbot, tmp_path, speechlike(26, -30))
+    assert "learning your calm level" in panel.status.text()
+    run(ctl, source, 25)
+    learnt = json.loads((tmp_path / "baselines.json").read_text())["agent-7"]
+    assert -34 < learnt < -28
+    ctl._status()
+    assert "calm level -" in panel.status.text()
+
+
+def test_calibration_sets_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
+    ctl, source, panel = meter(qtbot, tmp_path, speechlike(8, -24))
+    panel.calibrate.click()
+    assert "Read this aloud" in panel.status.text()
+    run(ctl, source, 6)
+    assert ctl.tracker.baseline.value is not None and -28 < ctl.tracker.baseline.value < -20
+    assert BaselineFile(tmp_path / "baselines.json").get("agent-7") == ctl.tracker.baseline.value
+
+
+def test_no_microphone_is_said_and_the_window_works(qtbot: QtBot, flow: Flow) -> None:
+    panel = MeterPanel()
+    qtbot.addWidget(panel)
+    source = ArraySource(np.zeros(0))
+    source.start = lambda: False  # type: ignore[method-assign]
+    source.reason = "no microphone found"
+    ctl = MeterController(
+        source, CueParams(), panel, LevelBar(), BaselineFile(Path("/nonexistent/b.json")), ""
+    )
+    ctl.start()
+    ctl.drain()
+    assert panel.status.text() == "No microphone — no microphone found"
+    w = make(qtbot, flow)
+    w.set_meter(panel, LevelBar())
+    flow.start_shift()
+    flow.start_call()
+    assert flow.end_call().ended_at is not None
+
+
+def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, flow: Flow) -> None:
+    x = np.concatenate([speechlike(4, -30), speechlike(4, -20, seed=2), speechlike(2, -30, seed=3)])
+    ctl, source, _panel = meter(qtbot, tmp_path, x, baseline=-31.0)
+    ctl.attach(flow)
+    flow.start_shift()
+    flow.start_call()
+    run(ctl, source, 10)
+    ended = flow.end_call()
+    stored = flow.store.get(Incident, ended.meta.id).voice
+    assert dict(stored.cue_counts) == {"raised_voice": 1}
+    assert stored.max_over_baseline_db is not None and 7 < stored.max_over_baseline_db < 12
+    assert stored.talk_share is not None and 0.5 < stored.talk_share <= 1
+    assert stored.baseline_dbfs == -31.0
