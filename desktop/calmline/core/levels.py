@@ -130,21 +130,33 @@ class Baseline:
 
 
 class Window:
-    """A sliding window over the last ``span_s`` seconds of (time, value) samples."""
+    """A sliding window over the last ``span_s`` seconds of (time, value, flag)
+    samples, with running sums: O(1) per sample however long the window."""
 
     def __init__(self, span_s: float) -> None:
         self.span_s = span_s
         self.items: deque[tuple[float, float, bool]] = deque()
+        self._flagged = 0
+        self._flagged_sum = 0.0
 
     def add(self, t: float, value: float, flag: bool) -> None:
         self.items.append((t, value, flag))
+        if flag:
+            self._flagged += 1
+            self._flagged_sum += value
         while self.items and self.items[0][0] <= t - self.span_s:
-            self.items.popleft()
+            _, old, was = self.items.popleft()
+            if was:
+                self._flagged -= 1
+                self._flagged_sum -= old
+        if not self._flagged:
+            self._flagged_sum = 0.0  # no drift from float rounding
 
     def flagged_power_db(self) -> float | None:
         """Mean power (as dB) of the flagged samples, None if there are none."""
-        vals = [v for _, v, f in self.items if f]
-        return power_db(sum(vals) / len(vals)) if vals else None
+        if not self._flagged:
+            return None
+        return power_db(max(0.0, self._flagged_sum) / self._flagged)
 
     def flagged_share(self) -> float:
-        return sum(1 for _, _, f in self.items if f) / len(self.items) if self.items else 0.0
+        return self._flagged / len(self.items) if self.items else 0.0
