@@ -92,7 +92,8 @@ class Capture:
             return
         if status.input_overflow:
             ring.overflows += 1
-        ring.write(indata[:, 0])
+        # A raw stream hands over the buffer itself: one view, no conversion.
+        ring.write(np.frombuffer(indata, dtype=np.float32, count=frames))
 
     def start(self) -> bool:
         """Open the microphone; False (and ``reason``) when it cannot be used."""
@@ -115,7 +116,7 @@ class Capture:
                     rate = int(info["default_samplerate"])  # the device's own rate
                 block = round(rate * BLOCK_S)
                 self.ring = Ring(round(RING_S / BLOCK_S), block)
-                stream = sd.InputStream(
+                stream = sd.RawInputStream(
                     device=index,
                     channels=1,
                     samplerate=rate,
