@@ -51,7 +51,11 @@ class MeterPanel(QWidget):
         self.show_cue(None)
 
     def show_cue(self, kind: CueKind | None) -> None:
-        """A colour and a word; never a dialog."""
+        """A colour and a word; never a dialog. (Called 50 times a second: a style
+        sheet is re-applied only when the cue changes.)"""
+        if kind == getattr(self, "_shown", "unset"):
+            return
+        self._shown = kind
         if kind is None:
             self.cue.setText("")
             self.cue.setStyleSheet("")
