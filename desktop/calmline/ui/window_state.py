@@ -3,16 +3,13 @@ its docking station's two monitors each get their own place for the window."""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QScreen
 
-log = logging.getLogger(__name__)
+from calmline.platform.json_file import read_json_object, write_json_object
 
 
 @dataclass(frozen=True)
@@ -43,14 +40,7 @@ class WindowStateFile:
         self.path = path
 
     def _read(self) -> dict[str, dict[str, object]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("%s: window positions unreadable, starting fresh (%s)", self.path, exc)
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path, "window positions")
 
     def load(self, key: str) -> Placement | None:
         entry = self._read().get(key)
@@ -62,13 +52,7 @@ class WindowStateFile:
     def save(self, key: str, placement: Placement) -> None:
         data = self._read()
         data[key] = asdict(placement)
-        tmp = self.path.with_suffix(".tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:  # losing a window position is not worth a dialog
-            log.warning("%s: cannot save the window position (%s)", self.path, exc)
+        write_json_object(self.path, data, "the window position")
 
 
 def visible_on(rect: QRect, screens: list[QScreen]) -> bool:
