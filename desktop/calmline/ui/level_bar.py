@@ -38,9 +38,15 @@ class LevelBar(QWidget):
         return QSize(40, self.thickness)
 
     def show_level(self, level: float, peak: float, baseline: float | None, alert: bool) -> None:
-        if (level, peak, baseline, alert) != (self.level, self.peak, self.baseline, self.alert):
-            self.level, self.peak, self.baseline, self.alert = level, peak, baseline, alert
+        """Called 50 times a second; repaints only when a pixel would change."""
+        before = self._pixels()
+        self.level, self.peak, self.baseline, self.alert = level, peak, baseline, alert
+        if self._pixels() != before:
             self.update()
+
+    def _pixels(self) -> tuple[int, int, int | None, bool]:
+        base = None if self.baseline is None else int(self.level_x(self.baseline))
+        return int(self.level_x(self.level)), int(self.level_x(self.peak)), base, self.alert
 
     def level_x(self, db: float) -> float:
         return fraction(db) * (self.width() - 2) + 1
