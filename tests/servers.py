@@ -118,3 +118,16 @@ def pulseaudio() -> Iterator[dict[str, str]]:
     finally:
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def no_audio_server(root: Path, **extra: str) -> dict[str, str]:
+    """An environment in which no audio server can be reached (a private runtime
+    dir, PULSE_SERVER pointing at a socket that does not exist)."""
+    runtime = root / "no-pulse"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return dict(
+        os.environ,
+        XDG_RUNTIME_DIR=str(runtime),
+        PULSE_SERVER="unix:" + str(runtime / "nothing-here"),
+        **extra,
+    )

@@ -25,7 +25,7 @@ from calmline.ui.meter_controller import MeterController
 from calmline.ui.meter_panel import MeterPanel
 from tests.apps import running_app
 from tests.integration.test_meter_audio import wait_for_log
-from tests.servers import pulseaudio
+from tests.servers import no_audio_server, pulseaudio
 
 SECONDS = 20
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -95,15 +95,7 @@ def test_bench_cpu_and_memory_while_metering(
         results["metering"] = benchmark.pedantic(
             lambda: measure(env, home, speech), rounds=1, iterations=1
         )
-    runtime = tmp_path / "none"
-    runtime.mkdir(mode=0o700)
-    quiet = dict(
-        os.environ,
-        CALMLINE_HOME=str(home),
-        QT_QPA_PLATFORM="offscreen",
-        XDG_RUNTIME_DIR=str(runtime),
-        PULSE_SERVER=f"unix:{runtime}/nothing",
-    )
+    quiet = no_audio_server(tmp_path, CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
     results["no microphone"] = measure(quiet, home, None)
     with pulseaudio() as env:
         results["bare sounddevice stream"] = bare_stream_cpu(env)

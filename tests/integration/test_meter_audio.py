@@ -4,7 +4,6 @@ speech by paplay while the app's own capture path runs."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -19,7 +18,7 @@ from calmline.audio.wavfile import read_wav
 from calmline.core.analysis import analyze_samples
 from calmline.core.cues import CueParams
 from tests.apps import calmline, running_app
-from tests.servers import pulseaudio
+from tests.servers import no_audio_server, pulseaudio
 
 TEXT = "I hear you, and I want to sort this out with you today. Let me check what happened."
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
@@ -97,15 +96,7 @@ def test_one_raised_voice_cue_where_it_should_be(home: Path, call_wav: Path) -> 
 
 
 def test_no_audio_server_says_so_and_the_app_works(home: Path, tmp_path: Path) -> None:
-    runtime = tmp_path / "no-pulse"
-    runtime.mkdir(mode=0o700)
-    env = dict(
-        os.environ,
-        CALMLINE_HOME=str(home),
-        QT_QPA_PLATFORM="offscreen",
-        XDG_RUNTIME_DIR=str(runtime),
-        PULSE_SERVER="unix:" + str(runtime / "nothing-here"),
-    )
+    env = no_audio_server(tmp_path, CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
     with running_app(env):
         line = wait_for_log(home, "no microphone:")
         assert line.count("\n") == 0 and len(line) < 300

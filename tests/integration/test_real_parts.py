@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.apps import calmline
 from tests.conftest import REPO
-from tests.servers import pulseaudio
+from tests.servers import no_audio_server, pulseaudio
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 
@@ -39,14 +39,7 @@ def test_doctor_lists_the_virtual_microphone(home: Path) -> None:
 
 
 def test_doctor_without_audio_server_is_one_clear_line(home: Path) -> None:
-    runtime = home / "no-pulse"
-    runtime.mkdir(mode=0o700)
-    env = dict(
-        os.environ,
-        CALMLINE_HOME=str(home),
-        XDG_RUNTIME_DIR=str(runtime),
-        PULSE_SERVER="unix:" + str(runtime / "nothing-here"),
-    )
+    env = no_audio_server(home, CALMLINE_HOME=str(home))
     res = calmline("doctor", env=env)
     lines = [ln for ln in res.stdout.splitlines() if "microphone" in ln]
     assert res.returncode == 1
