@@ -42,14 +42,11 @@ def block_level(block: Samples) -> BlockLevel:
     """RMS and peak of one block of samples."""
     if block.size == 0:
         return BlockLevel(FLOOR_DB, FLOOR_DB, 0.0)
-    x = block.astype(np.float64, copy=False)
-    ms = float(np.mean(x * x))
-    peak = float(np.max(np.abs(x)))
-    return BlockLevel(power_db(ms), to_db(peak), ms)
+    return block_levels(block.reshape(1, -1))[0]
 
 
-def block_levels(blocks: npt.NDArray[np.float32]) -> list[BlockLevel]:
-    """``block_level`` of each row, in one pass (the meter drains several at once)."""
+def block_levels(blocks: Samples) -> list[BlockLevel]:
+    """The level of each row, in one pass (the meter drains several blocks at once)."""
     if blocks.size == 0:
         return []
     x = blocks.astype(np.float64, copy=False)

@@ -94,6 +94,7 @@ class IncidentForm(QWidget):
         self.incident = incident
         self._save = save
         self._dirty = False
+        self._closing_final = False  # closed by a final save, not by 'Later'
         self.setAccessibleName("Incident form")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -344,7 +345,7 @@ class IncidentForm(QWidget):
     def closeEvent(self, event: object) -> None:
         """'Later' and the window's close button both keep a draft."""
         self.save_draft()
-        if not getattr(self, "_closing_final", False):
+        if not self._closing_final:
             self.finished.emit(self.incident)
         super().closeEvent(event)  # type: ignore[arg-type]
 

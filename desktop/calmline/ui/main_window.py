@@ -50,6 +50,7 @@ class CompanionWindow(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
         self.state_listeners: list[Callable[[], None]] = []  # e.g. the tray menu
         self.hide_on_close = False  # True when a tray icon can bring it back
+        self.attached = False  # True once attach() has given it the flow
         self.collapsed = False
         self._full_height = 600
         self._save_timer = QTimer(self)
@@ -84,6 +85,7 @@ class CompanionWindow(QMainWindow):
         self.forms = FormManager(flow, self.now)
         self._build(problems)
         self._wire()
+        self.attached = True
         if self._placement is not None and self._placement.collapsed:
             self.set_collapsed(True)
         self.refresh()
@@ -303,7 +305,7 @@ class CompanionWindow(QMainWindow):
         return None
 
     def save_placement(self) -> None:
-        if not hasattr(self, "pages"):
+        if not self.attached:
             return  # still starting: nothing the agent placed yet
         g = self.geometry()
         height = self._full_height if self.collapsed else g.height()
@@ -319,7 +321,7 @@ class CompanionWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_placement()
-        if hasattr(self, "forms"):
+        if self.attached:
             self.forms.save_all()
         if self.hide_on_close:
             event.ignore()

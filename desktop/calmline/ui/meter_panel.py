@@ -48,12 +48,12 @@ class MeterPanel(QWidget):
         grid.addWidget(self.status, 3, 0)
         grid.addWidget(self.calibrate, 3, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 1)
-        self.show_cue(None)
+        self._shown: CueKind | None = None  # the label starts empty and unstyled
 
     def show_cue(self, kind: CueKind | None) -> None:
         """A colour and a word; never a dialog. (Called 50 times a second: a style
         sheet is re-applied only when the cue changes.)"""
-        if kind == getattr(self, "_shown", "unset"):
+        if kind == self._shown:
             return
         self._shown = kind
         if kind is None:

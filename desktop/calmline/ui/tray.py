@@ -60,8 +60,8 @@ class Tray(QObject):
         self.quit.connect(quit_app)
 
         def follow() -> None:
-            flow = getattr(window, "flow", None)
-            if flow is not None:
+            if window.attached:
+                flow = window.flow
                 self.show_state(shift_running=flow.shift is not None, in_call=flow.call is not None)
 
         window.state_listeners.append(follow)
