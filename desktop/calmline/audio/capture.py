@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from calmline.audio.devices import AudioUnavailable, _quiet_stderr
+from calmline.audio.devices import AudioUnavailable, quiet_stderr
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Capture:
     def start(self) -> bool:
         """Open the microphone; False (and ``reason``) when it cannot be used."""
         self._last_try = time.monotonic()
-        with _quiet_stderr():
+        with quiet_stderr():
             try:
                 import sounddevice as sd
             except OSError as exc:
@@ -172,7 +172,7 @@ class Capture:
         self.reason = reason
         if stream is not None:
             log.info("capture stopped: %s", reason)
-            with _quiet_stderr():
+            with quiet_stderr():
                 try:
                     stream.abort()
                     stream.close()

@@ -15,7 +15,7 @@ class AudioUnavailable(RuntimeError):
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """PortAudio/ALSA print dozens of lines straight to fd 2 while probing; hide them."""
     try:
         fd = sys.stderr.fileno()
@@ -34,7 +34,7 @@ def _quiet_stderr() -> Iterator[None]:
 
 def list_input_devices() -> list[InputDevice]:
     """Input-capable devices, the system default marked. Raises AudioUnavailable."""
-    with _quiet_stderr():
+    with quiet_stderr():
         try:
             import sounddevice as sd  # loads PortAudio: slow, and may be missing
         except OSError as exc:
