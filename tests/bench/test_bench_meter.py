@@ -31,8 +31,9 @@ SECONDS = 20
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_s(pid: int, tid: int | None = None) -> float:
+    stat = Path(f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
@@ -43,39 +44,43 @@ def peak_rss_mb(pid: int) -> float:
     raise AssertionError("no VmHWM")
 
 
-def measure(env: dict[str, str], home: Path, play: Path | None) -> tuple[float, float]:
+def measure(env: dict[str, str], home: Path, play: Path | None) -> tuple[float, float, float]:
+    """(% of one core for the process, of which the GUI thread, peak RSS MB)."""
     with running_app(env) as app:
         wait_for_log(home, "INFO calmline: ready")
         if play is not None:
             wait_for_log(home, "the microphone sends sound")
         time.sleep(1.0)
-        before, t0 = cpu_s(app.pid), time.monotonic()
+        before, gui_before = cpu_s(app.pid), cpu_s(app.pid, app.pid)
+        t0 = time.monotonic()
         player = subprocess.Popen(["paplay", str(play)], env=env) if play else None
         time.sleep(SECONDS)
-        used = cpu_s(app.pid) - before
+        used, gui = cpu_s(app.pid) - before, cpu_s(app.pid, app.pid) - gui_before
         elapsed = time.monotonic() - t0
         if player:
             player.wait()
-        return used / elapsed * 100, peak_rss_mb(app.pid)
+        return used / elapsed * 100, gui / elapsed * 100, peak_rss_mb(app.pid)
 
 
 BARE_STREAM = """
 import sys, time, sounddevice as sd
-s = sd.InputStream(channels=1, samplerate=48000, dtype="float32", latency=0.02, blocksize=0,
-                   callback=lambda *a: None)
+from calmline.audio.capture import BLOCK_S, LATENCY_S, PREFERRED_RATE
+s = sd.RawInputStream(channels=1, samplerate=PREFERRED_RATE, dtype="float32", latency=LATENCY_S,
+                      blocksize=round(PREFERRED_RATE * BLOCK_S), callback=lambda *a: None)
 s.start()
 time.sleep(float(sys.argv[1]))
 """
 
 
-def bare_stream_cpu(env: dict[str, str]) -> tuple[float, float]:
+def bare_stream_cpu(env: dict[str, str]) -> tuple[float, float, float]:
     """A process doing nothing but the same capture: the audio path's floor."""
     proc = subprocess.Popen([sys.executable, "-c", BARE_STREAM, str(SECONDS + 6)], env=env)
     try:
         time.sleep(5)  # past the first-block delay of this audio path
         before, t0 = cpu_s(proc.pid), time.monotonic()
         time.sleep(SECONDS)
-        return (cpu_s(proc.pid) - before) / (time.monotonic() - t0) * 100, peak_rss_mb(proc.pid)
+        cpu = (cpu_s(proc.pid) - before) / (time.monotonic() - t0) * 100
+        return cpu, 0.0, peak_rss_mb(proc.pid)
     finally:
         proc.wait(30)
 
@@ -89,27 +94,25 @@ def test_bench_cpu_and_memory_while_metering(
         ["sox", str(tmp_path / "s.wav"), "-r", "48000", "-c", "2", str(speech), "vol", "-12dB"],
         check=True,
     )
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, float]] = {}
     with pulseaudio() as env:
         env.update(CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
         results["metering"] = benchmark.pedantic(
             lambda: measure(env, home, speech), rounds=1, iterations=1
         )
     quiet = no_audio_server(tmp_path, CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    results["no microphone"] = measure(quiet, home, None)
+    results["idle app, no microphone"] = measure(quiet, home, None)
     with pulseaudio() as env:
         results["bare sounddevice stream"] = bare_stream_cpu(env)
-    for name, (cpu, rss) in results.items():
+    for name, (cpu, gui, rss) in results.items():
         benchmark.extra_info[f"{name} cpu %"] = round(cpu, 2)
+        benchmark.extra_info[f"{name} gui thread cpu %"] = round(gui, 2)
         benchmark.extra_info[f"{name} peak rss MB"] = round(rss, 1)
-        print(f"\n{name}: {cpu:.2f}% of one core, peak RSS {rss:.0f} MB")
-    # What Calmline adds over the audio path's own cost (here ALSA's PulseAudio
-    # plugin, which alone takes several % of a core for a 48 kHz mono capture).
-    own = results["metering"][0] - results["bare sounddevice stream"][0]
-    benchmark.extra_info["calmline own cpu %"] = round(own, 2)
-    print(f"Calmline's own share while metering: {own:.2f}% of one core")
-    assert own < 3.0
-    assert max(r[1] for r in results.values()) < 200
+        print(f"\n{name}: {cpu:.2f}% of one core (GUI thread {gui:.2f}%), peak RSS {rss:.0f} MB")
+    assert max(r[2] for r in results.values()) < 200
+    # The target is for the whole process, audio threads included (on this
+    # machine: ALSA's PulseAudio plugin, whose own cost the bare stream shows).
+    assert results["metering"][0] < 3.0
 
 
 def test_bench_step_to_bar_latency(

@@ -28,9 +28,10 @@ STALL_S = 2.0  # no block for this long once sound flowed: the device is gone
 # Some host paths (ALSA through the PulseAudio plugin) take up to ~2 s to send
 # the first block of a new stream; until then, waiting is not a failure.
 FIRST_BLOCK_S = 4.0
+NO_BLOCKS: Blocks = np.zeros((0, 0), dtype=np.float32)
 RETRY_S = 5.0  # re-probing every audio device costs CPU; a replugged headset waits <= 5 s
 
-Block = npt.NDArray[np.float32]
+Blocks = npt.NDArray[np.float32]  # one 10 ms block per row
 
 
 class Ring:
@@ -46,8 +47,9 @@ class Ring:
 
     def write(self, mono: npt.NDArray[np.float32]) -> None:
         """Append any number of frames; a 10 ms block is published once full.
-        Host APIs deliver what suits them (ALSA through PulseAudio stalls when
-        held to a fixed block size), so blocks are cut here, without allocating."""
+        The stream asks for 10 ms buffers, but a host API may still hand over
+        other sizes (or a device rate that is not a multiple of 100 Hz), so
+        blocks are cut here, without allocating."""
         size = self.data.shape[1]
         pos = 0
         while pos < len(mono):
@@ -60,14 +62,16 @@ class Ring:
                 self._fill = 0
                 self.written += 1  # published after the copy
 
-    def drain(self) -> list[Block]:
+    def drain(self) -> Blocks:
+        """Every block published since the last drain, oldest first, as one
+        (blocks x frames) array: one copy, whatever the count."""
         written = self.written
         if written - self.read > len(self.data):
             self.lost += written - self.read - len(self.data)
             self.read = written - len(self.data)
-        out = [self.data[i % len(self.data)].copy() for i in range(self.read, written)]
+        rows = np.arange(self.read, written) % len(self.data)
         self.read = written
-        return out
+        return self.data[rows]
 
 
 class Capture:
@@ -120,7 +124,9 @@ class Capture:
                     device=index,
                     channels=1,
                     samplerate=rate,
-                    blocksize=0,  # the host's own size; Ring cuts 10 ms blocks
+                    # 10 ms per callback: with the host's own size, ALSA's PulseAudio
+                    # plugin also sends runs of 2-5 frame buffers, which costs CPU
+                    blocksize=block,
                     dtype="float32",
                     latency=LATENCY_S,
                     callback=self._callback,
@@ -148,16 +154,16 @@ class Capture:
                 return int(dev["index"])
         raise AudioUnavailable(f"no microphone named like {self.device!r} (audio.input_device)")
 
-    def poll(self) -> list[Block]:
+    def poll(self) -> Blocks:
         """New blocks since the last poll; notices a lost device and retries."""
         if self.stream is None:
             if time.monotonic() - self._last_try >= RETRY_S:
                 self.start()
-            return []
+            return NO_BLOCKS
         assert self.ring is not None
         blocks = self.ring.drain()
         now = time.monotonic()
-        if blocks:
+        if len(blocks):
             if not self._got_block:
                 log.info("the microphone sends sound: metering")
             self._last_block, self._got_block = now, True

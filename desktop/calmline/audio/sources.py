@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from calmline.audio.capture import BLOCK_S
+from calmline.audio.capture import BLOCK_S, Blocks
 
 
 class ArraySource:
@@ -31,11 +31,10 @@ class ArraySource:
         """Make ``seconds`` of audio available to the next poll()."""
         self.pending += round(seconds / BLOCK_S)
 
-    def poll(self) -> list[npt.NDArray[np.float32]]:
-        out = []
-        while self.running and self.pending and self.pos + self.block <= len(self.samples):
-            out.append(self.samples[self.pos : self.pos + self.block])
-            self.pos += self.block
-            self.pending -= 1
+    def poll(self) -> Blocks:
+        left = (len(self.samples) - self.pos) // self.block
+        count = min(self.pending, left) if self.running else 0
+        out = self.samples[self.pos : self.pos + count * self.block].reshape(count, self.block)
+        self.pos += count * self.block
         self.pending = 0
         return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from calmline.ui.level_bar import RANGE_DB
@@ -32,17 +32,31 @@ class HistoryStrip(pg.PlotWidget):  # type: ignore[misc]
         item.getAxis("left").setWidth(28)
         item.getAxis("left").setTicks([[(-60, "-60"), (-30, "-30"), (0, "0")]])
         colour = self.palette().color(QPalette.ColorRole.Highlight)
-        self.curve = item.plot(self.x, self.values, pen=pg.mkPen(colour, width=1), antialias=False)
+        # A bare curve item: PlotDataItem's extra layers cost more than the drawing.
+        self.curve = pg.PlotCurveItem(
+            self.x, self.values, pen=pg.mkPen(colour, width=1), antialias=False
+        )
+        item.addItem(self.curve)
         dash = pg.mkPen("#888", style=Qt.PenStyle.DashLine)
         self.baseline_line = pg.InfiniteLine(angle=0, pen=dash)
         item.addItem(self.baseline_line)
         self.baseline_line.hide()
+        self.baseline: float | None = None
         self.setFixedHeight(60)
 
     def push(self, level_db: float, baseline: float | None) -> None:
         self.values[:-1] = self.values[1:]
         self.values[-1] = max(RANGE_DB[0], level_db)
-        self.curve.setData(self.x, self.values)
-        if baseline is not None:
-            self.baseline_line.setValue(baseline)
-            self.baseline_line.show()
+        self.baseline = baseline
+        if self.isVisible():  # hidden or collapsed: keep the minute, draw it when shown
+            self._draw()
+
+    def _draw(self) -> None:
+        self.curve.setData(self.x, self.values, skipFiniteCheck=True)
+        if self.baseline is not None and self.baseline != self.baseline_line.value():
+            self.baseline_line.setValue(self.baseline)
+        self.baseline_line.setVisible(self.baseline is not None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._draw()
+        super().showEvent(event)

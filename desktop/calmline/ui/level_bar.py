@@ -30,6 +30,8 @@ class LevelBar(QWidget):
         self.alert = False
         self.setAccessibleName("Your voice level")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # paintEvent fills every pixel: Qt need not paint the parent beneath first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QSize:
         return QSize(120, self.thickness)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 20  # 50 Hz: the bar then lags the voice by under 50 ms (see make bench)
+IDLE_MS = 1000  # without a microphone: only watch for one to come back
 HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
 CALIBRATION_SPEECH_S = 4.0
 CALIBRATION_TEXT = (
@@ -67,8 +68,15 @@ class MeterController(QObject):
     def start(self) -> None:
         if not self.capture.start():
             log.warning("no microphone: %s", self.capture.reason)
+        self._pace()
         self.timer.start()
         self._status()
+
+    def _pace(self) -> None:
+        """Drain at 50 Hz while capturing; with no microphone, wake once a second."""
+        interval = REFRESH_MS if self.capture.running else IDLE_MS
+        if self.timer.interval() != interval:
+            self.timer.setInterval(interval)
 
     def stop(self) -> None:
         self.timer.stop()
@@ -137,8 +145,8 @@ class MeterController(QObject):
     def drain(self) -> None:
         had_baseline = self.tracker.baseline.value is not None
         blocks = self.capture.poll()
-        levels = block_levels(np.stack(blocks)) if blocks else []
-        dt = len(blocks[0]) / self.capture.rate if blocks else 0.0
+        levels = block_levels(blocks)
+        dt = blocks.shape[1] / self.capture.rate
         for level in levels:
             self.t += dt
             self.blocks += 1
@@ -157,8 +165,7 @@ class MeterController(QObject):
                     over = round(state.speech_level_db - base, 2)
                     self.call_max_over = max(self.call_max_over or over, over)
             if self.blocks % HISTORY_BLOCKS == 0:
-                self.panel.history.push(self.ballistics.level, state.baseline_db)
-                self.panel.talk.setValue(round(state.talk_share * 100))
+                self.panel.push_history(self.ballistics.level, state.baseline_db, state.talk_share)
         if not had_baseline and self.tracker.baseline.value is not None and self.agent:
             self.baselines.set(self.agent, self.tracker.baseline.value)
             log.info("calm level learnt: %.1f dBFS", self.tracker.baseline.value)
@@ -170,8 +177,9 @@ class MeterController(QObject):
                 self.ballistics.level, self.ballistics.peak, self.tracker.baseline.value, alert
             )
         self.panel.show_cue(shown.kind if shown else None)
-        if not blocks and self._calibration is None:
+        if not levels and self._calibration is None:
             self._status()
+            self._pace()
 
     def _status(self) -> None:
         if self.capture.running:

@@ -66,6 +66,15 @@ class MeterPanel(QWidget):
             "border-radius: 3px; padding: 1px 6px; }"
         )
 
+    def push_history(self, level_db: float, baseline: float | None, talk_share: float) -> None:
+        """One point of the last minute (10 Hz); repaints only what changed."""
+        self.history.push(level_db, baseline)
+        percent = round(talk_share * 100)
+        if percent != self.talk.value():
+            self.talk.setValue(percent)
+
     def show_status(self, text: str) -> None:
+        if text == self.status.text():
+            return
         self.status.setText(text)
         self.status.setVisible(bool(text))
