@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from calmline.flow import Flow
     from calmline.platform.instance_server import InstanceServer
     from calmline.platform.paths import AppPaths
+    from calmline.ui.global_keys import GlobalKeys
     from calmline.ui.main_window import CompanionWindow
     from calmline.ui.meter_controller import MeterController
 
@@ -70,6 +72,7 @@ class _Loader:
         self.app, self.window, self.paths = app, window, paths
         self.flow: Flow | None = None
         self.meter: MeterController | None = None
+        self.keys: GlobalKeys | None = None
         self.failed = False
 
     def ensure(self) -> Flow | None:
@@ -106,8 +109,25 @@ class _Loader:
             log.warning("%s", problem)
         self.window.attach(self.flow, settings.window, problems)
         self._start_meter(ctx.settings.settings, self.flow)
+        self._start_hotkeys(settings, ctx.settings.is_locked)
         log.info("ready")
         return self.flow
+
+    def _start_hotkeys(self, settings: Settings, locked: Callable[[str], bool]) -> None:
+        from calmline.platform.focus import focus_keeper
+        from calmline.platform.hotkeys import hotkey_backend
+        from calmline.ui.global_keys import GlobalKeys
+
+        qt_platform = self.app.platformName()
+        self.keys = GlobalKeys(
+            hotkey_backend(qt_platform),
+            focus_keeper(qt_platform),
+            self.window,
+            settings.hotkeys,
+            _now,
+            locked,
+        )
+        self.keys.start(self.app)
 
     def _start_meter(self, settings: Settings, flow: Flow) -> None:
         from calmline.audio.capture import Capture
@@ -136,6 +156,11 @@ class _Loader:
             return Reply(False, "Calmline cannot open its database — see its log")
         if cmd.name == "show":
             return Reply(True, self.window.show_from_command())
+        if cmd.name == "hotkeys":
+            assert self.keys is not None
+            report = self.keys.report
+            lines = [f"via {report.backend}", *report.lines()]
+            return Reply(not report.problems, "\n".join(lines))
         return flow.execute(cmd)
 
 
@@ -215,6 +240,8 @@ def run_app(argv: list[str] | None = None) -> int:
             server.stop()
         if loader.meter is not None:
             loader.meter.stop()
+        if loader.keys is not None:
+            loader.keys.close()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

@@ -114,7 +114,40 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
             checks.append(Check("microphone", True, "; ".join(names)))
     except AudioUnavailable as exc:
         checks.append(Check("microphone", False, str(exc)))
+    checks.append(hotkeys_check(ctx))
     return checks
+
+
+def hotkeys_check(ctx: Context) -> Check:
+    """The running app's own report when it runs (it holds the keys); else try
+    each combination here and let it go again."""
+    from calmline.core.commands import Command
+    from calmline.platform.hotkeys import NullHotkeys, hotkey_backend
+    from calmline.platform.hotkeys.registry import register_all
+    from calmline.platform.instance import NotRunning, instance_address, send
+
+    try:
+        reply = send(instance_address(), Command("hotkeys"), timeout=5)
+        return Check(
+            "hotkeys", reply.ok, "as the running Calmline has them: " + _joined(reply.message)
+        )
+    except (NotRunning, OSError):
+        pass
+    backend = hotkey_backend()
+    if isinstance(backend, NullHotkeys):  # nothing here to fix in Calmline's settings
+        return Check("hotkeys", True, f"off: {backend.reason}")
+    settings = ctx.settings
+    report = register_all(backend, settings.settings.hotkeys, lambda a: None, settings.is_locked)
+    backend.close()
+    return Check(
+        "hotkeys",
+        not report.problems,
+        _joined("\n".join([f"via {report.backend}", *report.lines()])),
+    )
+
+
+def _joined(lines: str) -> str:
+    return "; ".join(lines.splitlines())
 
 
 def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices) -> int:

@@ -29,6 +29,8 @@ from calmline.core.records import (
 from calmline.core.session import Clock, Session, TransitionError, utc_now
 
 if TYPE_CHECKING:  # the window imports this module before the database layer is loaded
+    from datetime import datetime
+
     from calmline.store.repository import Store
 
 log = logging.getLogger(__name__)
@@ -183,8 +185,8 @@ class Flow:
             self.session.call = self.store.save(self.session.call)
             self.store.save(event)
 
-    def note(self, text: str) -> Note:
-        note = self.store.save(self.session.note(text))
+    def note(self, text: str, at: datetime | None = None) -> Note:
+        note = self.store.save(self.session.note(text, at))
         self.last_note = note
         self._emit(FlowEvent.NOTE)
         return note

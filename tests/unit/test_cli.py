@@ -163,7 +163,8 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
-    assert "7 of 7 checks passed" in out.getvalue()
+    assert "8 of 8 checks passed" in out.getvalue()
+    assert "[pass] hotkeys: " in out.getvalue()
 
 
 def test_doctor_reports_a_missing_configured_device(home: Path) -> None:

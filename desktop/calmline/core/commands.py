@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "shift-start": ("agent",),
     "shift-end": (),
     "show": (),
+    "hotkeys": (),  # the running app's hotkey report (for `calmline doctor`)
 }
 REQUIRED: dict[str, tuple[str, ...]] = {"note": ("text",)}
 

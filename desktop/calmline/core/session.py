@@ -126,12 +126,14 @@ class Session:
         return self._event(self.call, "", StepAction.SWITCH_PLAYBOOK)
 
     # -- notes -------------------------------------------------------------
-    def note(self, text: str) -> Note:
-        """A note on the current call, or a shift note outside a call."""
+    def note(self, text: str, at: datetime | None = None) -> Note:
+        """A note on the current call, or a shift note outside a call. ``at`` is
+        the moment it is about (e.g. when the note hotkey was pressed); now if
+        None. A moment before the call started counts as its start."""
         shift = self._need_shift("take a note")
         if not text.strip():
             raise TransitionError("the note is empty — type something first")
-        now = self._clock()
+        now = self._clock() if at is None else at
         if self.call is None:
             return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now)
         return Note(
@@ -139,7 +141,7 @@ class Session:
             text=text.strip(),
             wall_time=now,
             incident_id=self.call.meta.id,
-            call_offset_s=(now - self.call.started_at).total_seconds(),
+            call_offset_s=max(0.0, (now - self.call.started_at).total_seconds()),
         )
 
     # -- helpers -----------------------------------------------------------

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from calmline.core.hotkeys import EXAMPLE, parse_chord
 from calmline.core.problems import Problem, toml_error_line
 
 
@@ -39,6 +40,8 @@ class CueSettings(_Section):
 
 
 class HotkeySettings(_Section):
+    """Qt key-sequence text per action; "" turns that hotkey off."""
+
     # Ctrl+Shift+F-keys: same keys on US, UK, German and French layouts, and no
     # Ctrl+Alt (which is AltGr on Windows).
     quick_note: str = "Ctrl+Shift+F8"
@@ -46,6 +49,11 @@ class HotkeySettings(_Section):
     next_step: str = "Ctrl+Shift+F9"
     show_hide: str = "Ctrl+Shift+F6"
     abusive_mode: str = "Ctrl+Shift+F11"
+
+    @field_validator("*")
+    @classmethod
+    def _chord(cls, value: str) -> str:
+        return parse_chord(value).text if value.strip() else ""
 
 
 class PlaybookSettings(_Section):
@@ -150,6 +158,9 @@ def describe_allowed(key: str) -> str:
         hi = getattr(meta, "le", hi)
     if lo is not None and hi is not None:
         kind += f" from {lo:g} to {hi:g}"
+    if model is HotkeySettings:
+        kind = f'a key combination such as "{EXAMPLE}", or "" for none'
+
     return f"{kind} (default {json.dumps(info.default)})"
 
 
@@ -215,7 +226,7 @@ def validate_layer(
         try:
             checked = model.model_validate({fname: value}, strict=strict)
         except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
+            reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
             problems.append(
                 Problem(
                     source,

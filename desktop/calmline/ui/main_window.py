@@ -241,6 +241,19 @@ class CompanionWindow(QMainWindow):
     def toggle_call(self) -> None:
         self._attempt(self.flow.end_call if self.flow.call else self.flow.start_call)
 
+    def next_step(self) -> None:
+        """Tick the current step (the next-step hotkey)."""
+        flow, ticked = self.flow, []
+        if self._attempt(lambda: ticked.append(flow.tick())):
+            nxt = flow.session.next_step()
+            after = f" — next: {flow.playbook.step(nxt).title}" if nxt else " — all steps done"
+            self.say(f"Ticked: {flow.playbook.step(ticked[0]).title}{after}")
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """More problems for the banner (e.g. hotkeys that could not be had)."""
+        if problems:
+            self.banner.set_problems(self.banner.problems + problems)
+
     def set_abusive(self, on: bool) -> None:
         self.flow.set_abusive(on)
         self.say("Abusive-caller steps shown" if on else "Back to the usual steps")
