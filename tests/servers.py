@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def _wait(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``pred`` every 50 ms until true; fail naming ``what`` after ``timeout`` s."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if pred():
             return
         time.sleep(0.05)
-    raise RuntimeError(f"{what} did not come up within {timeout} s")
+    raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
 
 
 def _free_display() -> int:
@@ -41,7 +42,7 @@ def xvfb(size: str = "1280x1024x24") -> Iterator[str]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait(
+            wait_for(
                 lambda n=n, p=proc: Path(f"/tmp/.X11-unix/X{n}").exists() or p.poll() is not None,
                 10,
                 "Xvfb",
@@ -55,7 +56,7 @@ def xvfb(size: str = "1280x1024x24") -> Iterator[str]:
         raise RuntimeError("Xvfb would not start")
     display = f":{n}"
     try:
-        _wait(
+        wait_for(
             lambda: (
                 subprocess.run(["xdpyinfo", "-display", display], capture_output=True).returncode
                 == 0
@@ -107,7 +108,7 @@ def pulseaudio() -> Iterator[dict[str, str]]:
         capture_output=True,
     )
     try:
-        _wait(
+        wait_for(
             lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
             15,
             "PulseAudio",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from tests.apps import calmline, running_app
 from tests.integration.test_meter_audio import wait_for_log
 from tests.integration.test_window_xvfb import find_window, ok, screenshot, x, xenv
-from tests.servers import xvfb
+from tests.servers import wait_for, xvfb
 
 CONFIG = """agent_id = "agent-7"
 [hotkeys]
@@ -49,13 +48,8 @@ def query(home: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
         db.close()
 
 
-def wait_until(check, timeout: float = 10, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_until(check, what: str) -> None:  # type: ignore[no-untyped-def]
+    wait_for(check, 10, what)
 
 
 def focused(env: dict[str, str]) -> str:
