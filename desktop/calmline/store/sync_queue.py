@@ -1,0 +1,75 @@
+"""The store's side of sync: the records waiting in the outbox as documents
+(with the agent and shift day each belongs to), and marking versions the
+target confirmed. Only the confirmed version leaves the outbox: a record saved
+again meanwhile stays queued with its newer version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
+from calmline.core.serialize import flat_record
+from calmline.core.sync_docs import Confirmed, SyncDoc
+from calmline.store.codec import from_row
+from calmline.store.repository import Store
+
+# record type -> (class, table, SQL joining the row to its shift as s)
+_SOURCES: dict[str, tuple[type, str, str]] = {
+    "shift": (Shift, "shifts", "shifts s ON s.id = t.id"),
+    "incident": (Incident, "incidents", "shifts s ON s.id = t.shift_id"),
+    "note": (Note, "notes", "shifts s ON s.id = t.shift_id"),
+    "step_event": (
+        StepEvent,
+        "step_events",
+        "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id",
+    ),
+    "followup": (
+        FollowUp,
+        "followups",
+        "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id",
+    ),
+}
+
+
+def pending_count(store: Store) -> int:
+    return int(store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+
+def pending_docs(store: Store) -> list[SyncDoc]:
+    """Every queued record as a document, shifts first (then incidents, ...), so
+    a target never holds a child before its parent."""
+    docs: list[SyncDoc] = []
+    for record_type, (cls, table, join) in _SOURCES.items():
+        cur = store.db.execute(
+            f"SELECT t.*, s.agent_id AS _agent, substr(s.started_at, 1, 10) AS _day "
+            f"FROM outbox o JOIN {table} t ON t.id = o.record_id JOIN {join} "
+            f"WHERE o.record_type = ? ORDER BY t.created_at",
+            [record_type],
+        )
+        cols = [c[0] for c in cur.description]
+        for values in cur.fetchall():
+            row: dict[str, Any] = dict(zip(cols, values, strict=True))
+            record: Any = from_row(cls, row)
+            docs.append(
+                SyncDoc(
+                    record_type,
+                    row["id"],
+                    row["version"],
+                    row["_agent"],
+                    row["_day"],
+                    flat_record(record),
+                )
+            )
+    return docs
+
+
+def mark_synced(store: Store, confirmed: Iterable[Confirmed]) -> int:
+    """Drop confirmed versions from the outbox, in one transaction; returns how
+    many left it."""
+    with store.db.atomic():
+        cur = store.db.conn.executemany(
+            "DELETE FROM outbox WHERE record_type = ? AND record_id = ? AND version <= ?",
+            [(c.record_type, c.record_id, c.version) for c in confirmed],
+        )
+    return int(cur.rowcount)
