@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from calmline import __version__
 from calmline.forward import FORWARDED, add_forwarded, forward
+from calmline.sync_command import add_sync, run_sync_command
 
 DESCRIPTION = """\
 Calmline: a de-escalation companion for phone agents.
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("file", type=Path)
     ana.add_argument("--json", action="store_true", help="one JSON object, with 100 ms windows")
     add_forwarded(sub)
+    add_sync(sub)
     return p
 
 
@@ -322,6 +324,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _incidents(args, out)
         if args.command == "analyze":
             return _analyze(args, out)
+        if args.command == "sync":
+            return run_sync_command(args, out)
     except Exception as exc:  # a user-facing failure becomes one clear line
         from calmline.core.problems import ProblemsError
         from calmline.store.database import StoreError

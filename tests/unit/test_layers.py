@@ -20,6 +20,7 @@ OUTER = {
     "doctor",
     "flow",
     "forward",
+    "sync_command",
 }
 
 

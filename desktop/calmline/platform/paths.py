@@ -22,6 +22,7 @@ class AppPaths:
     machine_config: Path  # IT's machine-wide settings
     data_dir: Path
     log_dir: Path
+    sync_folder: Path  # the folder target used when sync.target is empty
 
     @property
     def database(self) -> Path:
@@ -38,13 +39,14 @@ def app_paths(env: dict[str, str] | None = None) -> AppPaths:
     home = env.get("CALMLINE_HOME")
     if home:
         root = Path(home).expanduser()
-        return AppPaths(root / "config.toml", site, root, root / "logs")
+        return AppPaths(root / "config.toml", site, root, root / "logs", root / "sync")
     return AppPaths(
         user_config=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)) / "config.toml",
         machine_config=site,
         # Local, never roaming: a database must not live on a network profile share.
         data_dir=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False)),
         log_dir=Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)),
+        sync_folder=Path(platformdirs.user_documents_dir()) / f"{APP_NAME} sync",
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,32 @@ def held_version(path: Path) -> int | None:
     return version if isinstance(version, int) else None
 
 
+HOST = path_part(socket.gethostname())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but not ours to signal
+        return True
+    return True
+
+
+def sweep_leftovers(path: Path) -> None:
+    """Remove temporary files a killed sync on this computer left for ``path``
+    (other computers' and live processes' files are left alone)."""
+    for tmp in path.parent.glob(f".{path.name}.{HOST}.*.tmp"):
+        pid = tmp.name.removesuffix(".tmp").rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sweep_leftovers(path)
+    tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)

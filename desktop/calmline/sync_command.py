@@ -1,0 +1,52 @@
+"""`calmline sync [--target URL]`: send everything queued now, with progress
+and a summary; exit 1 when anything is left pending."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+
+def add_sync(sub: Any) -> None:
+    p = sub.add_parser(
+        "sync",
+        help="send queued incidents, notes and follow-ups to the team store now",
+        description="Send every record not yet confirmed by the team store (sync.target in "
+        "settings, or --target): shows progress, then what was sent and what is still "
+        "pending. Records stay safe locally until the target confirms them. Exit 1 if "
+        "anything is left pending.",
+    )
+    p.add_argument(
+        "--target", metavar="URL", help="a folder path or file:// URL instead of sync.target"
+    )
+
+
+def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.context import Context
+    from calmline.sync.base import TargetError
+    from calmline.sync.runner import run_sync
+    from calmline.sync.targets import target_for
+
+    ctx = Context.load()
+    url = args.target if args.target is not None else ctx.settings.settings.sync.target
+    try:
+        target = target_for(url, ctx.paths.sync_folder)
+    except TargetError as exc:
+        print(f"calmline: {exc}", file=sys.stderr)
+        return 1
+    store = ctx.open_store()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if total:
+            end = "\r" if tty and done < total else "\n"
+            print(f"sent {done} of {total}", end=end, file=sys.stderr, flush=True)
+
+    try:
+        summary = run_sync(store, target, progress)
+    finally:
+        target.close()
+        store.db.close()
+    print(summary.text(), file=out)
+    return 1 if summary.pending else 0
