@@ -46,34 +46,61 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sweep_leftovers(path: Path) -> None:
-    """Remove temporary files a killed sync on this computer left for ``path``
+def sweep_leftovers(folder: Path) -> None:
+    """Remove temporary files a killed sync on this computer left in ``folder``
     (other computers' and live processes' files are left alone)."""
-    for tmp in path.parent.glob(f".{path.name}.{HOST}.*.tmp"):
+    for tmp in folder.glob(f".*.{HOST}.*.tmp"):
         pid = tmp.name.removesuffix(".tmp").rsplit(".", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             tmp.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sweep_leftovers(path)
-    tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+def _fsync_folder(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: makes the renames in it durable
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class _Batch:
+    """Files of one batch, made durable together: every temporary file is
+    written, then flushed to disk (one os.sync() where the OS has it, else an
+    fsync each), then renamed into place, then each folder is fsynced. Only
+    then are the records confirmed."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path, int]] = []  # (temporary file, final path, version)
+        self.folders: set[Path] = set()
+
+    def stage(self, path: Path, text: str, version: int) -> None:
+        if path.parent not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sweep_leftovers(path.parent)
+            self.folders.add(path.parent)
+        tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
+        self.staged.append((tmp, path, version))
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            if not hasattr(os, "sync"):
+                f.flush()
+                os.fsync(f.fileno())
+
+    def commit(self) -> None:
+        if hasattr(os, "sync"):
+            os.sync()
+        for tmp, path, version in self.staged:
+            if not accepts(version, held_version(path)):  # another computer was quicker
+                tmp.unlink()
+            else:
+                os.replace(tmp, path)
+        for folder in self.folders:
+            _fsync_folder(folder)
+
+    def discard(self) -> None:
+        for tmp, _, _ in self.staged:
+            tmp.unlink(missing_ok=True)
 
 
 class FolderTarget:
@@ -93,17 +120,29 @@ class FolderTarget:
 
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult:
         self.check()
-        result = BatchResult()
+        result, batch = BatchResult(), _Batch()
+        staged: list[Confirmed] = []
         for doc in docs:
             path = doc_path(self.root, doc)
+            done = Confirmed(doc.record_type, doc.record_id, doc.version)
             try:
-                if accepts(doc.version, held_version(path)):
-                    text = json.dumps(doc.document(), ensure_ascii=False, indent=1)
-                    write_atomically(path, text + "\n")
+                if not accepts(doc.version, held_version(path)):
+                    result.confirmed.append(done)  # that version (or newer) is there
+                    continue
+                text = json.dumps(doc.document(), ensure_ascii=False, indent=1)
+                batch.stage(path, text + "\n", doc.version)
             except OSError as exc:
                 result.failure = f"{self.name}: cannot write {path.name} ({exc.strerror or exc})"
-                return result
-            result.confirmed.append(Confirmed(doc.record_type, doc.record_id, doc.version))
+                break
+            staged.append(done)
+        try:
+            batch.commit()
+        except OSError as exc:
+            batch.discard()
+            reason = f"{self.name}: cannot finish writing ({exc.strerror or exc})"
+            result.failure = result.failure or reason
+            return result
+        result.confirmed += staged
         return result
 
     def close(self) -> None:
