@@ -80,12 +80,16 @@ class _Batch:
             sweep_leftovers(path.parent)
             self.folders.add(path.parent)
         tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+                if not hasattr(os, "sync"):
+                    f.flush()
+                    os.fsync(f.fileno())
+        except OSError:
+            tmp.unlink(missing_ok=True)  # cut short (disk full): never renamed into place
+            raise
         self.staged.append((tmp, path, version))
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            if not hasattr(os, "sync"):
-                f.flush()
-                os.fsync(f.fileno())
 
     def commit(self) -> None:
         if hasattr(os, "sync"):
