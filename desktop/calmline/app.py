@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from calmline.ui.global_keys import GlobalKeys
     from calmline.ui.main_window import CompanionWindow
     from calmline.ui.meter_controller import MeterController
+    from calmline.ui.sync_controller import SyncController
 
 log = logging.getLogger("calmline")
 
@@ -73,6 +74,7 @@ class _Loader:
         self.flow: Flow | None = None
         self.meter: MeterController | None = None
         self.keys: GlobalKeys | None = None
+        self.sync: SyncController | None = None
         self.failed = False
 
     def ensure(self) -> Flow | None:
@@ -110,6 +112,16 @@ class _Loader:
         self.window.attach(self.flow, settings.window, problems)
         self._start_meter(ctx.settings.settings, self.flow)
         self._start_hotkeys(settings, ctx.settings.is_locked)
+        from calmline.ui.sync_controller import SyncController
+
+        self.sync = SyncController(  # each sync opens its own connection, on its own thread
+            ctx.open_store,
+            settings.sync.target,
+            ctx.paths.sync_folder,
+            settings.sync.interval_minutes,
+            self.window,
+        )
+        self.sync.attach(self.flow)
         log.info("ready")
         return self.flow
 
@@ -242,6 +254,8 @@ def run_app(argv: list[str] | None = None) -> int:
             loader.meter.stop()
         if loader.keys is not None:
             loader.keys.close()
+        if loader.sync is not None:
+            loader.sync.stop()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

@@ -1,0 +1,154 @@
+"""Runs sync off the GUI thread: quietly every few minutes during a shift, and
+at shift end with a dialog showing progress (n of N), then what was sent, what
+failed and why — and that unsent records stay safe locally."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from calmline.store.sync_queue import pending_count
+from calmline.sync.base import TargetError
+from calmline.sync.runner import SyncSummary, run_sync
+from calmline.sync.targets import target_for
+from calmline.ui.sync_dialog import SyncDialog
+
+if TYPE_CHECKING:
+    from calmline.core.records import Incident
+    from calmline.flow import Flow, FlowEvent
+    from calmline.store.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+class SyncWorker(QObject):
+    """Lives on its own thread with its own database connection."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)  # SyncSummary
+
+    def __init__(self, open_store: Callable[[], Store], url: str, default_folder: Path) -> None:
+        super().__init__()
+        self.open_store, self.url, self.default_folder = open_store, url, default_folder
+        self.thread_id: int | None = None  # for tests: never the GUI thread
+
+    @Slot()
+    def run(self) -> None:
+        self.thread_id = threading.get_ident()
+        store = self.open_store()
+        try:
+            try:
+                target = target_for(self.url, self.default_folder)
+            except TargetError as exc:
+                total = pending_count(store)
+                self.finished.emit(SyncSummary(self.url, total, 0, str(exc)))
+                return
+            try:
+                summary = run_sync(store, target, self.progress.emit)
+            finally:
+                target.close()
+        except Exception as exc:  # a worker must always report back
+            log.exception("sync failed")
+            self.finished.emit(SyncSummary(self.url, pending_count(store), 0, str(exc)))
+            return
+        finally:
+            store.db.close()
+        self.finished.emit(summary)
+
+
+class SyncController(QObject):
+    finished = Signal(object)  # SyncSummary, on the GUI thread
+
+    def __init__(
+        self,
+        open_store: Callable[[], Store],
+        url: str,
+        default_folder: Path,
+        interval_minutes: int,
+        parent_widget: object = None,
+    ) -> None:
+        super().__init__()
+        self.open_store, self.url, self.default_folder = open_store, url, default_folder
+        self.parent_widget = parent_widget
+        self.thread: QThread | None = None
+        self.worker: SyncWorker | None = None
+        self.dialog: SyncDialog | None = None
+        self.last: SyncSummary | None = None
+        self.last_thread_id: int | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(max(1, interval_minutes) * 60_000)
+        self.timer.timeout.connect(lambda: self.start(quiet=True))
+        self.periodic = interval_minutes > 0
+
+    def attach(self, flow: Flow) -> None:
+        self.flow = flow
+        flow.listeners.append(self._on_flow)
+        if flow.shift is not None and self.periodic:
+            self.timer.start()
+
+    def _on_flow(self, event: FlowEvent, _incident: Incident | None) -> None:
+        from calmline.flow import FlowEvent
+
+        if event is not FlowEvent.SHIFT:
+            return
+        if self.flow.shift is None:  # the shift just ended: send everything now
+            self.timer.stop()
+            self.start(quiet=False)
+        elif self.periodic:
+            self.timer.start()
+
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def start(self, quiet: bool) -> bool:
+        """Begin a sync; False when one is already running (it will be shown)."""
+        if not quiet:
+            self._show_dialog()
+        if self.busy:
+            return False
+        worker = SyncWorker(self.open_store, self.url, self.default_folder)
+        thread = QThread(self)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._progress)
+        worker.finished.connect(self._done)
+        self.thread, self.worker = thread, worker
+        thread.start()
+        return True
+
+    def _show_dialog(self) -> None:
+        if self.dialog is None:
+            self.dialog = SyncDialog(self.parent_widget)  # type: ignore[arg-type]
+        self.dialog.begin()
+        self.dialog.show()
+        self.dialog.raise_()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.show_progress(done, total)
+
+    def _done(self, summary: SyncSummary) -> None:
+        assert self.thread is not None
+        self.thread.quit()
+        self.thread.wait()
+        assert self.worker is not None
+        self.last_thread_id = self.worker.thread_id  # tests check it is not the GUI's
+        self.thread = self.worker = None
+        self.last = summary
+        log.info("%s", summary.text())
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.show_summary(summary)
+        self.finished.emit(summary)
+
+    def stop(self) -> None:
+        """At quit: let a running sync finish its batch (it is short)."""
+        self.timer.stop()
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait(30_000)
