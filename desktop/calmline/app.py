@@ -120,6 +120,7 @@ class _Loader:
             ctx.paths.sync_folder,
             settings.sync.interval_minutes,
             self.window,
+            settings.retention_days,
         )
         self.sync.attach(self.flow)
         log.info("ready")

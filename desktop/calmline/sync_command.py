@@ -44,7 +44,7 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
             print(f"sent {done} of {total}", end=end, file=sys.stderr, flush=True)
 
     try:
-        summary = run_sync(store, target, progress)
+        summary = run_sync(store, target, progress, ctx.settings.settings.retention_days)
     finally:
         target.close()
         store.db.close()

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -22,9 +23,10 @@ import pytest
 from calmline.core.records import FollowUp
 from calmline.flow import Flow
 from calmline.platform.paths import resource_path
+from calmline.store.codec import iso
 from calmline.store.database import open_database
 from calmline.store.repository import Store
-from calmline.store.sync_queue import pending_count
+from calmline.store.sync_queue import pending_count, purge_synced
 from tests.fakes import FakeClock, make_flow
 
 SCHEMA = json.loads(resource_path("schemas", "sync-document.schema.json").read_text())
@@ -253,3 +255,41 @@ def test_a_missing_share_is_named(home: Path, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"folder {tmp_path / 'not-mounted'}: the folder does not exist" in result.stdout
     assert "5 not sent" in result.stdout
+
+
+def test_retention_purges_only_old_shifts_whose_records_are_all_synced(
+    home: Path, tmp_path: Path
+) -> None:
+    clock = FakeClock(datetime.now(UTC) - timedelta(days=200))
+    flow = make_flow(home / "calmline.db", clock, agent_id="agent-7")
+
+    def shift(followup_open: bool = False) -> str:
+        s = flow.start_shift("agent-7")
+        flow.start_call("+44 20 7946 0000")
+        flow.note("x")
+        incident = flow.end_call()
+        done = None if followup_open else clock()
+        flow.store.save(FollowUp(incident.meta.id, "call back", done_at=done))
+        flow.end_shift()
+        clock.advance(86400)
+        return s.meta.id
+
+    old_synced, old_open_promise = shift(), shift(followup_open=True)
+    target = tmp_path / "team"
+    target.mkdir()
+    assert sync(home, target).returncode == 0  # sends all, then purges old confirmed shifts
+    store = Store(open_database(home / "calmline.db"))
+    shifts = {r[0] for r in store.db.execute("SELECT id FROM shifts")}
+    assert shifts == {old_open_promise}  # an open promise keeps its shift
+    assert old_synced not in shifts and len(list(target.rglob("shift-*.json"))) == 2
+    assert store.db.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 1
+    # An old shift with a record changed since its sync is never purged.
+    [followup] = [
+        f
+        for i in store.incidents(shift_id=old_open_promise)
+        for f in store.followups_for(i.meta.id)
+    ]
+    store.save(type(followup)(**{**followup.__dict__, "done_at": clock()}))
+    assert purge_synced(store, iso(datetime.now(UTC) - timedelta(days=90))) == 0
+    assert sync(home, target).returncode == 0  # now confirmed: purged by this run
+    assert store.db.execute("SELECT COUNT(*) FROM shifts").fetchone()[0] == 0

@@ -73,3 +73,39 @@ def mark_synced(store: Store, confirmed: Iterable[Confirmed]) -> int:
             [(c.record_type, c.record_id, c.version) for c in confirmed],
         )
     return int(cur.rowcount)
+
+
+def purge_synced(store: Store, before: str) -> int:
+    """Delete whole shifts that ended before ``before`` (ISO UTC) once every record
+    of theirs is confirmed by the team store and no follow-up of theirs is still
+    open; returns how many shifts went. An unsynced record is never purged."""
+    shift_ids = [
+        r[0]
+        for r in store.db.execute(
+            """SELECT s.id FROM shifts s
+               WHERE s.ended_at IS NOT NULL AND s.ended_at < ?
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = s.id
+                   OR o.record_id IN (SELECT id FROM incidents WHERE shift_id = s.id)
+                   OR o.record_id IN (SELECT id FROM notes WHERE shift_id = s.id)
+                   OR o.record_id IN (SELECT e.id FROM step_events e JOIN incidents i
+                                      ON i.id = e.incident_id WHERE i.shift_id = s.id)
+                   OR o.record_id IN (SELECT f.id FROM followups f JOIN incidents i
+                                      ON i.id = f.incident_id WHERE i.shift_id = s.id))
+               AND NOT EXISTS (SELECT 1 FROM followups f JOIN incidents i
+                               ON i.id = f.incident_id
+                               WHERE i.shift_id = s.id AND f.done_at IS NULL)""",
+            [before],
+        )
+    ]
+    in_shift = "SELECT id FROM incidents WHERE shift_id = ?"
+    with store.db.atomic():
+        for sid in shift_ids:
+            for sql in (
+                f"DELETE FROM step_events WHERE incident_id IN ({in_shift})",
+                f"DELETE FROM followups WHERE incident_id IN ({in_shift})",
+                "DELETE FROM notes WHERE shift_id = ?",
+                "DELETE FROM incidents WHERE shift_id = ?",
+                "DELETE FROM shifts WHERE id = ?",
+            ):
+                store.db.conn.execute(sql, [sid])
+    return len(shift_ids)

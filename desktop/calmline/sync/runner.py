@@ -7,9 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from calmline.store.codec import iso
 from calmline.store.repository import Store
-from calmline.store.sync_queue import mark_synced, pending_docs
+from calmline.store.sync_queue import mark_synced, pending_docs, purge_synced
 from calmline.sync.base import BATCH, Target, TargetError
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,11 @@ class SyncSummary:
         )
 
 
-def run_sync(store: Store, target: Target, progress: Progress | None = None) -> SyncSummary:
+def run_sync(
+    store: Store, target: Target, progress: Progress | None = None, retention_days: int = 90
+) -> SyncSummary:
+    """Send what is queued; then purge shifts older than ``retention_days`` whose
+    records are all confirmed (never an unsynced one)."""
     docs = pending_docs(store)
     total, sent = len(docs), 0
     if progress:
@@ -57,6 +63,10 @@ def run_sync(store: Store, target: Target, progress: Progress | None = None) -> 
         if result.failure:
             return _stopped(target, total, sent, result.failure)
     log.info("sync to %s: %d of %d sent", target.name, sent, total)
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    purged = purge_synced(store, iso(cutoff))
+    if purged:
+        log.info("purged %d synced shift(s) older than %d days", purged, retention_days)
     return SyncSummary(target.name, total, sent)
 
 

@@ -32,9 +32,12 @@ class SyncWorker(QObject):
     progress = Signal(int, int)
     finished = Signal(object)  # SyncSummary
 
-    def __init__(self, open_store: Callable[[], Store], url: str, default_folder: Path) -> None:
+    def __init__(
+        self, open_store: Callable[[], Store], url: str, default_folder: Path, retention_days: int
+    ) -> None:
         super().__init__()
         self.open_store, self.url, self.default_folder = open_store, url, default_folder
+        self.retention_days = retention_days
         self.thread_id: int | None = None  # for tests: never the GUI thread
 
     @Slot()
@@ -49,7 +52,7 @@ class SyncWorker(QObject):
                 self.finished.emit(SyncSummary(self.url, total, 0, str(exc)))
                 return
             try:
-                summary = run_sync(store, target, self.progress.emit)
+                summary = run_sync(store, target, self.progress.emit, self.retention_days)
             finally:
                 target.close()
         except Exception as exc:  # a worker must always report back
@@ -71,9 +74,11 @@ class SyncController(QObject):
         default_folder: Path,
         interval_minutes: int,
         parent_widget: object = None,
+        retention_days: int = 90,
     ) -> None:
         super().__init__()
         self.open_store, self.url, self.default_folder = open_store, url, default_folder
+        self.retention_days = retention_days
         self.parent_widget = parent_widget
         self.thread: QThread | None = None
         self.worker: SyncWorker | None = None
@@ -112,7 +117,7 @@ class SyncController(QObject):
             self._show_dialog()
         if self.busy:
             return False
-        worker = SyncWorker(self.open_store, self.url, self.default_folder)
+        worker = SyncWorker(self.open_store, self.url, self.default_folder, self.retention_days)
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
