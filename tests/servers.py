@@ -132,3 +132,53 @@ def no_audio_server(root: Path, **extra: str) -> dict[str, str]:
         PULSE_SERVER="unix:" + str(runtime / "nothing-here"),
         **extra,
     )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@contextlib.contextmanager
+def postgresql() -> Iterator[str]:
+    """A throwaway PostgreSQL server on a free port (superuser ``postgres``, trust
+    auth on the socket, scram passwords over TCP); yields its root folder's
+    connection URL for the superuser over the socket. Stopped and removed after."""
+    pg_bin = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
+    if not (pg_bin / "initdb").exists():
+        raise RuntimeError("PostgreSQL is not installed — run `make test`, which installs it")
+    root = Path(tempfile.mkdtemp(prefix="calmline-pg-"))
+    port = _free_port()
+    (root / "sock").mkdir()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(root, "postgres")
+        shutil.chown(root / "sock", "postgres")
+    data = root / "data"
+    subprocess.run(
+        [*as_postgres, str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres",
+         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+         "--locale=C.UTF-8", "--no-sync"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root / 'sock'} -c fsync=off"
+    subprocess.run(
+        [*as_postgres, str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
+         "-w", "-t", "30", "-o", opts, "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql://postgres@/postgres?host={root / 'sock'}&port={port}"
+    finally:
+        subprocess.run(
+            [*as_postgres, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
+             "stop"],
+            capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
