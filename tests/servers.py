@@ -145,40 +145,52 @@ def _free_port() -> int:
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
+class PgServer:
+    """A running throwaway server: ``url`` for the superuser over its socket;
+    ``stop()`` and ``start()`` for fault tests."""
+
+    def __init__(self, pg_bin: Path, root: Path, port: int, as_postgres: list[str]) -> None:
+        self.pg_bin, self.root, self.port, self.as_postgres = pg_bin, root, port, as_postgres
+        self.url = f"postgresql://postgres@/postgres?host={root / 'sock'}&port={port}"
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            [*self.as_postgres, str(self.pg_bin / "pg_ctl"), "-D", str(self.root / "data"),
+             "-w", "-t", "30", *args],
+            check=check, capture_output=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root / 'sock'} -c fsync=off"
+        self._ctl("-l", str(self.root / "log"), "-o", opts, "start")
+
+    def stop(self, check: bool = True) -> None:
+        self._ctl("-m", "immediate", "stop", check=check)
+
+
 @contextlib.contextmanager
-def postgresql() -> Iterator[str]:
-    """A throwaway PostgreSQL server on a free port (superuser ``postgres``, trust
-    auth on the socket, scram passwords over TCP); yields its root folder's
-    connection URL for the superuser over the socket. Stopped and removed after."""
+def postgresql() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server on a free port (superuser ``postgres``: trust
+    on its private socket, scram passwords over TCP). Stopped and removed after."""
     pg_bin = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
     if not (pg_bin / "initdb").exists():
         raise RuntimeError("PostgreSQL is not installed — run `make test`, which installs it")
     root = Path(tempfile.mkdtemp(prefix="calmline-pg-"))
-    port = _free_port()
     (root / "sock").mkdir()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_postgres:
         shutil.chown(root, "postgres")
         shutil.chown(root / "sock", "postgres")
-    data = root / "data"
     subprocess.run(
-        [*as_postgres, str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres",
+        [*as_postgres, str(pg_bin / "initdb"), "-D", str(root / "data"), "-U", "postgres",
          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
          "--locale=C.UTF-8", "--no-sync"],
         check=True, capture_output=True,
     )  # fmt: skip
-    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root / 'sock'} -c fsync=off"
-    subprocess.run(
-        [*as_postgres, str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-         "-w", "-t", "30", "-o", opts, "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    server = PgServer(pg_bin, root, _free_port(), as_postgres)
+    server.start()
     try:
-        yield f"postgresql://postgres@/postgres?host={root / 'sock'}&port={port}"
+        yield server
     finally:
-        subprocess.run(
-            [*as_postgres, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
-             "stop"],
-            capture_output=True,
-        )  # fmt: skip
+        server.stop(check=False)
         shutil.rmtree(root, ignore_errors=True)

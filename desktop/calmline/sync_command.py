@@ -18,7 +18,15 @@ def add_sync(sub: Any) -> None:
         "anything is left pending.",
     )
     p.add_argument(
-        "--target", metavar="URL", help="a folder path or file:// URL instead of sync.target"
+        "--target",
+        metavar="URL",
+        help="a folder path, file:// or postgresql:// URL instead of sync.target",
+    )
+    p.add_argument(
+        "--set-secret",
+        action="store_true",
+        help="store the target's password in the OS keyring (asked for, never shown), then "
+        "exit without syncing",
     )
 
 
@@ -35,6 +43,8 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
     except TargetError as exc:
         print(f"calmline: {exc}", file=sys.stderr)
         return 1
+    if args.set_secret:
+        return _set_secret(target.name)
     store = ctx.open_store()
     tty = sys.stderr.isatty()
 
@@ -50,3 +60,18 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
         store.db.close()
     print(summary.text(), file=out)
     return 1 if summary.pending else 0
+
+
+def _set_secret(name: str) -> int:
+    import getpass
+
+    from calmline.sync.credentials import store_secret
+
+    prompt = f"Password for {name}: "
+    secret = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not secret:
+        print("calmline: no password given; nothing stored", file=sys.stderr)
+        return 1
+    store_secret(name, secret)
+    print(f"Stored in the OS keyring for {name}.")
+    return 0

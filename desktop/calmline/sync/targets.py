@@ -34,7 +34,11 @@ def target_for(url: str, default_folder: Path) -> Target:
         raise TargetError(
             f"sync target {text!r}: plain http would send incident data unencrypted; use https://"
         )
-    if scheme in ("postgresql", "postgres", "https"):
+    if scheme in ("postgresql", "postgres"):
+        from calmline.sync.postgres import PostgresTarget
+
+        return PostgresTarget(text)
+    if scheme == "https":
         raise TargetError(
             f"sync target {text!r}: {scheme} targets are not available in this build yet; "
             "use a folder path for now"
