@@ -70,3 +70,40 @@ def test_bench_sync_10k_incidents_to_a_folder(tmp_path: Path, benchmark: Benchma
     )
     assert cold < 10
     assert empty < 0.2
+
+
+def test_bench_sync_10k_incidents_to_postgresql(
+    tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    import psycopg
+
+    from calmline.platform.paths import resource_path
+    from calmline.sync.postgres import PostgresTarget
+    from tests.servers import postgresql
+
+    store = seeded_store(tmp_path / "calmline.db")
+    sql = resource_path("..", "installers", "server", "postgresql.sql").resolve()
+    with postgresql() as pg:
+        with psycopg.connect(pg.url, autocommit=True) as c:
+            c.execute("CREATE DATABASE calmline")
+        db = pg.url.replace("/postgres?", "/calmline?")
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(sql)],
+                       check=True, capture_output=True)  # fmt: skip
+        with psycopg.connect(db, autocommit=True) as c:
+            c.execute("""CREATE ROLE "agent-7" LOGIN IN ROLE calmline_agent""")
+        agent_url = db.replace("postgres@", "agent-7@")  # over the socket: trust, no password
+        target = PostgresTarget(agent_url)
+        summary = benchmark.pedantic(lambda: run_sync(store, target), rounds=1, iterations=1)
+        target.close()
+        assert summary.sent == summary.total == 2 * INCIDENTS + 1 and not summary.failure
+        cold = benchmark.stats.stats.max
+        t0 = time.perf_counter()
+        again = run_sync(store, PostgresTarget(agent_url))
+        empty = time.perf_counter() - t0
+    assert again.total == 0
+    benchmark.extra_info.update(records=summary.total, cold_s=round(cold, 2),
+                                nothing_to_send_s=round(empty, 4))  # fmt: skip
+    print(f"\npostgresql sync of {summary.total} records from cold: {cold:.2f} s; "
+          f"nothing to send: {empty * 1000:.1f} ms")  # fmt: skip
+    assert cold < 5
+    assert empty < 0.2
