@@ -194,3 +194,72 @@ def postgresql() -> Iterator[PgServer]:
     finally:
         server.stop(check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ignore[type-arg]
+    """A sync endpoint over real TLS on 127.0.0.1 (a fresh self-signed
+    certificate): keeps the highest version of each record it is sent. Yields
+    (url, state, certificate file to trust). ``state`` holds "records",
+    "keys" (Idempotency-Key of each request) and fault switches: "fail" (answer
+    503 that many times), "reject" ((status, JSON body) for the next request)."""
+    import http.server
+    import json
+    import ssl
+    import threading
+
+    folder = Path(tempfile.mkdtemp(prefix="calmline-https-"))
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    state: dict = {"records": {}, "keys": [], "fail": 0, "reject": None}  # type: ignore[type-arg]
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self, status: int, body: dict) -> None:  # type: ignore[type-arg]
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                state["keys"].append(self.headers.get("Idempotency-Key"))
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    return self._answer(401, {"message": "invalid or expired token"})
+                if state["fail"]:
+                    state["fail"] -= 1
+                    return self._answer(503, {"message": "maintenance"})
+                if state["reject"]:
+                    status, answer = state["reject"]
+                    state["reject"] = None
+                    return self._answer(status, answer)
+                records = json.loads(body)["records"]
+                assert len(records) <= 100
+                for doc in records:
+                    k = (doc["type"], doc["id"])
+                    state["records"][k] = max(state["records"].get(k, 0), doc["version"])
+            self._answer(200, {"accepted": len(records)})
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/api/records", state, cert
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)

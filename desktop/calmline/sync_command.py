@@ -20,7 +20,7 @@ def add_sync(sub: Any) -> None:
     p.add_argument(
         "--target",
         metavar="URL",
-        help="a folder path, file:// or postgresql:// URL instead of sync.target",
+        help="a folder path, file://, postgresql:// or https:// URL instead of sync.target",
     )
     p.add_argument(
         "--set-secret",

@@ -45,14 +45,14 @@ def test_shift_end_sends_everything_and_says_so(qtbot: QtBot, flow: Flow, tmp_pa
 def test_a_failing_target_keeps_records_pending_and_says_why(
     qtbot: QtBot, flow: Flow, tmp_path: Path
 ) -> None:
-    sync = controller(flow, "https://sync.example.com/calmline", tmp_path / "default")
+    sync = controller(flow, "ftp://files.example.com/calmline", tmp_path / "default")
     flow.start_shift("agent-7")
     with qtbot.waitSignal(sync.finished, timeout=10_000):
         flow.end_shift()
     assert sync.dialog is not None
     qtbot.addWidget(sync.dialog)
     text = sync.dialog.text.text()
-    assert "https://sync.example.com/calmline" in text and "not available" in text
+    assert "ftp://files.example.com/calmline" in text and "unknown kind" in text
     assert "safe in the local database" in text
     assert pending_count(flow.store) == 1
 

@@ -8,6 +8,7 @@ asks for them; never a password in the URL or in settings."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +34,10 @@ class PostgresTarget:
         try:
             self.info: dict[str, Any] = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
-            raise TargetError(f"sync target is not a valid PostgreSQL URL ({exc})") from exc
+            shown = re.sub(r"//([^/@:]*):[^@/]*@", r"//\1:***@", url)
+            raise TargetError(
+                f"sync target {shown!r} is not a valid PostgreSQL URL ({_first_line(exc)})"
+            ) from exc
         if "password" in self.info:
             raise TargetError(
                 f"{self.name}: the URL holds a password; remove it and store the password in "

@@ -39,10 +39,9 @@ def target_for(url: str, default_folder: Path) -> Target:
 
         return PostgresTarget(text)
     if scheme == "https":
-        raise TargetError(
-            f"sync target {text!r}: {scheme} targets are not available in this build yet; "
-            "use a folder path for now"
-        )
+        from calmline.sync.https import HttpsTarget
+
+        return HttpsTarget(text)
     if not scheme:
         return FolderTarget(Path(text).expanduser())  # a relative path such as "team/sync"
     raise TargetError(f"sync target {text!r}: unknown kind '{scheme}:'; use {KINDS}")
