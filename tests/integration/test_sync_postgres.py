@@ -183,3 +183,30 @@ def test_wrong_password_and_no_server_are_one_clear_line(
     assert in_url.returncode == 1 and "holds a password" in in_url.stderr
     assert "secret" not in in_url.stderr.replace("--set-secret", "")
     assert pending_count(Store(open_database(home / "calmline.db"))) == 5
+
+
+def test_two_machines_of_one_agent_sync_the_same_records_at_once(
+    server: dict[str, Any], home: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    flow = seed(home, calls=60)
+    flow.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    shutil.copy(home / "calmline.db", laptop / "calmline.db")
+    [first, *_] = flow.store.incidents()
+    newer = flow.store.save(type(first)(**{**first.__dict__, "summary": "- newer on the desktop"}))
+    env = agent_env(home, tmp_path, server, "agent-7")
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "calmline", "sync", "--target",
+                          url(server, "agent-7")], env=dict(env, CALMLINE_HOME=str(h)),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for h in (home, laptop)
+    ]  # fmt: skip
+    for proc in runs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, out + err
+    remote = remote_versions(server, "agent-7")
+    assert remote[("incident", first.meta.id)] == newer.meta.version
+    assert {k: v for k, v in remote.items() if k in local_versions(home)} == local_versions(home)
