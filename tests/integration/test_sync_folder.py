@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,6 +25,7 @@ from calmline.store.database import open_database
 from calmline.store.repository import Store
 from calmline.store.sync_queue import pending_count, purge_synced
 from tests.fakes import FakeClock, make_flow
+from tests.integration.sync_kills import kill_mid_sync
 
 SCHEMA = json.loads(resource_path("schemas", "sync-document.schema.json").read_text())
 
@@ -136,33 +134,12 @@ def test_killed_at_random_points_20_times_lands_exactly_once(home: Path, tmp_pat
     flow = seed(home, calls=150)  # 601 records: seven batches
     target = tmp_path / "team"
     target.mkdir()
-    rng = random.Random(7)
     env = dict(os.environ, CALMLINE_HOME=str(home))
-    store = flow.store
-    mid_sync = 0
-    for _ in range(20):
-        # Every round has three batches to send: 150 notes and 150 incidents changed.
-        for incident in store.incidents(limit=None):
-            store.save(type(incident)(**{**incident.__dict__, "facts": incident.facts + "."}))
-            for note in store.notes_for(incident.meta.id):
-                store.save(type(note)(**{**note.__dict__, "text": note.text + "."}))
-        queued = pending_count(store)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "calmline", "sync", "--target", str(target)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert proc.stderr is not None
-        for _ in range(rng.randint(1, 3)):  # "sent 0 of N", then one line per batch
-            proc.stderr.readline()
-        time.sleep(rng.uniform(0.0, 0.01))  # somewhere in the next batch
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        mid_sync += 0 < pending_count(store) < queued
-    assert mid_sync >= 10  # most kills landed partway through a sync
+    assert kill_mid_sync(flow.store, env, str(target), seed=7) >= 10  # most landed mid-sync
     final = sync(home, target)
     assert final.returncode == 0, final.stdout + final.stderr
     assert target_versions(target) == local_versions(home)
-    assert pending_count(store) == 0
+    assert pending_count(flow.store) == 0
     assert not list(target.rglob("*.tmp"))  # no half-written file left behind
 
 

@@ -4,16 +4,12 @@ server's own message on 4xx, 409 as synced, an untrusted certificate, kills."""
 
 from __future__ import annotations
 
-import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 from calmline.store.sync_queue import pending_count
+from tests.integration.sync_kills import kill_mid_sync
 from tests.integration.test_sync_folder import local_versions, seed
 from tests.integration.test_sync_postgres import calmline, keyring_env
 from tests.servers import https_endpoint
@@ -91,30 +87,10 @@ def test_an_untrusted_certificate_is_named(home: Path, tmp_path: Path) -> None:
 
 def test_killed_at_random_points_lands_exactly_once(home: Path, tmp_path: Path) -> None:
     flow = seed(home, calls=150)
-    store = flow.store
-    rng = random.Random(5)
     with https_endpoint(TOKEN) as (url, state, cert):
         env = env_for(home, tmp_path, url, cert)
-        mid_sync = 0
-        for _ in range(20):
-            for incident in store.incidents(limit=None):
-                store.save(type(incident)(**{**incident.__dict__, "facts": incident.facts + "."}))
-                for note in store.notes_for(incident.meta.id):
-                    store.save(type(note)(**{**note.__dict__, "text": note.text + "."}))
-            queued = pending_count(store)
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "calmline", "sync", "--target", url],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
-            assert proc.stderr is not None
-            for _ in range(rng.randint(1, 3)):
-                proc.stderr.readline()
-            time.sleep(rng.uniform(0.0, 0.01))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            mid_sync += 0 < pending_count(store) < queued
-        assert mid_sync >= 10
+        assert kill_mid_sync(flow.store, env, url, seed=5) >= 10
         final = calmline(env, "sync", "--target", url)
         assert final.returncode == 0, final.stdout + final.stderr
         assert state["records"] == local_versions(home)
-        assert pending_count(store) == 0
+        assert pending_count(flow.store) == 0

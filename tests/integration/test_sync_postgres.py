@@ -5,11 +5,8 @@ security between agents, and clear lines for a wrong password or no server."""
 from __future__ import annotations
 
 import os
-import random
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from calmline.platform.paths import resource_path
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 from calmline.store.sync_queue import pending_count
+from tests.integration.sync_kills import change_everything, kill_mid_sync
 from tests.integration.test_sync_folder import local_versions, seed
 from tests.servers import postgresql
 
@@ -122,31 +120,9 @@ def test_killed_and_server_stopped_mid_sync_still_lands_exactly_once(
     env = agent_env(home, tmp_path, server, "agent-7")
     target = url(server, "agent-7")
     store = flow.store
-    rng = random.Random(3)
-
-    def change_all() -> int:
-        for incident in store.incidents(limit=None):  # three batches' worth each round
-            store.save(type(incident)(**{**incident.__dict__, "facts": incident.facts + "."}))
-            for note in store.notes_for(incident.meta.id):
-                store.save(type(note)(**{**note.__dict__, "text": note.text + "."}))
-        return pending_count(store)
-
-    mid_sync = 0
-    for _ in range(20):
-        queued = change_all()
-        proc = subprocess.Popen([sys.executable, "-m", "calmline", "sync", "--target", target],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)  # fmt: skip
-        assert proc.stderr is not None
-        for _ in range(rng.randint(1, 3)):  # "sent 0 of N", then one line per batch
-            proc.stderr.readline()
-        time.sleep(rng.uniform(0.0, 0.005))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        mid_sync += 0 < pending_count(store) < queued
-    assert mid_sync >= 10
+    assert kill_mid_sync(store, env, target, seed=3, max_sleep_s=0.005) >= 10
     # The server stopped while a sync runs: what it confirmed stays confirmed.
-    queued = change_all()
+    queued = change_everything(store)
     proc = subprocess.Popen([sys.executable, "-m", "calmline", "sync", "--target", target],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)  # fmt: skip
