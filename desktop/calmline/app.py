@@ -172,8 +172,7 @@ class _Loader:
         if cmd.name == "hotkeys":
             assert self.keys is not None
             report = self.keys.report
-            lines = [f"via {report.backend}", *report.lines()]
-            return Reply(not report.problems, "\n".join(lines))
+            return Reply(not report.problems, "\n".join(report.lines()))
         return flow.execute(cmd)
 
 

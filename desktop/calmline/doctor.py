@@ -129,7 +129,9 @@ def hotkeys_check(ctx: Context) -> Check:
     try:
         reply = send(instance_address(), Command("hotkeys"), timeout=5)
         return Check(
-            "hotkeys", reply.ok, "as the running Calmline has them: " + _joined(reply.message)
+            "hotkeys",
+            reply.ok,
+            "as the running Calmline has them: " + "; ".join(reply.message.splitlines()),
         )
     except (NotRunning, OSError):
         pass
@@ -139,15 +141,7 @@ def hotkeys_check(ctx: Context) -> Check:
     settings = ctx.settings
     report = register_all(backend, settings.settings.hotkeys, lambda a: None, settings.is_locked)
     backend.close()
-    return Check(
-        "hotkeys",
-        not report.problems,
-        _joined("\n".join([f"via {report.backend}", *report.lines()])),
-    )
-
-
-def _joined(lines: str) -> str:
-    return "; ".join(lines.splitlines())
+    return Check("hotkeys", not report.problems, "; ".join(report.lines()))
 
 
 def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices) -> int:

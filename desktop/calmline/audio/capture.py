@@ -28,10 +28,10 @@ STALL_S = 2.0  # no block for this long once sound flowed: the device is gone
 # Some host paths (ALSA through the PulseAudio plugin) take up to ~2 s to send
 # the first block of a new stream; until then, waiting is not a failure.
 FIRST_BLOCK_S = 4.0
-NO_BLOCKS: Blocks = np.zeros((0, 0), dtype=np.float32)
 RETRY_S = 5.0  # re-probing every audio device costs CPU; a replugged headset waits <= 5 s
 
 Blocks = npt.NDArray[np.float32]  # one 10 ms block per row
+NO_BLOCKS: Blocks = np.zeros((0, 0), dtype=np.float32)
 
 
 class Ring:

@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
 from calmline.core.after_call import clock_text
-from calmline.core.hotkeys import HotkeyAction, parse_chord
+from calmline.core.hotkeys import HotkeyAction
 from calmline.core.session import TransitionError
-from calmline.platform.hotkeys.registry import HotkeyReport, register_all
+from calmline.platform.hotkeys.registry import HotkeyReport, configured, register_all
 from calmline.ui.quick_note import QuickNoteBox
 
 if TYPE_CHECKING:
@@ -55,13 +55,10 @@ class GlobalKeys(QObject):
     def start(self, app: Any) -> HotkeyReport:
         self.report = register_all(self.backend, self.settings, self.press, self.locked)
         self.backend.start(app)
-        for action in HotkeyAction:
-            text = getattr(self.settings, action.value)
-            if text:
-                shortcut = QShortcut(QKeySequence(parse_chord(text).text), self.window)
-                shortcut.activated.connect(lambda a=action: self.press(a))
-                self.shortcuts.append(shortcut)
-        log.info("global hotkeys via %s", self.report.backend)
+        for action, chord in configured(self.settings):
+            shortcut = QShortcut(QKeySequence(chord.text), self.window)
+            shortcut.activated.connect(lambda a=action: self.press(a))
+            self.shortcuts.append(shortcut)
         for line in self.report.lines():
             log.info("hotkey %s", line)
         self.window.add_problems(self.report.problems)

@@ -22,9 +22,18 @@ class HotkeyReport:
     problems: list[Problem] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """One line per action, for the doctor and the log."""
-        out = [f"{a.label}: {c.text}" for a, c in self.active.items()]
+        """The backend, then one line per action: for the doctor and the log."""
+        out = [f"via {self.backend}"] + [f"{a.label}: {c.text}" for a, c in self.active.items()]
         return out + [str(p) for p in self.problems]
+
+
+def configured(settings: HotkeySettings) -> list[tuple[HotkeyAction, Chord]]:
+    """Each action with its combination, in declaration order; "" (off) left out."""
+    return [
+        (action, parse_chord(text))  # settings hold only valid text
+        for action in HotkeyAction
+        if (text := getattr(settings, action.value))
+    ]
 
 
 def register_all(
@@ -38,12 +47,8 @@ def register_all(
         report.problems.append(Problem(SOURCE, backend.reason))
         return report
     claimed: dict[Chord, HotkeyAction] = {}
-    for action in HotkeyAction:
+    for action, chord in configured(settings):
         key = f"hotkeys.{action.value}"
-        text = getattr(settings, action.value)
-        if not text:
-            continue  # turned off
-        chord = parse_chord(text)  # settings hold only valid text
         where = (
             "ask IT to change it in the policy"
             if locked(key)
