@@ -1,12 +1,13 @@
 """Folder target (a shared network folder in practice): one JSON document per
 record at <root>/<agent>/<yyyy-mm-dd>/<type>-<uuid>.json, written atomically
-(temporary file, fsync, rename) and never over a newer version."""
+(temporary file flushed to disk, then renamed) and never over a newer version."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,7 @@ def held_version(path: Path) -> int | None:
     unreadable, e.g. cut short by a crash of an older writer: then replaced)."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (ValueError, UnicodeDecodeError):
+    except (FileNotFoundError, ValueError, UnicodeDecodeError):
         return None
     version = data.get("version") if isinstance(data, dict) else None
     return version if isinstance(version, int) else None
@@ -37,6 +36,8 @@ HOST = path_part(socket.gethostname())
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,6 +45,19 @@ def _alive(pid: int) -> bool:
     except OSError:  # exists, but not ours to signal
         return True
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
+    if not handle:
+        return bool(ctypes.get_last_error() == 5)  # type: ignore[attr-defined]  # denied: exists
+    try:
+        return bool(kernel32.WaitForSingleObject(handle, 0) == 0x102)  # WAIT_TIMEOUT: running
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def sweep_leftovers(folder: Path) -> None:
