@@ -78,3 +78,30 @@ def test_no_periodic_sync_when_the_interval_is_0(flow: Flow, tmp_path: Path) -> 
     sync = controller(flow, "", tmp_path / "default", minutes=0)
     flow.start_shift("agent-7")
     assert not sync.timer.isActive()
+
+
+def test_shift_end_during_a_quiet_sync_runs_once_more_for_what_it_missed(
+    qtbot: QtBot, flow: Flow, tmp_path: Path
+) -> None:
+    target = tmp_path / "team"
+    target.mkdir()
+    db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
+    release = threading.Event()
+
+    def slow_open() -> Store:  # the quiet sync is still starting when the shift ends
+        release.wait(10)
+        return Store(open_database(db_file))
+
+    sync = SyncController(slow_open, str(target), tmp_path / "default", 15)
+    sync.attach(flow)
+    flow.start_shift("agent-7")
+    assert sync.start(quiet=True)
+    flow.end_shift()  # asks for a sync with the dialog while the quiet one runs
+    assert sync.busy and sync.dialog is not None
+    qtbot.addWidget(sync.dialog)
+    summaries = []
+    sync.finished.connect(summaries.append)
+    release.set()
+    qtbot.waitUntil(lambda: len(summaries) == 2 and not sync.busy, timeout=10_000)
+    assert pending_count(flow.store) == 0  # the ended shift was sent by the second run
+    assert sync.dialog.text.text() == summaries[1].text()

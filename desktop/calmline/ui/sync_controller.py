@@ -45,23 +45,23 @@ class SyncWorker(QObject):
         self.thread_id = threading.get_ident()
         store = self.open_store()
         try:
-            try:
-                target = target_for(self.url, self.default_folder)
-            except TargetError as exc:
-                total = pending_count(store)
-                self.finished.emit(SyncSummary(self.url, total, 0, str(exc)))
-                return
-            try:
-                summary = run_sync(store, target, self.progress.emit, self.retention_days)
-            finally:
-                target.close()
+            summary = self._sync(store)
         except Exception as exc:  # a worker must always report back
             log.exception("sync failed")
-            self.finished.emit(SyncSummary(self.url, pending_count(store), 0, str(exc)))
-            return
+            summary = SyncSummary(self.url, pending_count(store), 0, str(exc))
         finally:
             store.db.close()
         self.finished.emit(summary)
+
+    def _sync(self, store: Store) -> SyncSummary:
+        try:
+            target = target_for(self.url, self.default_folder)
+        except TargetError as exc:
+            return SyncSummary(self.url, pending_count(store), 0, str(exc))
+        try:
+            return run_sync(store, target, self.progress.emit, self.retention_days)
+        finally:
+            target.close()
 
 
 class SyncController(QObject):
@@ -83,8 +83,8 @@ class SyncController(QObject):
         self.thread: QThread | None = None
         self.worker: SyncWorker | None = None
         self.dialog: SyncDialog | None = None
-        self.last: SyncSummary | None = None
         self.last_thread_id: int | None = None
+        self._again = False  # asked for while busy: run once more when this one ends
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, interval_minutes) * 60_000)
         self.timer.timeout.connect(lambda: self.start(quiet=True))
@@ -112,10 +112,13 @@ class SyncController(QObject):
         return self.thread is not None
 
     def start(self, quiet: bool) -> bool:
-        """Begin a sync; False when one is already running (it will be shown)."""
+        """Begin a sync; False when one is already running. A sync asked for
+        then (e.g. at shift end, with records the running one did not read)
+        follows it, and the dialog shows the one that follows."""
         if not quiet:
             self._show_dialog()
         if self.busy:
+            self._again = True
             return False
         worker = SyncWorker(self.open_store, self.url, self.default_folder, self.retention_days)
         thread = QThread(self)
@@ -145,9 +148,11 @@ class SyncController(QObject):
         assert self.worker is not None
         self.last_thread_id = self.worker.thread_id  # tests check it is not the GUI's
         self.thread = self.worker = None
-        self.last = summary
         log.info("%s", summary.text())
-        if self.dialog is not None and self.dialog.isVisible():
+        if self._again:
+            self._again = False
+            self.start(quiet=True)  # an open dialog follows this run too
+        elif self.dialog is not None and self.dialog.isVisible():
             self.dialog.show_summary(summary)
         self.finished.emit(summary)
 
