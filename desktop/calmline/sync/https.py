@@ -8,6 +8,7 @@ connections: retried with backoff (stamina), then left pending."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import ssl
@@ -64,7 +65,12 @@ class HttpsTarget:
             )
         self.url = url
         self.context = context or _os_trust_store()
-        self.token = secret_for(self.name)
+
+    @functools.cached_property
+    def token(self) -> str | None:
+        """Read from the keyring at the first send only: a run with nothing to
+        send (or `--set-secret`) never touches the keyring."""
+        return secret_for(self.name)
 
     @property
     def name(self) -> str:
