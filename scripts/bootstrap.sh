@@ -14,7 +14,8 @@ RUN_PKGS="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-rand
  libgl1 libfontconfig1 libdbus-1-3 libportaudio2"
 # Real parts the tests drive: an X server, an audio server with a virtual mic.
 TEST_PKGS="xvfb xauth xdotool x11-utils imagemagick pulseaudio pulseaudio-utils
- libasound2-plugins alsa-utils espeak-ng sox postgresql"
+ libasound2-plugins alsa-utils espeak-ng sox postgresql
+ wixl msitools wine64 shellcheck"
 
 pkgs=$RUN_PKGS
 [ "$mode" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"

@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="calmline", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt
     )
     p.add_argument("--version", action="version", version=f"calmline {__version__}")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (settings, playbooks, database, audio, libraries, "
+        "drawing the window offscreen if need be), print a summary; exit 1 on any failure",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser(
@@ -305,6 +311,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:
+        if args.self_test:
+            from calmline.context import Context
+            from calmline.selftest import self_test
+
+            return self_test(Context.load(), out)
         if args.command is None:
             from calmline.app import run_app  # Qt is loaded only for the window
 

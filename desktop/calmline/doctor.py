@@ -49,6 +49,11 @@ def settings_lines(ctx: Context) -> list[str]:
 
 
 def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devices) -> list[Check]:
+    return [*local_checks(ctx), microphone_check(ctx, list_devices), hotkeys_check(ctx)]
+
+
+def local_checks(ctx: Context) -> list[Check]:
+    """Settings, playbooks, folders and the database."""
     checks: list[Check] = []
     probs = list(ctx.settings.problems)
     checks.append(
@@ -98,24 +103,23 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
         store.db.close()
     except (StoreError, sqlite3.DatabaseError) as exc:
         checks.append(Check("database", False, str(exc)))
+    return checks
+
+
+def microphone_check(ctx: Context, list_devices: Callable[[], list]) -> Check:
     try:
         devices = list_devices()
         wanted = ctx.settings.settings.audio.input_device
         names = [f"{d.name}{' (default)' if d.is_default else ''}" for d in devices]
         if wanted and not any(wanted.lower() in d.name.lower() for d in devices):
-            checks.append(
-                Check(
-                    "microphone",
-                    False,
-                    f"audio.input_device {wanted!r} not found; available: {', '.join(names)}",
-                )
+            return Check(
+                "microphone",
+                False,
+                f"audio.input_device {wanted!r} not found; available: {', '.join(names)}",
             )
-        else:
-            checks.append(Check("microphone", True, "; ".join(names)))
+        return Check("microphone", True, "; ".join(names))
     except AudioUnavailable as exc:
-        checks.append(Check("microphone", False, str(exc)))
-    checks.append(hotkeys_check(ctx))
-    return checks
+        return Check("microphone", False, str(exc))
 
 
 def hotkeys_check(ctx: Context) -> Check:

@@ -1,0 +1,174 @@
+"""`calmline --self-test`: is this installation whole? For IT after a deployment and
+for CI on the frozen bundle. It runs the doctor's checks (settings, playbooks, folders,
+database, hotkeys), then what only a bundle can get wrong: every library the app loads
+late, PortAudio, and Qt drawing the real window with its voice meter."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from calmline import __version__
+from calmline.audio.devices import AudioUnavailable, list_input_devices
+from calmline.context import Context
+from calmline.doctor import Check, hotkeys_check, local_checks
+from calmline.platform.logs import configure_logging
+from calmline.platform.paths import resource_path
+
+log = logging.getLogger("calmline.selftest")
+
+# Imported late by the app (so start-up stays fast); a bundler can miss any of them.
+LATE_MODULES = (
+    "numpy",
+    "pyqtgraph",
+    "pydantic",
+    "sqlite_utils",
+    "platformdirs",
+    "psycopg",
+    "keyring",
+    "stamina",
+    "truststore",
+    "calmline.sync.folder",
+    "calmline.sync.postgres",
+    "calmline.sync.https",
+    "calmline.ui.main_window",
+    "calmline.ui.sync_controller",
+    "calmline.ui.global_keys",
+    "calmline.app",
+)
+PLATFORM_MODULES = {
+    "linux": ("Xlib.display", "calmline.platform.hotkeys.x11"),
+    "win32": ("winreg", "calmline.platform.hotkeys.windows"),
+    "darwin": ("calmline.platform.hotkeys.macos",),
+}
+
+
+def modules_check(platform: str = sys.platform) -> Check:
+    names = LATE_MODULES + PLATFORM_MODULES.get(platform, ())
+    missing = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # any failure here is the finding, not a crash
+            missing.append(f"{name} ({type(exc).__name__}: {exc})")
+    if missing:
+        return Check("libraries", False, "cannot load " + "; ".join(missing))
+    import psycopg
+
+    # The pure-Python psycopg needs a system libpq; the bundle carries the binary one.
+    return Check("libraries", True, f"{len(names)} loaded; psycopg {psycopg.pq.__impl__}")
+
+
+def audio_check(list_devices: Callable[[], list] = list_input_devices) -> Check:
+    """PortAudio must load; a machine with no headset plugged in is still a good install."""
+    try:
+        devices = list_devices()
+    except AudioUnavailable as exc:
+        if "could not be loaded" in str(exc):
+            return Check("audio", False, str(exc))
+        return Check("audio", True, f"PortAudio loaded; no input devices now ({exc})")
+    names = [f"{d.name}{' (default)' if d.is_default else ''}" for d in devices]
+    return Check("audio", True, f"{len(names)} input device(s): " + "; ".join(names))
+
+
+def qt_check(ctx: Context) -> Check:
+    """Build the companion window with its checklist and meter on a scratch database
+    and draw it (offscreen when there is no display), collecting Qt's critical messages."""
+    try:
+        return _draw_window(ctx)
+    except Exception as exc:  # a missing Qt part or plugin is the finding
+        log.exception("self-test qt")
+        return Check("qt", False, f"{type(exc).__name__}: {exc}")
+
+
+def _draw_window(ctx: Context) -> Check:
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from calmline.flow import Flow
+    from calmline.store.database import open_database
+    from calmline.store.repository import Store
+    from calmline.ui.level_bar import LevelBar
+    from calmline.ui.main_window import CompanionWindow
+    from calmline.ui.meter_panel import MeterPanel
+    from calmline.ui.window_state import WindowStateFile
+
+    errors: list[str] = []
+
+    def on_message(kind: QtMsgType, _ctx: QMessageLogContext, text: str) -> None:
+        if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            errors.append(text)
+        elif kind == QtMsgType.QtWarningMsg:
+            log.info("qt: %s", text)
+
+    previous = qInstallMessageHandler(on_message)
+    try:
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(tmp)
+            db = open_database(scratch / "self-test.db")
+            flow = Flow(Store(db), ctx.playbook(), ctx.playbook(abusive=True))
+            window = CompanionWindow(WindowStateFile(scratch / "window.json"), datetime.now)
+            window.attach(flow, ctx.settings.settings.window, [])
+            panel = MeterPanel()
+            window.set_meter(panel, LevelBar(thickness=10))
+            panel.push_history(-30.0, -32.0, 0.4)
+            window.show()
+            app.processEvents()
+            image = window.grab().toImage()
+            icon = QIcon(str(resource_path("icons", "calmline.svg"))).pixmap(32, 32)
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+            db.close()
+    finally:
+        qInstallMessageHandler(previous)
+    platform = QApplication.platformName()
+    if errors:
+        return Check("qt", False, f"platform {platform}: " + "; ".join(errors))
+    if icon.isNull():
+        return Check("qt", False, "the SVG icon cannot be drawn (Qt's svg plugin is missing)")
+    if image.isNull() or image.width() == 0:
+        return Check("qt", False, f"platform {platform}: the window drew nothing")
+    return Check("qt", True, f"platform {platform}; window drawn {image.width()}x{image.height()}")
+
+
+def self_test(
+    ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices
+) -> int:
+    """Print one line per check and a summary; 0 when every check passes."""
+    configure_logging(ctx.paths.log_file)
+    frozen = getattr(sys, "frozen", False)
+    where = f"bundle {Path(sys.executable).parent}" if frozen else f"Python {sys.executable}"
+    print(f"Calmline {__version__} self-test ({where})", file=out)
+    log.info("self-test of Calmline %s (%s)", __version__, where)
+    # A missing headset fails the doctor's microphone check; here audio only has to load.
+    checks = local_checks(ctx)
+    checks += [hotkeys_check(ctx), modules_check(), audio_check(list_devices), qt_check(ctx)]
+    for c in checks:
+        print(f"  [{'pass' if c.ok else 'FAIL'}] {c.name}: {c.detail}", file=out)
+        log.log(logging.INFO if c.ok else logging.ERROR, "self-test %s: %s", c.name, c.detail)
+    failed = [c.name for c in checks if not c.ok]
+    summary = (
+        f"self-test failed: {', '.join(failed)} ({len(checks) - len(failed)} of {len(checks)} "
+        "checks passed; `calmline doctor` shows more)"
+        if failed
+        else f"self-test passed: {len(checks)} of {len(checks)} checks"
+    )
+    print(summary, file=out)
+    log.info("%s", summary)
+    return 1 if failed else 0
