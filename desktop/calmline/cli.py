@@ -46,13 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="check this installation (settings, playbooks, database, audio, libraries, "
         "drawing the window offscreen if need be), print a summary; exit 1 on any failure",
     )
+    p.add_argument(
+        "--at-login",
+        action="store_true",
+        help="what the installed login item runs: open the window only when the "
+        "start_at_login setting is on, else exit at once",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser(
+    doc = sub.add_parser(
         "doctor",
         help="check this machine; show settings with their sources",
         description="Print paths, every setting with the layer it comes from, and "
         "one pass/fail line per check. Exit status 1 if any check fails.",
+    )
+    doc.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="preview a managed policy before deploying it: read FILE instead of this "
+        "machine's policy (.reg export of HKLM\\Software\\Policies\\Calmline, "
+        ".mobileconfig profile, or managed-preferences .plist)",
     )
 
     cfg = sub.add_parser(
@@ -299,6 +313,13 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _wanted_at_login() -> bool:
+    """The login item runs on every login; the setting (often machine policy) decides."""
+    from calmline.context import Context
+
+    return Context.load().settings.settings.start_at_login
+
+
 def _blank_incident() -> Any:
     from datetime import UTC, datetime
 
@@ -319,14 +340,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command is None:
             from calmline.app import run_app  # Qt is loaded only for the window
 
+            if args.at_login and not _wanted_at_login():
+                return 0
             return run_app()
         if args.command in FORWARDED:
             return forward(args, out)
         if args.command == "doctor":
             from calmline.context import Context
             from calmline.doctor import doctor
+            from calmline.platform.policy_files import policy_from_file
 
-            return doctor(Context.load(), out)
+            try:
+                policy = policy_from_file(args.policy) if args.policy else None
+            except ValueError as exc:
+                return _fail(str(exc))
+            return doctor(Context.load(policy=policy), out)
         if args.command == "config":
             return _config(args, out)
         if args.command == "playbook":

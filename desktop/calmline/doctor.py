@@ -41,7 +41,7 @@ def settings_lines(ctx: Context) -> list[str]:
     for key in all_keys():
         src = s.source_of(key)
         where = (
-            src.layer.value if src.layer.value == "default" else f"{src.layer.value}: {src.source}"
+            src.layer.label if src.layer.value == "default" else f"{src.layer.label}: {src.source}"
         )
         lock = ", locked" if s.is_locked(key) else ""
         lines.append(f"  {key} = {json.dumps(s.settings.get(key))}  [{where}{lock}]")

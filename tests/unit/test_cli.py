@@ -155,7 +155,7 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     code = doctor(Context.load(), out, list_devices=lambda: [mic])
     text = out.getvalue()
     assert code == 1  # the bad opacity fails the settings check
-    assert f"retention_days = 30  [user: {home / 'config.toml'}]" in text
+    assert f"retention_days = 30  [user settings: {home / 'config.toml'}]" in text
     assert "window.opacity = 1.0  [default]" in text
     assert "[FAIL] settings: 1 problem(s)" in text and "window.opacity: bad value 2" in text
     assert "[pass] microphone: Headset Mic (default)" in text

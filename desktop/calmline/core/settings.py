@@ -40,7 +40,8 @@ class CueSettings(_Section):
 
 
 class HotkeySettings(_Section):
-    """Qt key-sequence text per action; "" turns that hotkey off."""
+    """Qt key-sequence text per action; "" (or "off", for stores that cannot hold an
+    empty value, such as the MSI's policy properties) turns that hotkey off."""
 
     # Ctrl+Shift+F-keys: same keys on US, UK, German and French layouts, and no
     # Ctrl+Alt (which is AltGr on Windows).
@@ -53,7 +54,8 @@ class HotkeySettings(_Section):
     @field_validator("*")
     @classmethod
     def _chord(cls, value: str) -> str:
-        return parse_chord(value).text if value.strip() else ""
+        off = not value.strip() or value.strip().lower() in ("off", "none")
+        return "" if off else parse_chord(value).text
 
 
 class PlaybookSettings(_Section):
@@ -79,6 +81,9 @@ class WindowSettings(_Section):
 
 class Settings(_Section):
     agent_id: str = ""
+    start_at_login: bool = Field(
+        False, description="open Calmline when the agent logs in (installed copies)"
+    )
     retention_days: int = Field(90, ge=1, le=3650)
     audio: AudioSettings = AudioSettings()
     cues: CueSettings = CueSettings()
@@ -102,7 +107,18 @@ class LayerName(StrEnum):
     MACHINE = "machine"
     POLICY = "policy"
 
+    @property
+    def label(self) -> str:
+        """How `calmline doctor` names the layer a value comes from."""
+        return _LABELS[self]
 
+
+_LABELS = {
+    LayerName.DEFAULT: "default",
+    LayerName.USER: "user settings",
+    LayerName.MACHINE: "machine settings",
+    LayerName.POLICY: "machine policy",
+}
 LOCKING_LAYERS = (LayerName.MACHINE, LayerName.POLICY)
 _ORDER = [LayerName.DEFAULT, LayerName.USER, LayerName.MACHINE, LayerName.POLICY]
 

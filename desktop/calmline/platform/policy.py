@@ -8,6 +8,7 @@ from __future__ import annotations
 import plistlib
 import sys
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from calmline import BUNDLE_ID
@@ -64,6 +65,19 @@ class MacPlistPolicy:
         return validate_layer(LayerName.POLICY, str(self.path), data, strict=False)
 
 
+def registry_layer(raw: Mapping[str, Any], source: str) -> Layer:
+    """Registry values (tables as subkeys) as the policy layer. An empty string means
+    "not managed": an MSI writes every value it declares, empty when IT gave no
+    property, and an empty policy must not lock the agent's own setting."""
+
+    def managed(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            k: managed(v) if isinstance(v, Mapping) else v for k, v in values.items() if v != ""
+        }
+
+    return validate_layer(LayerName.POLICY, source, managed(raw), strict=False)
+
+
 class WindowsRegistryPolicy:
     def __init__(self, key: str = WINDOWS_POLICY_KEY) -> None:
         self.key = key
@@ -100,7 +114,7 @@ class WindowsRegistryPolicy:
                 with winreg.OpenKey(root, sub) as handle:
                     raw[sub] = values(handle)
                 i += 1
-        return validate_layer(LayerName.POLICY, self.describe(), raw, strict=False)
+        return registry_layer(raw, self.describe())
 
 
 def managed_policy(platform: str = sys.platform) -> PolicySource:
