@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import plistlib
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol
+from xml.parsers.expat import ExpatError
 
 from calmline import BUNDLE_ID
 from calmline.core.problems import Problem
@@ -47,7 +48,7 @@ class MacPlistPolicy:
             return None
         try:
             data = plistlib.loads(self.path.read_bytes())
-        except (OSError, plistlib.InvalidFileException, ValueError) as exc:
+        except (OSError, plistlib.InvalidFileException, ValueError, ExpatError) as exc:
             return Layer(
                 LayerName.POLICY,
                 str(self.path),

@@ -10,6 +10,7 @@ import plistlib
 import re
 from pathlib import Path
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from calmline import BUNDLE_ID
 from calmline.core.problems import Problem
@@ -56,8 +57,7 @@ class RegFilePolicy:
         if not lines or lines[0].strip() not in REG_HEADERS:
             return _broken(
                 self.path,
-                "not a registry export (its first line should be "
-                f"'{REG_HEADERS[0]}')",
+                f"not a registry export (its first line should be '{REG_HEADERS[0]}')",
                 f'export the key with: reg export "HKLM\\{WINDOWS_POLICY_KEY}" policy.reg',
             )
         raw: dict[str, Any] = {}
@@ -75,9 +75,7 @@ class RegFilePolicy:
                 if line.startswith("@="):  # a key's default value: not a setting
                     continue
                 problems.append(
-                    Problem(
-                        str(self.path), f"line not understood, ignored: {line}", line=number
-                    )
+                    Problem(str(self.path), f"line not understood, ignored: {line}", line=number)
                 )
                 continue
             name, value_text = _unescape(match.group(1)), match.group(2).strip()
@@ -135,7 +133,7 @@ class ProfilePolicy:
     def read(self) -> Layer | None:
         try:
             profile = plistlib.loads(self.path.read_bytes())
-        except (OSError, plistlib.InvalidFileException, ValueError) as exc:
+        except (OSError, plistlib.InvalidFileException, ValueError, ExpatError) as exc:
             return _broken(
                 self.path,
                 f"not a readable profile ({exc})",
