@@ -37,9 +37,18 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """dist/Calmline, built once for this module from the one spec."""
     work = tmp_path_factory.mktemp("pyinstaller")
     started = time.monotonic()
+    paths = ["--distpath", str(work / "dist"), "--workpath", str(work / "build")]
     run = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN"]
-        + ["--distpath", str(work / "dist"), "--workpath", str(work / "build"), str(SPEC)],
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            *paths,
+            str(SPEC),
+        ],
         capture_output=True,
         text=True,
         cwd=work,
