@@ -21,6 +21,7 @@ OUTER = {
     "flow",
     "forward",
     "sync_command",
+    "selftest",
 }
 
 
