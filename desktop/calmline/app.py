@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("calmline")
 
 
-def _no_display() -> bool:
+def no_display() -> bool:
+    """Linux with no display and no Qt platform chosen: no window can open."""
     return (
         sys.platform.startswith("linux")
         and not os.environ.get("QT_QPA_PLATFORM")
@@ -178,7 +179,7 @@ class _Loader:
 
 def run_app(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    if _no_display():
+    if no_display():
         print(
             "calmline: no display — set DISPLAY (X11) or WAYLAND_DISPLAY, or run "
             "`calmline doctor` to check this machine without a window",

@@ -14,7 +14,7 @@ from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, list_input_devices
 from calmline.context import Context
 from calmline.core.problems import ProblemsError
-from calmline.core.settings import all_keys
+from calmline.core.settings import LayerName, all_keys
 from calmline.store.database import StoreError, latest_schema_version, schema_version
 
 
@@ -23,6 +23,9 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+    def line(self) -> str:
+        return f"  [{'pass' if self.ok else 'FAIL'}] {self.name}: {self.detail}"
 
 
 def _writable(path: os.PathLike[str] | str) -> str | None:
@@ -41,7 +44,9 @@ def settings_lines(ctx: Context) -> list[str]:
     for key in all_keys():
         src = s.source_of(key)
         where = (
-            src.layer.label if src.layer.value == "default" else f"{src.layer.label}: {src.source}"
+            src.layer.label
+            if src.layer is LayerName.DEFAULT
+            else f"{src.layer.label}: {src.source}"
         )
         lock = ", locked" if s.is_locked(key) else ""
         lines.append(f"  {key} = {json.dumps(s.settings.get(key))}  [{where}{lock}]")
@@ -110,7 +115,7 @@ def microphone_check(ctx: Context, list_devices: Callable[[], list]) -> Check:
     try:
         devices = list_devices()
         wanted = ctx.settings.settings.audio.input_device
-        names = [f"{d.name}{' (default)' if d.is_default else ''}" for d in devices]
+        names = [d.label for d in devices]
         if wanted and not any(wanted.lower() in d.name.lower() for d in devices):
             return Check(
                 "microphone",
@@ -170,7 +175,7 @@ def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_in
     print("Checks:", file=out)
     checks = run_checks(ctx, list_devices)
     for c in checks:
-        print(f"  [{'pass' if c.ok else 'FAIL'}] {c.name}: {c.detail}", file=out)
+        print(c.line(), file=out)
     failed = [c.name for c in checks if not c.ok]
     print(
         f"{len(checks) - len(failed)} of {len(checks)} checks passed"

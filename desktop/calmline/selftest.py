@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from calmline import __version__
-from calmline.audio.devices import AudioUnavailable, list_input_devices
+from calmline.audio.devices import AudioUnavailable, PortAudioMissing, list_input_devices
 from calmline.context import Context
 from calmline.doctor import Check, hotkeys_check, local_checks
 from calmline.platform.logs import configure_logging
@@ -70,11 +70,11 @@ def audio_check(list_devices: Callable[[], list] = list_input_devices) -> Check:
     """PortAudio must load; a machine with no headset plugged in is still a good install."""
     try:
         devices = list_devices()
+    except PortAudioMissing as exc:
+        return Check("audio", False, str(exc))
     except AudioUnavailable as exc:
-        if "could not be loaded" in str(exc):
-            return Check("audio", False, str(exc))
         return Check("audio", True, f"PortAudio loaded; no input devices now ({exc})")
-    names = [f"{d.name}{' (default)' if d.is_default else ''}" for d in devices]
+    names = [d.label for d in devices]
     return Check("audio", True, f"{len(names)} input device(s): " + "; ".join(names))
 
 
@@ -89,11 +89,9 @@ def qt_check(ctx: Context) -> Check:
 
 
 def _draw_window(ctx: Context) -> Check:
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY")
-        or os.environ.get("WAYLAND_DISPLAY")
-        or os.environ.get("QT_QPA_PLATFORM")
-    ):
+    from calmline.app import no_display
+
+    if no_display():  # the window still has to draw, where IT's tools run headless
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtGui import QIcon
@@ -160,7 +158,7 @@ def self_test(
     checks = local_checks(ctx)
     checks += [hotkeys_check(ctx), modules_check(), audio_check(list_devices), qt_check(ctx)]
     for c in checks:
-        print(f"  [{'pass' if c.ok else 'FAIL'}] {c.name}: {c.detail}", file=out)
+        print(c.line(), file=out)
         log.log(logging.INFO if c.ok else logging.ERROR, "self-test %s: %s", c.name, c.detail)
     failed = [c.name for c in checks if not c.ok]
     summary = (

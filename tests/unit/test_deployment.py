@@ -202,3 +202,17 @@ def test_deploying_guide_covers_every_property_and_setting() -> None:
         assert f"`{key}`" in guide, key
     assert "softphones.md" in guide
     assert "calmline doctor" in guide
+
+
+def test_self_test_audio_fails_only_when_portaudio_is_missing() -> None:
+    from calmline.audio.devices import AudioUnavailable, PortAudioMissing
+    from calmline.selftest import audio_check
+
+    def missing() -> list[InputDevice]:
+        raise PortAudioMissing("the PortAudio library could not be loaded (x)")
+
+    def no_headset() -> list[InputDevice]:
+        raise AudioUnavailable("no microphone found: the audio system lists no input device")
+
+    assert not audio_check(missing).ok
+    assert audio_check(no_headset).ok

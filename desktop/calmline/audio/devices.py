@@ -14,6 +14,11 @@ class AudioUnavailable(RuntimeError):
     """No audio input can be used; the message says why in one line."""
 
 
+class PortAudioMissing(AudioUnavailable):
+    """The PortAudio library itself cannot be loaded: a broken install, not a missing
+    headset."""
+
+
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:
     """PortAudio/ALSA print dozens of lines straight to fd 2 while probing; hide them."""
@@ -38,7 +43,7 @@ def list_input_devices() -> list[InputDevice]:
         try:
             import sounddevice as sd  # loads PortAudio: slow, and may be missing
         except OSError as exc:
-            raise AudioUnavailable(
+            raise PortAudioMissing(
                 f"the PortAudio library could not be loaded ({exc}); install libportaudio2"
             ) from exc
         try:

@@ -13,3 +13,8 @@ class InputDevice:
     channels: int
     default_sample_rate: float
     is_default: bool = False
+
+    @property
+    def label(self) -> str:
+        """The name as device lists show it, the system default marked."""
+        return f"{self.name} (default)" if self.is_default else self.name

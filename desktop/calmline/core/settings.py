@@ -54,8 +54,8 @@ class HotkeySettings(_Section):
     @field_validator("*")
     @classmethod
     def _chord(cls, value: str) -> str:
-        off = not value.strip() or value.strip().lower() in ("off", "none")
-        return "" if off else parse_chord(value).text
+        text = value.strip()
+        return "" if text.lower() in ("", "off", "none") else parse_chord(text).text
 
 
 class PlaybookSettings(_Section):

@@ -36,6 +36,15 @@ class NullPolicy:
         return None
 
 
+# What plistlib raises for a file that is not a readable plist.
+PLIST_ERRORS = (OSError, plistlib.InvalidFileException, ValueError, ExpatError)
+
+
+def unusable(path: Path, why: str, fix: str) -> Layer:
+    """An empty policy layer carrying the one problem that made ``path`` unusable."""
+    return Layer(LayerName.POLICY, str(path), {}, (Problem(str(path), why, fix=fix),))
+
+
 class MacPlistPolicy:
     def __init__(self, path: Path = MAC_POLICY_DIR / f"{BUNDLE_ID}.plist") -> None:
         self.path = path
@@ -48,18 +57,11 @@ class MacPlistPolicy:
             return None
         try:
             data = plistlib.loads(self.path.read_bytes())
-        except (OSError, plistlib.InvalidFileException, ValueError, ExpatError) as exc:
-            return Layer(
-                LayerName.POLICY,
-                str(self.path),
-                {},
-                (
-                    Problem(
-                        str(self.path),
-                        f"managed policy unreadable, ignored ({exc})",
-                        fix="ask IT to redeploy the configuration profile",
-                    ),
-                ),
+        except PLIST_ERRORS as exc:
+            return unusable(
+                self.path,
+                f"managed policy unreadable, ignored ({exc})",
+                "ask IT to redeploy the configuration profile",
             )
         if not isinstance(data, dict):
             data = {}

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import plistlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from xml.parsers.expat import ExpatError
 
 from calmline import BUNDLE_ID
 from calmline.core.problems import Problem
 from calmline.core.settings import Layer, LayerName, validate_layer
 from calmline.platform.policy import (
+    PLIST_ERRORS,
     WINDOWS_POLICY_KEY,
     MacPlistPolicy,
     PolicySource,
     registry_layer,
+    unusable,
 )
 
 REG_HEADERS = ("Windows Registry Editor Version 5.00", "REGEDIT4")
@@ -31,10 +33,6 @@ _DWORD = re.compile(r"^dword:([0-9a-fA-F]{1,8})$")
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
-
-
-def _broken(path: Path, why: str, fix: str) -> Layer:
-    return Layer(LayerName.POLICY, str(path), {}, (Problem(str(path), why, fix=fix),))
 
 
 class RegFilePolicy:
@@ -50,12 +48,12 @@ class RegFilePolicy:
         try:
             data = self.path.read_bytes()
         except OSError as exc:
-            return _broken(self.path, f"cannot read ({exc})", "check the path")
+            return unusable(self.path, f"cannot read ({exc})", "check the path")
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
         text = data.decode("utf-16" if utf16 else "utf-8-sig", errors="replace")
         lines = text.replace("\\\r\n", "").replace("\\\n", "").splitlines()
         if not lines or lines[0].strip() not in REG_HEADERS:
-            return _broken(
+            return unusable(
                 self.path,
                 f"not a registry export (its first line should be '{REG_HEADERS[0]}')",
                 f'export the key with: reg export "HKLM\\{WINDOWS_POLICY_KEY}" policy.reg',
@@ -96,7 +94,7 @@ class RegFilePolicy:
                     )
                 )
         layer = registry_layer(raw, self.describe())
-        return Layer(layer.name, layer.source, layer.values, (*problems, *layer.problems))
+        return replace(layer, problems=(*problems, *layer.problems))
 
     def _table(
         self, raw: dict[str, Any], key: str, number: int, problems: list[Problem]
@@ -133,8 +131,8 @@ class ProfilePolicy:
     def read(self) -> Layer | None:
         try:
             profile = plistlib.loads(self.path.read_bytes())
-        except (OSError, plistlib.InvalidFileException, ValueError, ExpatError) as exc:
-            return _broken(
+        except PLIST_ERRORS as exc:
+            return unusable(
                 self.path,
                 f"not a readable profile ({exc})",
                 "give the unsigned .mobileconfig (a signed one is not a plain plist)",
@@ -142,7 +140,7 @@ class ProfilePolicy:
         payloads = profile.get("PayloadContent", []) if isinstance(profile, dict) else []
         ours = [p for p in payloads if isinstance(p, dict) and p.get("PayloadType") == BUNDLE_ID]
         if not ours:
-            return _broken(
+            return unusable(
                 self.path,
                 f"no payload of type {BUNDLE_ID}",
                 f"add a payload with PayloadType {BUNDLE_ID} holding the settings",
