@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from calmline import __version__
 from calmline.forward import FORWARDED, add_forwarded, forward
+from calmline.incidents_command import add_incidents, run_followups, run_incidents
 from calmline.sync_command import add_sync, run_sync_command
 
 DESCRIPTION = """\
@@ -102,30 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pbv.add_argument("file", type=Path)
 
-    inc = sub.add_parser(
-        "incidents",
-        help="list, show or export logged incidents",
-        description="Read the incident log in the local database.",
-    )
-    inc_sub = inc.add_subparsers(dest="incidents_command", metavar="ACTION", required=True)
-    lst = inc_sub.add_parser(
-        "list", help="newest incidents first", description="One line per incident, newest first."
-    )
-    lst.add_argument("--limit", type=int, default=50, help="how many (default 50)")
-    shw = inc_sub.add_parser(
-        "show",
-        help="one incident with its notes and steps",
-        description="Show one incident, its notes and step events.",
-    )
-    shw.add_argument("id", help="incident id or a unique prefix of it")
-    exp = inc_sub.add_parser(
-        "export",
-        help="export incidents as JSON or CSV",
-        description="JSON: an array of incidents, each with its notes "
-        "and step events. CSV: one row per incident.",
-    )
-    exp.add_argument("--format", choices=["json", "csv"], required=True)
-    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    add_incidents(sub)
     ana = sub.add_parser(
         "analyze",
         help="levels, speech and cues of a recorded call (WAV)",
@@ -203,71 +180,6 @@ def _playbook(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _incident_doc(store: Any, inc: Any) -> dict[str, Any]:
-    from calmline.core.serialize import flat_record
-
-    doc = flat_record(inc)
-    doc["notes"] = [flat_record(n) for n in store.notes_for(inc.meta.id)]
-    doc["step_events"] = [flat_record(e) for e in store.step_events_for(inc.meta.id)]
-    return doc
-
-
-def _incidents(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.context import Context
-    from calmline.core.serialize import flat_record
-    from calmline.store.repository import NotFoundError
-
-    store = Context.load().open_store()
-    if args.incidents_command == "list":
-        rows = store.incidents(limit=args.limit)
-        if not rows:
-            print("no incidents logged yet", file=out)
-        for i in rows:
-            when = i.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            length = (
-                f"{(i.ended_at - i.started_at).total_seconds() / 60:.0f} min"
-                if i.ended_at
-                else "open"
-            )
-            print(
-                f"{i.meta.id[:8]}  {when}  {length:>7}  {i.status.value:<5}  "
-                f"{i.resolution.value:<20}  {i.caller_number or '-'}  {i.category}",
-                file=out,
-            )
-        return 0
-    if args.incidents_command == "show":
-        try:
-            inc = store.find_incident(args.id)
-        except NotFoundError as exc:
-            return _fail(str(exc.args[0]))
-        json.dump(_incident_doc(store, inc), out, indent=2, ensure_ascii=False)
-        print(file=out)
-        return 0
-    incidents = list(reversed(store.incidents()))  # oldest first in exports
-    dest = args.output.open("w", encoding="utf-8", newline="") if args.output else out
-    try:
-        if args.format == "json":
-            json.dump(
-                [_incident_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False
-            )
-            print(file=dest)
-        else:
-            rows = [flat_record(i) for i in incidents]
-            fields = list(rows[0]) if rows else list(flat_record(_blank_incident()))
-            writer = csv.DictWriter(dest, fieldnames=fields)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(
-                    {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
-                )
-    finally:
-        if args.output:
-            dest.close()
-    if args.output:
-        print(f"wrote {len(incidents)} incidents to {args.output}", file=sys.stderr)
-    return 0
-
-
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     from dataclasses import asdict
 
@@ -320,14 +232,6 @@ def _wanted_at_login() -> bool:
     return Context.load().settings.settings.start_at_login
 
 
-def _blank_incident() -> Any:
-    from datetime import UTC, datetime
-
-    from calmline.core.records import Incident
-
-    return Incident(shift_id="", started_at=datetime.now(UTC))
-
-
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
@@ -360,7 +264,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "playbook":
             return _playbook(args, out)
         if args.command == "incidents":
-            return _incidents(args, out)
+            return run_incidents(args, out)
+        if args.command == "followups":
+            return run_followups(args, out)
         if args.command == "analyze":
             return _analyze(args, out)
         if args.command == "sync":

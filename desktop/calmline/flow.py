@@ -199,7 +199,8 @@ class Flow:
             problems = incident_problems(incident)
             if problems:
                 raise ProblemsError(problems)
-            incident = replace(incident, status=IncidentStatus.FINAL)
+            first = incident.finalised_at or self.clock()
+            incident = replace(incident, status=IncidentStatus.FINAL, finalised_at=first)
         saved = self.store.save(incident)
         if final:
             existing = self.store.followups_for(saved.meta.id)

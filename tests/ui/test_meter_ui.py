@@ -104,3 +104,12 @@ def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, flow: Flo
     assert stored.max_over_baseline_db is not None and 7 < stored.max_over_baseline_db < 12
     assert stored.talk_share is not None and 0.5 < stored.talk_share <= 1
     assert stored.baseline_dbfs == -31.0
+    # One point a second for the shift summary: calm, raised (the +10 dB passage
+    # from 4 s to 8 s), calm again; the cue marked where it started.
+    levels = stored.levels_db
+    assert len(levels) == 10 and all(v is not None for v in levels)
+    calm = [v for v in levels[:4] + levels[8:] if v is not None]
+    loud = [v for v in levels[4:8] if v is not None]
+    assert max(calm) < -26 and min(loud) > -24, levels
+    (kind, at_s), *_ = stored.cue_marks
+    assert kind == "raised_voice" and 5.0 <= at_s <= 7.0

@@ -159,7 +159,7 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     assert "window.opacity = 1.0  [default]" in text
     assert "[FAIL] settings: 1 problem(s)" in text and "window.opacity: bad value 2" in text
     assert "[pass] microphone: Headset Mic (default)" in text
-    assert "[pass] database:" in text and "schema 1/1, wal" in text
+    assert "[pass] database:" in text and "schema 2/2, wal" in text
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0

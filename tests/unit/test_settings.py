@@ -80,7 +80,10 @@ def test_out_of_range_and_unknown_table() -> None:
         "window.opacity: bad value 0.05: Input should be greater than or equal to 0.3 — "
         "expected a number from 0.3 to 1" in text
     )
-    assert "colours: unknown key, value {'bg': 1} ignored — known tables: [audio], [cues]" in text
+    assert (
+        "colours: unknown key, value {'bg': 1} ignored — known tables: [after_call], [audio], [cues]"
+        in text
+    )
 
 
 def test_toml_syntax_error_drops_file_with_line() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from calmline.context import Context
 from calmline.core.records import (
@@ -15,6 +16,7 @@ from calmline.core.records import (
     FollowUp,
     Incident,
     IncidentStatus,
+    Meta,
     Note,
     Promise,
     Resolution,
@@ -24,9 +26,16 @@ from calmline.core.records import (
     VoiceFigures,
 )
 from calmline.platform.fs import fs_type_at, network_share_reason, parse_mount_output
-from calmline.store.database import StoreError, open_database, schema_version
+from calmline.store.codec import to_row
+from calmline.store.database import (
+    StoreError,
+    latest_schema_version,
+    open_database,
+    schema_version,
+)
 from calmline.store.migrations import migrations
 from calmline.store.repository import NotFoundError, StaleRecordError, Store
+from calmline.store.search import SearchQuery
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -136,10 +145,14 @@ def test_children_and_find(store: Store) -> None:
     assert store.notes_for(inc.meta.id) == [n1, n2]
     assert store.step_events_for(inc.meta.id) == [ev]
     assert store.followups_for(inc.meta.id) == [fu]
-    assert store.find_incident(inc.meta.id[:8]) == inc
+    assert store.find(Incident, inc.meta.id[:8]) == inc
     with pytest.raises(NotFoundError, match="no incident"):
-        store.find_incident("zzzz")
+        store.find(Incident, "zzzz")
     assert store.open_shift() == shift
+
+
+def find(store: Store, text: str) -> list[Incident]:
+    return store.search(SearchQuery(text))
 
 
 def test_full_text_search_over_incidents_and_notes(store: Store) -> None:
@@ -153,12 +166,12 @@ def test_full_text_search_over_incidents_and_notes(store: Store) -> None:
         )
     )
     store.save(Note(shift.meta.id, "caller mentions parcel again", T0, b.meta.id, 3.0))
-    assert [i.meta.id for i in store.search_incidents("double")] == [b.meta.id]
-    assert {i.meta.id for i in store.search_incidents("parcel")} == {a.meta.id, b.meta.id}
-    assert [i.meta.id for i in store.search_incidents("900123")] == [a.meta.id]
-    assert store.search_incidents('"quoted" OR') == []  # user text is never FTS syntax
+    assert [i.meta.id for i in find(store, "double")] == [b.meta.id]
+    assert {i.meta.id for i in find(store, "parcel")} == {a.meta.id, b.meta.id}
+    assert [i.meta.id for i in find(store, "900123")] == [a.meta.id]
+    assert find(store, '"quoted" OR') == []  # user text is never FTS syntax
     updated = store.save(replace(a, summary="- parcel found"))
-    assert store.search_incidents("lost") == [] and store.search_incidents("found") == [updated]
+    assert find(store, "lost") == [] and find(store, "found") == [updated]
 
 
 def test_backup_before_migration(tmp_path: Path) -> None:
@@ -166,6 +179,7 @@ def test_backup_before_migration(tmp_path: Path) -> None:
     store = Store(open_database(path))
     seed(store)
     store.db.close()
+    before = latest_schema_version()
 
     @migrations(name="9999_test_only")
     def _extra(db) -> None:  # type: ignore[no-untyped-def]
@@ -173,7 +187,7 @@ def test_backup_before_migration(tmp_path: Path) -> None:
 
     try:
         db = open_database(path)
-        backups = list(tmp_path.glob("calmline.db.v1-*.bak"))
+        backups = list(tmp_path.glob(f"calmline.db.v{before}-*.bak"))
         assert len(backups) == 1
         old = sqlite3.connect(backups[0])
         assert old.execute("SELECT count(*) FROM incidents").fetchone() == (1,)
@@ -181,6 +195,29 @@ def test_backup_before_migration(tmp_path: Path) -> None:
         assert "site" in [r[1] for r in db.execute("PRAGMA table_info(shifts)")]
     finally:
         migrations._migrations.pop()
+
+
+def test_version_1_database_upgrades_with_its_data(tmp_path: Path) -> None:
+    """0002 adds finalised_at (final incidents take their last save) and indexes
+    existing callers' numbers for search."""
+    path = tmp_path / "calmline.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="0002_after_call")
+    shift = Shift("agent-7", T0, meta=Meta(version=1, created_at=T0, updated_at=T0))
+    later = T0 + timedelta(minutes=20)
+    inc = Incident(shift.meta.id, T0, caller_number="+44 20 7946 0958", status=IncidentStatus.FINAL)
+    inc = replace(inc, meta=Meta(version=2, created_at=T0, updated_at=later))
+    db.table("shifts").insert(to_row(shift))
+    row = to_row(inc)
+    del row["finalised_at"]  # not a column before 0002
+    db.table("incidents").insert(row)
+    db.close()
+
+    store = Store(open_database(path))
+    assert schema_version(store.db) == latest_schema_version() >= 2
+    assert store.get(Incident, inc.meta.id).finalised_at == later
+    assert find(store, "79460958") == [store.get(Incident, inc.meta.id)]
+    assert len(list(tmp_path.glob("calmline.db.v1-*.bak"))) == 1
 
 
 def test_fresh_database_is_not_backed_up(tmp_path: Path) -> None:

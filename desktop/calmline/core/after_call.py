@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from calmline.core.records import (
+    AbuseLevel,
     FollowUp,
     Incident,
     IncidentStatus,
@@ -63,6 +64,17 @@ def history_badge(earlier: Iterable[Incident], now: datetime) -> str:
     n = len(found)
     noun = "incident" if n == 1 else "incidents"
     return f"{n} earlier {noun} · last: {outcome_word(last)}, {ago_text(last.started_at, now)}"
+
+
+def break_reason(inc: Incident, raised_after: int) -> str:
+    """Why a few minutes before the next call would help, or '' (an abusive call,
+    or the agent's voice rose ``raised_after`` times or more)."""
+    raised = dict(inc.voice.cue_counts).get("raised_voice", 0)
+    if inc.abuse_level is AbuseLevel.ABUSIVE:
+        return "That caller was abusive."
+    if raised >= raised_after:
+        return f"Your voice rose {raised} times on that call."
+    return ""
 
 
 def summary_from_notes(notes: Iterable[Note]) -> str:

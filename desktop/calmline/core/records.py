@@ -74,6 +74,10 @@ class VoiceFigures:
     max_over_baseline_db: float | None = None
     talk_share: float | None = None
     cue_counts: tuple[tuple[str, int], ...] = ()
+    # One point per second of the call: the mean speech level (dBFS) in that
+    # second, None when the agent did not speak. Too coarse to hold any audio.
+    levels_db: tuple[float | None, ...] = ()
+    cue_marks: tuple[tuple[str, float], ...] = ()  # (kind, call second it started)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Incident:
     mood_end: int | None = None
     voice: VoiceFigures = field(default_factory=VoiceFigures)
     status: IncidentStatus = IncidentStatus.DRAFT
+    finalised_at: datetime | None = None  # first saved as final: ends after-call work
     meta: Meta = field(default_factory=Meta)
 
 

@@ -24,6 +24,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AfterCallSettings(_Section):
+    suggest_break: bool = Field(
+        True, description="after a hard call, suggest a few minutes before the next one"
+    )
+    break_after_raised_voice: int = Field(
+        2, ge=1, le=50, description="raised-voice cues on one call that count as a hard call"
+    )
+
+
 class AudioSettings(_Section):
     input_device: str = Field("", description="input device name; empty = system default")
 
@@ -85,6 +94,7 @@ class Settings(_Section):
         False, description="open Calmline when the agent logs in (installed copies)"
     )
     retention_days: int = Field(90, ge=1, le=3650)
+    after_call: AfterCallSettings = AfterCallSettings()
     audio: AudioSettings = AudioSettings()
     cues: CueSettings = CueSettings()
     hotkeys: HotkeySettings = HotkeySettings()

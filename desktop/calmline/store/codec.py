@@ -87,6 +87,8 @@ def _decode(tp: Any, value: Any) -> Any:
     if tp is VoiceFigures:
         data = json.loads(value)
         data["cue_counts"] = tuple(tuple(c) for c in data.get("cue_counts", ()))
+        data["cue_marks"] = tuple(tuple(c) for c in data.get("cue_marks", ()))
+        data["levels_db"] = tuple(data.get("levels_db", ()))
         return VoiceFigures(**data)
     return value
 

@@ -104,3 +104,43 @@ def _initial(db: Database) -> None:
         create_triggers=True,
     )
     db.table("notes").enable_fts(["text"], fts_version="FTS5", create_triggers=True)
+
+
+# Characters people and softphones put inside phone numbers and references.
+NUMBER_SEPARATORS = " +-().\\/"
+
+
+def _squeezed(expr: str) -> str:
+    """SQL removing NUMBER_SEPARATORS from ``expr``, lower-cased."""
+    for ch in NUMBER_SEPARATORS:
+        expr = f"replace({expr}, '{ch}', '')"
+    return f"lower({expr})"
+
+
+@migrations(name="0002_after_call")
+def _after_call(db: Database) -> None:
+    """When after-call work ended; caller numbers searchable by any run of
+    digits; search ranked by field; follow-ups and categories indexed."""
+    key = f"{_squeezed('new.caller_number')} || ' ' || {_squeezed('new.customer_ref')}"
+    db.executescript(f"""
+    ALTER TABLE incidents ADD COLUMN finalised_at TEXT;
+    UPDATE incidents SET finalised_at = updated_at WHERE status = 'final';
+    CREATE INDEX incidents_category ON incidents(category COLLATE NOCASE);
+    CREATE INDEX incidents_started ON incidents(started_at);
+    CREATE INDEX followups_open ON followups(done_at, due);
+    CREATE VIRTUAL TABLE numbers_fts USING fts5(key, tokenize = 'trigram');
+    INSERT INTO numbers_fts (rowid, key)
+        SELECT rowid, {key.replace("new.", "")} FROM incidents;
+    CREATE TRIGGER numbers_ai AFTER INSERT ON incidents BEGIN
+        INSERT INTO numbers_fts (rowid, key) VALUES (new.rowid, {key});
+    END;
+    CREATE TRIGGER numbers_au AFTER UPDATE OF caller_number, customer_ref ON incidents BEGIN
+        UPDATE numbers_fts SET key = {key} WHERE rowid = new.rowid;
+    END;
+    CREATE TRIGGER numbers_ad AFTER DELETE ON incidents BEGIN
+        DELETE FROM numbers_fts WHERE rowid = old.rowid;
+    END;
+    -- bm25 weights: who and what kind of problem first, then what worked.
+    INSERT INTO incidents_fts (incidents_fts, rank)
+        VALUES ('rank', 'bm25(8.0, 8.0, 4.0, 2.0, 1.0, 2.0, 2.0, 3.0)');
+    """)

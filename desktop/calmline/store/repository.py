@@ -21,6 +21,7 @@ from calmline.core.records import (
     StepEvent,
 )
 from calmline.store.codec import from_row, iso, to_row
+from calmline.store.search import SearchQuery, search
 
 R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
 
@@ -32,6 +33,11 @@ TABLES: dict[type, str] = {
     FollowUp: "followups",
 }
 RECORD_TYPES = {cls: table.rstrip("s") for cls, table in TABLES.items()}
+LISTED_BY: dict[type, str] = {
+    Incident: "see `calmline incidents list`",
+    FollowUp: "see `calmline followups`",
+    Shift: "see `calmline report --list-shifts`",
+}
 
 
 class StaleRecordError(RuntimeError):
@@ -103,14 +109,15 @@ class Store:
             raise NotFoundError(f"no {RECORD_TYPES[cls]} with id {record_id}")
         return from_row(cls, rows[0])
 
-    def find_incident(self, prefix: str) -> Incident:
-        """An incident by full id or a unique id prefix (as shown by `incidents list`)."""
-        rows = list(self.db.table("incidents").rows_where("id LIKE ?", [prefix + "%"], limit=2))
+    def find(self, cls: type[R], prefix: str) -> R:
+        """A record by full id or a unique id prefix (as the CLI lists them)."""
+        name = RECORD_TYPES[cls].replace("_", " ")
+        rows = list(self.db.table(TABLES[cls]).rows_where("id LIKE ?", [prefix + "%"], limit=2))
         if not rows:
-            raise NotFoundError(f"no incident with id {prefix!r} — see `calmline incidents list`")
+            raise NotFoundError(f"no {name} with id {prefix!r} — {LISTED_BY[cls]}")
         if len(rows) > 1:
-            raise NotFoundError(f"id {prefix!r} matches several incidents — give more characters")
-        return from_row(Incident, rows[0])
+            raise NotFoundError(f"id {prefix!r} matches several {name}s — give more characters")
+        return from_row(cls, rows[0])
 
     def incidents(
         self,
@@ -152,6 +159,31 @@ class Store:
     def followups_for(self, incident_id: str) -> list[FollowUp]:
         return self._children(FollowUp, incident_id, "due")
 
+    def followups(self, *, open_only: bool = True) -> list[FollowUp]:
+        """Follow-ups (by default those not done yet), soonest due first, undated last."""
+        rows = self.db.table("followups").rows_where(
+            "done_at IS NULL" if open_only else None, order_by="due IS NULL, due, created_at"
+        )
+        return [from_row(FollowUp, r) for r in rows]
+
+    def followups_of_incidents(self, incident_ids: list[str]) -> list[FollowUp]:
+        marks = ", ".join("?" * len(incident_ids))
+        rows = self.db.table("followups").rows_where(
+            f"incident_id IN ({marks})", incident_ids, order_by="created_at"
+        )
+        return [from_row(FollowUp, r) for r in rows] if incident_ids else []
+
+    def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
+        """Calls started in [start, end), oldest first."""
+        rows = self.db.table("incidents").rows_where(
+            "started_at >= ? AND started_at < ?", [iso(start), iso(end)], order_by="started_at"
+        )
+        return [from_row(Incident, r) for r in rows]
+
+    def last_shift(self) -> Shift | None:
+        rows = list(self.db.table("shifts").rows_where(order_by="started_at DESC", limit=1))
+        return from_row(Shift, rows[0]) if rows else None
+
     def open_shift(self) -> Shift | None:
         rows = list(
             self.db.table("shifts").rows_where(
@@ -169,24 +201,9 @@ class Store:
         )
         return from_row(Incident, rows[0]) if rows else None
 
-    def search_incidents(self, text: str, limit: int = 50) -> list[Incident]:
-        """Full-text search over incident fields and their notes, best match first."""
-        query = " ".join('"' + w.replace('"', '""') + '"' for w in text.split())
-        if not query:
-            return []
-        sql = """
-            SELECT i.* FROM incidents i JOIN (
-                SELECT rowid AS r, rank FROM incidents_fts WHERE incidents_fts MATCH :q
-                UNION ALL
-                SELECT i2.rowid, n.rank FROM notes_fts n
-                JOIN notes ON notes.rowid = n.rowid
-                JOIN incidents i2 ON i2.id = notes.incident_id
-                WHERE notes_fts MATCH :q
-            ) m ON m.r = i.rowid
-            GROUP BY i.id ORDER BY MIN(m.rank) LIMIT :limit"""
-        cur = self.db.execute(sql, {"q": query, "limit": limit})
-        cols = [c[0] for c in cur.description]
-        return [from_row(Incident, dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+    def search(self, query: SearchQuery) -> list[Incident]:
+        """Past incidents by words, number fragments, caller, category (see search.py)."""
+        return search(self.db, query)
 
     def outbox(self) -> list[OutboxEntry]:
         rows = self.db.execute(

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from calmline.core.cues import CueKind, CueParams, VoiceTracker
 from calmline.core.levels import Ballistics, block_levels
 from calmline.core.records import Incident, VoiceFigures
+from calmline.core.timeline import SecondLevels
 
 if TYPE_CHECKING:
     from calmline.audio.capture import Capture
@@ -57,6 +58,8 @@ class MeterController(QObject):
         self.call_speech = 0
         self.call_blocks = 0
         self.call_max_over: float | None = None
+        self.call_levels = SecondLevels()
+        self.call_marks: list[tuple[str, float]] = []
         self._calibration: list[float] | None = None
         self._calibration_s = 0.0
         self.timer = QTimer(self)
@@ -112,6 +115,8 @@ class MeterController(QObject):
         self.call_counts.clear()
         self.call_speech = self.call_blocks = 0
         self.call_max_over = None
+        self.call_levels = SecondLevels()
+        self.call_marks = []
 
     def calibrate(self) -> None:
         """Learn the calm level from a sentence read now in a normal voice."""
@@ -140,6 +145,8 @@ class MeterController(QObject):
             max_over_baseline_db=self.call_max_over,
             talk_share=round(share, 3) if share is not None else None,
             cue_counts=tuple(sorted(self.call_counts.items())),
+            levels_db=self.call_levels.result(),
+            cue_marks=tuple(self.call_marks),
         )
 
     def drain(self) -> None:
@@ -158,8 +165,10 @@ class MeterController(QObject):
             if self.tracker.in_call:
                 self.call_blocks += 1
                 self.call_speech += state.speech
+                self.call_levels.feed(level.rms_db, state.speech, dt)
                 for cue in state.started:
                     self.call_counts[cue.kind.value] += 1
+                    self.call_marks.append((cue.kind.value, round(self.call_blocks * dt, 1)))
                 base = state.baseline_db
                 if state.speech and state.speech_level_db is not None and base is not None:
                     over = round(state.speech_level_db - base, 2)

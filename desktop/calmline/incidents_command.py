@@ -1,0 +1,227 @@
+"""`calmline incidents list|show|search|export` and `calmline followups`: the
+incident log and the promised follow-ups, read from the local database."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from calmline.core.records import FollowUp, Incident
+    from calmline.store.repository import Store
+
+
+def add_incidents(sub: Any) -> None:
+    inc = sub.add_parser(
+        "incidents",
+        help="list, show, search or export logged incidents",
+        description="Read the incident log in the local database.",
+    )
+    acts = inc.add_subparsers(dest="incidents_command", metavar="ACTION", required=True)
+    lst = acts.add_parser(
+        "list", help="newest incidents first", description="One line per incident, newest first."
+    )
+    lst.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    shw = acts.add_parser(
+        "show",
+        help="one incident with its notes and steps",
+        description="Show one incident, its notes and step events.",
+    )
+    shw.add_argument("id", help="incident id or a unique prefix of it")
+    find = acts.add_parser(
+        "search",
+        help="find past incidents by words, caller number or customer reference",
+        description="Search incidents and their notes, best match first. Words match any "
+        "field (summary, facts, category, what was agreed, what worked); the last word may "
+        "be cut short. A run of 3 or more digits matches inside caller numbers, whatever "
+        "their spacing. With no TEXT, the newest incidents that pass the filters.",
+    )
+    find.add_argument("text", nargs="*", help="words or number fragments")
+    find.add_argument("--caller", metavar="N", help="only this caller number or reference")
+    find.add_argument("--category", metavar="C", help="only this category (any case)")
+    find.add_argument(
+        "--best-practice",
+        action="store_true",
+        help="only solutions marked as worth reusing: what worked before",
+    )
+    find.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    exp = acts.add_parser(
+        "export",
+        help="export incidents as JSON or CSV",
+        description="JSON: an array of incidents, each with its notes and step events. CSV: "
+        "one row per incident, for spreadsheets.",
+    )
+    exp.add_argument("--format", choices=["json", "csv"], required=True)
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+    fol = sub.add_parser(
+        "followups",
+        help="promised follow-ups: list them, or mark one done",
+        description="Follow-ups come from the next steps promised on a call (saved when the "
+        "incident is finished). Without ACTION: the open ones, soonest due first.",
+    )
+    fol.add_argument("--due", action="store_true", help="only those due today or overdue")
+    fol.add_argument("--all", action="store_true", help="done ones too")
+    fol_acts = fol.add_subparsers(dest="followups_command", metavar="ACTION")
+    done = fol_acts.add_parser(
+        "done",
+        help="mark a follow-up done, saying what was done",
+        description="Mark a follow-up done; it syncs like any record.",
+    )
+    done.add_argument("id", help="follow-up id or a unique prefix (as listed)")
+    done.add_argument("--note", required=True, help="what was done, e.g. 'refund confirmed'")
+
+
+def _store() -> Store:
+    from calmline.context import Context
+
+    return Context.load().open_store()
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _fail(message: str) -> int:
+    print(f"calmline: {message}", file=sys.stderr)
+    return 1
+
+
+def incident_line(inc: Incident) -> str:
+    when = inc.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    length = (
+        f"{(inc.ended_at - inc.started_at).total_seconds() / 60:.0f} min"
+        if inc.ended_at
+        else "open"
+    )
+    return (
+        f"{inc.meta.id[:8]}  {when}  {length:>7}  {inc.status.value:<5}  "
+        f"{inc.resolution.value:<20}  {inc.caller_number or inc.customer_ref or '-'}  "
+        f"{inc.category}"
+    )
+
+
+def _doc(store: Store, inc: Incident) -> dict[str, Any]:
+    from calmline.core.serialize import flat_record
+
+    doc = flat_record(inc)
+    doc["notes"] = [flat_record(n) for n in store.notes_for(inc.meta.id)]
+    doc["step_events"] = [flat_record(e) for e in store.step_events_for(inc.meta.id)]
+    return doc
+
+
+def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.records import Incident
+    from calmline.store.repository import NotFoundError
+
+    store = _store()
+    if args.incidents_command == "list":
+        rows = store.incidents(limit=args.limit)
+        if not rows:
+            print("no incidents logged yet", file=out)
+        for i in rows:
+            print(incident_line(i), file=out)
+        return 0
+    if args.incidents_command == "show":
+        try:
+            inc = store.find(Incident, args.id)
+        except NotFoundError as exc:
+            return _fail(str(exc.args[0]))
+        json.dump(_doc(store, inc), out, indent=2, ensure_ascii=False)
+        print(file=out)
+        return 0
+    if args.incidents_command == "search":
+        return _search(store, args, out)
+    return _export(store, args, out)
+
+
+def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.store.search import SearchQuery
+
+    query = SearchQuery(
+        text=" ".join(args.text),
+        caller=args.caller or "",
+        category=args.category or "",
+        best_practice=args.best_practice,
+        limit=args.limit,
+    )
+    found = store.search(query)
+    if not found:
+        print("no incidents match", file=out)
+    for inc in found:
+        print(incident_line(inc), file=out)
+        first = inc.summary.strip().splitlines()[0].lstrip("- ") if inc.summary.strip() else ""
+        if first:
+            print(f"          {first}", file=out)
+        if inc.best_practice:
+            print(f"          what worked: {inc.best_practice_text}", file=out)
+    return 0
+
+
+def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.records import Incident
+    from calmline.core.serialize import flat_record
+    from calmline.core.session import utc_now
+
+    incidents = list(reversed(store.incidents()))  # oldest first in exports
+    dest = args.output.open("w", encoding="utf-8", newline="") if args.output else out
+    try:
+        if args.format == "json":
+            json.dump([_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False)
+            print(file=dest)
+        else:
+            rows = [flat_record(i) for i in incidents]
+            blank = Incident(shift_id="", started_at=utc_now())
+            writer = csv.DictWriter(dest, fieldnames=list(flat_record(blank)))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(
+                    {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+                )
+    finally:
+        if args.output:
+            dest.close()
+    if args.output:
+        print(f"wrote {len(incidents)} incidents to {args.output}", file=sys.stderr)
+    return 0
+
+
+def followup_line(f: FollowUp, who: str, today: Any) -> str:
+    from calmline.core.followups import due_text
+
+    whom = f" (for {f.who})" if f.who else ""
+    caller = f"  · caller {who}" if who else ""
+    done = f"  — {f.done_note}" if f.done_at else ""
+    return f"{f.meta.id[:8]}  {due_text(f, today):<18}  {f.what}{whom}{caller}{done}"
+
+
+def run_followups(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.followups import complete, is_due
+    from calmline.core.records import FollowUp, Incident
+    from calmline.store.repository import NotFoundError
+
+    store = _store()
+    now = _now()
+    if args.followups_command == "done":
+        try:
+            followup = store.find(FollowUp, args.id)
+        except NotFoundError as exc:
+            return _fail(str(exc.args[0]))
+        saved = store.save(complete(followup, args.note, now))
+        print(f"done: {saved.what} — it will be sent with the next sync", file=out)
+        return 0
+    today = now.date()
+    followups = store.followups(open_only=not args.all)
+    if args.due:
+        followups = [f for f in followups if is_due(f, today)]
+    if not followups:
+        print("no follow-ups due" if args.due else "no open follow-ups", file=out)
+    for f in followups:
+        inc = store.get(Incident, f.incident_id)
+        print(followup_line(f, inc.caller_number or inc.customer_ref, today), file=out)
+    return 0
