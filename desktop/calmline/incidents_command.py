@@ -163,26 +163,43 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def csv_row(inc: Incident) -> dict[str, Any]:
+    """One incident as spreadsheet cells: plain text and numbers, voice figures in
+    columns of their own (the per-second levels stay in the JSON export)."""
+    from calmline.core.serialize import flat_record
+
+    row = flat_record(inc)
+    voice = row.pop("voice")
+    row["next_steps"] = "; ".join(
+        p["what"]
+        + (f" (for {p['who']})" if p["who"] else "")
+        + (f" by {p['due']}" if p["due"] else "")
+        for p in row["next_steps"]
+    )
+    row["voice_baseline_dbfs"] = voice["baseline_dbfs"]
+    row["voice_max_over_baseline_db"] = voice["max_over_baseline_db"]
+    row["voice_talk_share"] = voice["talk_share"]
+    row["voice_cues"] = "; ".join(f"{kind}={n}" for kind, n in voice["cue_counts"])
+    return row
+
+
 def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     from calmline.core.records import Incident
-    from calmline.core.serialize import flat_record
     from calmline.core.session import utc_now
 
     incidents = list(reversed(store.incidents()))  # oldest first in exports
-    dest = args.output.open("w", encoding="utf-8", newline="") if args.output else out
+    # A byte-order mark lets spreadsheet programs read the file as UTF-8.
+    encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+    dest = args.output.open("w", encoding=encoding, newline="") if args.output else out
     try:
         if args.format == "json":
             json.dump([_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False)
             print(file=dest)
         else:
-            rows = [flat_record(i) for i in incidents]
             blank = Incident(shift_id="", started_at=utc_now())
-            writer = csv.DictWriter(dest, fieldnames=list(flat_record(blank)))
+            writer = csv.DictWriter(dest, fieldnames=list(csv_row(blank)))
             writer.writeheader()
-            for row in rows:
-                writer.writerow(
-                    {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
-                )
+            writer.writerows(csv_row(i) for i in incidents)
     finally:
         if args.output:
             dest.close()

@@ -5,7 +5,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,16 @@ from calmline import __version__
 from calmline.cli import build_parser, main
 from calmline.context import Context
 from calmline.core.devices import InputDevice
-from calmline.core.records import Incident, Note, Resolution, Shift, StepAction, StepEvent
+from calmline.core.records import (
+    Incident,
+    Note,
+    Promise,
+    Resolution,
+    Shift,
+    StepAction,
+    StepEvent,
+    VoiceFigures,
+)
 from calmline.doctor import doctor
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -38,6 +47,8 @@ def seeded(home: Path) -> Incident:
             category="billing",
             summary="- overcharged, wants refund",
             resolution=Resolution.TOTAL,
+            next_steps=(Promise("refund the fee", "billing", date(2026, 11, 24)),),
+            voice=VoiceFigures(-30.0, 7.5, 0.4, (("raised_voice", 2),), (-30.0, -22.0)),
         )
     )
     store.save(
@@ -143,9 +154,24 @@ def test_incidents_list_show_export(home: Path, tmp_path: Path) -> None:
     assert exported[0]["notes"][0]["text"] == 'said "thank you", calmer'
     dest = tmp_path / "out.csv"
     assert run("incidents", "export", "--format", "csv", "-o", str(dest))[0] == 0
-    rows = list(csv.DictReader(dest.open(encoding="utf-8")))
+    assert dest.read_bytes().startswith(b"\xef\xbb\xbfid,")  # UTF-8 for spreadsheets
+    rows = list(csv.DictReader(dest.open(encoding="utf-8-sig")))
     assert len(rows) == 1 and rows[0]["caller_number"] == "+1 555 0100"
     assert rows[0]["summary"] == "- overcharged, wants refund" and rows[0]["version"] == "1"
+    assert rows[0]["voice_talk_share"] == "0.4" and rows[0]["voice_cues"] == "raised_voice=2"
+    assert rows[0]["next_steps"] == "refund the fee (for billing) by 2026-11-24"
+    assert "voice" not in rows[0] and "levels_db" not in dest.read_text(encoding="utf-8-sig")
+
+
+def test_incidents_search(home: Path) -> None:
+    inc = seeded(home)
+    code, out = run("incidents", "search", "refu")
+    assert code == 0 and out.splitlines()[0].startswith(inc.meta.id[:8])
+    assert "overcharged, wants refund" in out
+    assert run("incidents", "search", "555", "0100")[1].startswith(inc.meta.id[:8])
+    assert run("incidents", "search", "calmer")[1].startswith(inc.meta.id[:8])  # a note
+    assert run("incidents", "search", "--category", "BILLING")[1].startswith(inc.meta.id[:8])
+    assert run("incidents", "search", "refund", "--best-practice") == (0, "no incidents match\n")
 
 
 def test_doctor_report_and_exit_status(home: Path) -> None:

@@ -56,7 +56,7 @@ def test_whole_flow_lands_in_sqlite(flow: Flow, clock: FakeClock) -> None:
     ]
 
 
-def test_final_save_checks_fields_and_creates_followups_once(flow: Flow) -> None:
+def test_final_save_checks_fields_and_creates_followups_once(flow: Flow, clock: FakeClock) -> None:
     flow.start_shift()
     flow.start_call()
     ended = flow.end_call()
@@ -66,8 +66,13 @@ def test_final_save_checks_fields_and_creates_followups_once(flow: Flow) -> None
     assert flow.store.get(type(ended), ended.meta.id).status is IncidentStatus.DRAFT
     promise = Promise("call back with the refund number", "Ana", date(2026, 11, 24))
     inc = replace(ended, resolution=Resolution.PENDING, next_steps=(promise,))
+    clock.advance(95)
     saved = flow.save_incident(inc, final=True)
+    clock.advance(600)
     saved = flow.save_incident(saved, final=True)  # saving again adds nothing
+    # after-call work ended at the first final save, not at a later edit
+    assert saved.ended_at is not None and saved.finalised_at is not None
+    assert (saved.finalised_at - saved.ended_at).total_seconds() == 95
     followups = flow.store.followups_for(saved.meta.id)
     assert [(f.what, f.who, f.due) for f in followups] == [
         ("call back with the refund number", "Ana", date(2026, 11, 24))

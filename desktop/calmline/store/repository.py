@@ -111,7 +111,7 @@ class Store:
 
     def find(self, cls: type[R], prefix: str) -> R:
         """A record by full id or a unique id prefix (as the CLI lists them)."""
-        name = RECORD_TYPES[cls].replace("_", " ")
+        name = RECORD_TYPES[cls].replace("_", " ").replace("followup", "follow-up")
         rows = list(self.db.table(TABLES[cls]).rows_where("id LIKE ?", [prefix + "%"], limit=2))
         if not rows:
             raise NotFoundError(f"no {name} with id {prefix!r} — {LISTED_BY[cls]}")

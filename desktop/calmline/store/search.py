@@ -100,9 +100,10 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
 
 
 def categories(db: Database) -> list[tuple[str, int]]:
-    """Categories used so far, most used first, with their counts."""
+    """Categories used so far, most used first, with their counts; spellings that
+    differ only in case are one category."""
     rows = db.execute(
-        "SELECT category, COUNT(*) FROM incidents WHERE category != '' "
+        "SELECT MIN(category), COUNT(*) FROM incidents WHERE category != '' "
         "GROUP BY category COLLATE NOCASE ORDER BY COUNT(*) DESC, category"
     ).fetchall()
     return [(str(c), int(n)) for c, n in rows]
