@@ -74,7 +74,7 @@ def run(*argv: str) -> tuple[int, str]:
 def test_the_followups_command(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("followups") == (0, "no open follow-ups\n")
     store = Context.load().open_store()
-    late, today, later, undated = seed(store)
+    late, today, _later, _undated = seed(store)
     code, out = run("followups")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 4

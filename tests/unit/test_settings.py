@@ -81,8 +81,8 @@ def test_out_of_range_and_unknown_table() -> None:
         "expected a number from 0.3 to 1" in text
     )
     assert (
-        "colours: unknown key, value {'bg': 1} ignored — known tables: [after_call], [audio], [cues]"
-        in text
+        "colours: unknown key, value {'bg': 1} ignored — known tables: "
+        "[after_call], [audio], [cues]" in text
     )
 
 
