@@ -110,7 +110,7 @@ class _Loader:
         problems: list[Problem] = list(ctx.problems)
         for problem in problems:
             log.warning("%s", problem)
-        self.window.attach(self.flow, settings.window, problems)
+        self.window.attach(self.flow, settings, problems)
         self._start_meter(ctx.settings.settings, self.flow)
         self._start_hotkeys(settings, ctx.settings.is_locked)
         from calmline.ui.sync_controller import SyncController

@@ -42,6 +42,7 @@ class FlowEvent(StrEnum):
     CALL_ENDED = "call-ended"  # payload: the saved draft incident
     STEPS = "steps"  # ticked, unticked, or the playbook switched
     NOTE = "note"  # payload: None; the note is in ``last_note``
+    INCIDENT_SAVED = "incident-saved"  # the incident form saved; payload: the incident
 
 
 Listener = Callable[[FlowEvent, Incident | None], None]
@@ -206,6 +207,7 @@ class Flow:
             existing = self.store.followups_for(saved.meta.id)
             for followup in followups_to_create(saved, existing):
                 self.store.save(followup)
+        self._emit(FlowEvent.INCIDENT_SAVED, saved)
         return saved
 
     def drafts(self) -> list[Incident]:

@@ -121,7 +121,7 @@ def _draw_window(ctx: Context) -> Check:
             db = open_database(scratch / "self-test.db")
             flow = Flow(Store(db), ctx.playbook(), ctx.playbook(abusive=True))
             window = CompanionWindow(WindowStateFile(scratch / "window.json"), datetime.now)
-            window.attach(flow, ctx.settings.settings.window, [])
+            window.attach(flow, ctx.settings.settings, [])
             panel = MeterPanel()
             window.set_meter(panel, LevelBar(thickness=10))
             panel.push_history(-30.0, -32.0, 0.4)

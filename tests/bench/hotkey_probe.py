@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from Xlib import XK, X, display
 from Xlib.ext import xtest
 
-from calmline.core.settings import HotkeySettings, WindowSettings
+from calmline.core.settings import HotkeySettings, Settings
 from calmline.platform.focus import focus_keeper
 from calmline.platform.hotkeys.x11 import X11Hotkeys
 from calmline.ui.global_keys import GlobalKeys
@@ -34,7 +34,7 @@ def main() -> None:
     flow = make_flow(tmp / "c.db", clock, agent_id="a")
     window = CompanionWindow(WindowStateFile(tmp / "w.json"), clock)
     window.show()
-    window.attach(flow, WindowSettings(), [])
+    window.attach(flow, Settings(), [])
     keys = GlobalKeys(X11Hotkeys(), focus_keeper("xcb"), window, HotkeySettings(), clock)
     keys.start(app)
     box = keys.note_box

@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from calmline.core.records import Incident, IncidentStatus, Resolution, StepAction
 from calmline.flow import Flow
 from calmline.ui.incident_form import IncidentForm
+from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
 from calmline.ui.window_state import WindowStateFile
 from tests.fakes import ABUSIVE, FakeClock
 from tests.ui.conftest import make
@@ -40,6 +41,21 @@ def answer_dialog(fill: str | None) -> None:
         else:
             box.setTextValue(fill)
             box.accept()
+
+    QTimer.singleShot(10, later)
+
+
+def answer_summary(end: bool, seen: list[ShiftSummaryDialog] | None = None) -> None:
+    """End the shift (or keep working) in the next shift summary."""
+
+    def later() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, ShiftSummaryDialog):
+            QTimer.singleShot(10, later)
+            return
+        if seen is not None:
+            seen.append(box)
+        box.accept() if end else box.reject()
 
     QTimer.singleShot(10, later)
 
@@ -91,8 +107,14 @@ def test_shift_call_tick_note_end_form_save_end_shift(
     assert saved.status is IncidentStatus.FINAL and saved.resolution is Resolution.TOTAL
     assert saved.summary == "- [1:05] caller wants a refund"
     assert not form.isVisible() and call.meta.id not in w.forms.forms
+    answer_summary(end=False)  # the summary first: "keep working" changes nothing
     qtbot.mouseClick(w.actions_bar.shift, Qt.MouseButton.LeftButton)  # no drafts: no question
+    assert flow.shift is not None
+    seen: list[ShiftSummaryDialog] = []
+    answer_summary(end=True, seen=seen)
+    qtbot.mouseClick(w.actions_bar.shift, Qt.MouseButton.LeftButton)
     assert flow.shift is None and flow.store.open_shift() is None
+    assert "Calls handled:" in seen[0].panel.figures.itemAt(0).widget().text()  # type: ignore[union-attr]
     assert w.header.state.text() == "No shift running"
 
 
@@ -167,8 +189,9 @@ def test_history_badge_opens_earlier_incidents(qtbot: QtBot, flow: Flow, clock: 
     assert w.header.badge.text() == "1 earlier incident · last: pending, 3 days ago"
     assert w.header.caller.text() == "Caller 555-0101"
     qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
-    dialog = next(d for d in w.findChildren(QWidget) if d.windowTitle().startswith("Earlier"))
-    listing = dialog.list  # type: ignore[attr-defined]
+    dialog = w.after.search
+    assert dialog is not None and dialog.isVisible() and dialog.caller == "555-0101"
+    listing = dialog.results  # this caller's earlier incidents, not the call in progress
     assert listing.count() == 1 and "pending" in listing.item(0).text()
     assert "fridge" in listing.item(0).text()
     listing.itemActivated.emit(listing.item(0))
@@ -253,11 +276,21 @@ def test_form_autosaves_and_later_leaves_a_draft_listed_at_shift_end(
             return
         shown.append(box.list.item(0).text())  # type: ignore[attr-defined]
         box.end_anyway.click()  # type: ignore[attr-defined]
+        QTimer.singleShot(10, confirm_summary)
+
+    def confirm_summary() -> None:  # then the shift's summary, before the sync
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, ShiftSummaryDialog):
+            QTimer.singleShot(10, confirm_summary)
+            return
+        shown.append(box.panel.figures.itemAt(1).widget().text())  # type: ignore[union-attr]
+        box.end.click()
 
     QTimer.singleShot(10, choose_end_anyway)
     w.toggle_shift()
-    assert shown and "555" in shown[0]
+    assert shown[0] and "555" in shown[0] and shown[1] == "1"  # calls handled
     assert flow.shift is None
+    assert w.after.summary is not None and not w.after.summary.isVisible()
 
 
 def test_final_save_refuses_missing_fields_and_keeps_the_typing(qtbot: QtBot, flow: Flow) -> None:

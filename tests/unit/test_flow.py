@@ -52,6 +52,7 @@ def test_whole_flow_lands_in_sqlite(flow: Flow, clock: FakeClock) -> None:
         FlowEvent.STEPS,
         FlowEvent.NOTE,
         FlowEvent.CALL_ENDED,
+        FlowEvent.INCIDENT_SAVED,
         FlowEvent.SHIFT,
     ]
 

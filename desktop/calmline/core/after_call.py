@@ -9,6 +9,7 @@ from datetime import datetime
 
 from calmline.core.records import (
     AbuseLevel,
+    ApologyKind,
     FollowUp,
     Incident,
     IncidentStatus,
@@ -25,6 +26,28 @@ RESOLUTION_WORDS = {
     Resolution.ESCALATED: "escalated",
     Resolution.DECLINED: "declined",
 }
+
+
+APOLOGY_WORDS = {
+    ApologyKind.NONE: "none",
+    ApologyKind.DIRECT: "direct (named the fault)",
+    ApologyKind.BLAMELESS: "blameless (sorry for the trouble)",
+    ApologyKind.NON_APOLOGY: "non-apology",
+}
+
+
+def duration_text(seconds: float | None) -> str:
+    """A span for people: '45 s', '12 min', '2 h 05 min'; '–' when unknown."""
+    if seconds is None:
+        return "–"
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, s = divmod(s, 60)
+        return f"{m} min {s:02d} s" if s else f"{m} min"
+    h, rest = divmod(s, 3600)
+    return f"{h} h {rest // 60:02d} min"
 
 
 def clock_text(seconds: float | None) -> str:

@@ -28,6 +28,7 @@ class SearchQuery:
     caller: str = ""  # one caller: exact caller number or customer reference
     category: str = ""  # exact, any case
     best_practice: bool = False  # only incidents whose solution is marked as one to reuse
+    exclude_id: str = ""  # e.g. the call in progress, when looking at its caller's history
     limit: int = 50
 
 
@@ -78,6 +79,9 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
         args["category"] = query.category
     if query.best_practice:
         where.append("i.best_practice = 1")
+    if query.exclude_id:
+        where.append("i.id != :exclude")
+        args["exclude"] = query.exclude_id
     filters = " AND ".join(where) or "1"
     if not fts:
         sql = f"SELECT i.* FROM incidents i WHERE {filters} ORDER BY i.started_at DESC LIMIT :limit"

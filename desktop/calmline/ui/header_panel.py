@@ -1,4 +1,5 @@
-"""The header: shift state, call timer, who is calling, and their history badge."""
+"""The header: shift state, call timer, who is calling, their history badge,
+and the badge of follow-ups due."""
 
 from __future__ import annotations
 
@@ -37,12 +38,22 @@ class HeaderPanel(QWidget):
         self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
         self.badge.setStyleSheet("QPushButton { text-align: left; text-decoration: underline; }")
         self.badge.clicked.connect(self.history_requested)
+        self.followups = QPushButton(self)  # the controller sets its text and shows it
+        self.followups.setFlat(True)
+        self.followups.setAccessibleName("Follow-ups due")
+        self.followups.setToolTip("Open the follow-ups promised to callers")
+        self.followups.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.followups.setStyleSheet(
+            "QPushButton { text-align: left; color: #b3261e; font-weight: bold; }"
+        )
+        self.followups.hide()
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.state, 0, 0)
         grid.addWidget(self.timer, 0, 1, 2, 1)
         grid.addWidget(self.caller, 1, 0)
         grid.addWidget(self.badge, 2, 0, 1, 2)
+        grid.addWidget(self.followups, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         self.show_state(None, None, 0, "", datetime.now().astimezone())
 

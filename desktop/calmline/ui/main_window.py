@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from calmline import APP_NAME
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from calmline.core.problems import Problem
     from calmline.core.records import Incident
-    from calmline.core.settings import WindowSettings
+    from calmline.core.settings import Settings
     from calmline.flow import Flow, FlowEvent
 
 log = logging.getLogger(__name__)
@@ -74,16 +74,27 @@ class CompanionWindow(QMainWindow):
         if visible:  # changing flags hides a window
             self.show()
 
-    def attach(self, flow: Flow, window: WindowSettings, problems: list[Problem]) -> None:
+    def attach(self, flow: Flow, settings: Settings, problems: list[Problem]) -> None:
         """Fill the window with the flow, once settings and the database are loaded."""
         self.flow = flow
-        if not window.always_on_top:
+        if not settings.window.always_on_top:
             self._set_on_top(False)
-        self.setWindowOpacity(window.opacity)
+        self.setWindowOpacity(settings.window.opacity)
+        from calmline.ui.after_call_controller import AfterCallController
         from calmline.ui.form_manager import FormManager
 
         self.forms = FormManager(flow, self.now)
         self._build(problems)
+        self.after = AfterCallController(
+            flow,
+            self,
+            self.header.followups,
+            self.hint,
+            self.forms.open_id,
+            self.now,
+            settings.after_call,
+            settings.cues.raised_voice_db,
+        )
         self._wire()
         self.attached = True
         if self._placement is not None and self._placement.collapsed:
@@ -104,6 +115,10 @@ class CompanionWindow(QMainWindow):
         self.banner = ProblemsBanner(full)
         self.banner.set_problems(problems)
         self.header = HeaderPanel(full)
+        self.hint = QLabel(full)  # a gentle word after a hard call
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("Suggestion")
+        self.hint.setStyleSheet("QLabel { background: #e8f0fe; padding: 4px; border-radius: 3px; }")
         self.title = QLabel(full)
         self.title.setAccessibleName("Playbook")
         clipboard = QGuiApplication.clipboard()
@@ -117,7 +132,7 @@ class CompanionWindow(QMainWindow):
         self.status.setAccessibleName("Status")
         layout = QVBoxLayout(full)
         layout.setContentsMargins(6, 6, 6, 6)
-        for w in (self.banner, self.header, self.meter_slot, self.title):
+        for w in (self.banner, self.header, self.hint, self.meter_slot, self.title):
             layout.addWidget(w)
         layout.addWidget(self.checklist, 1)
         layout.addWidget(self.status)
@@ -146,6 +161,9 @@ class CompanionWindow(QMainWindow):
         self.checklist.tick_toggled.connect(self._tick_toggled)
         self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
         self.header.history_requested.connect(self.show_history)
+        self.actions_bar.search_clicked.connect(lambda: self.after.show_search())
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(lambda: self.after.show_search())
 
     # -- showing the flow --------------------------------------------------
     def refresh(self) -> None:
@@ -236,7 +254,9 @@ class CompanionWindow(QMainWindow):
             dialog.open_requested.connect(self.forms.open_id)
             if not dialog.exec():
                 return
-        self._attempt(self.flow.end_shift)
+        if self.after.confirm_end_shift():  # the shift's summary, before the sync
+            self._attempt(self.flow.end_shift)
+            self.after.shift_ended()
 
     def toggle_call(self) -> None:
         self._attempt(self.flow.end_call if self.flow.call else self.flow.start_call)
@@ -265,17 +285,10 @@ class CompanionWindow(QMainWindow):
             self._attempt(lambda: self.flow.untick(step_id))
 
     def show_history(self) -> None:
+        """The history badge: search, filtered to this caller."""
         call = self.flow.call
-        if call is None:
-            return
-        who = call.caller_number or call.customer_ref
-        from calmline.ui.history_dialog import IncidentListDialog
-
-        dialog = IncidentListDialog(
-            f"Earlier incidents — {who}", self.flow.history(call), self.now(), self
-        )
-        dialog.open_requested.connect(self.forms.open_id)
-        dialog.show()
+        if call is not None:
+            self.after.show_search(call.caller_number or call.customer_ref, call.meta.id)
 
     def show_from_command(self) -> str:
         """`calmline show` / a second launch: visible and on top, focus untouched."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from calmline.core.records import Incident
-from calmline.ui.history_dialog import ID_ROLE, incident_line
+from calmline.ui.search_dialog import ID_ROLE, incident_line
 
 
 class ShiftEndDialog(QDialog):

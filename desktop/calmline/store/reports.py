@@ -1,0 +1,45 @@
+"""The records behind a shift summary or a report: one shift, or every call
+started in a span of days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from calmline.core.records import FollowUp, Incident, Shift
+from calmline.core.shift_summary import ShiftSummary, summarise
+from calmline.store.repository import Store
+
+
+@dataclass(frozen=True)
+class Period:
+    title: str
+    incidents: list[Incident]  # oldest first; ended calls only
+    followups: list[FollowUp]  # created on those calls
+    summary: ShiftSummary
+
+
+def _period(
+    title: str, incidents: list[Incident], store: Store, start: datetime, end: datetime
+) -> Period:
+    ended = sorted((i for i in incidents if i.ended_at is not None), key=lambda i: i.started_at)
+    followups = store.followups_of_incidents([i.meta.id for i in ended])
+    return Period(title, ended, followups, summarise(ended, followups, start, end))
+
+
+def shift_period(store: Store, shift: Shift, now: datetime) -> Period:
+    """A shift, up to its end (or ``now`` while it runs)."""
+    end = shift.ended_at or now
+    local = shift.started_at.astimezone()
+    title = (
+        f"Shift of {shift.agent_id or 'an agent'}, {local:%a %d %b %Y}, "
+        f"{local:%H:%M}–{end.astimezone():%H:%M}"
+    )
+    return _period(title, store.incidents(shift_id=shift.meta.id), store, shift.started_at, end)
+
+
+def range_period(store: Store, start: datetime, end: datetime) -> Period:
+    """Every call started in [start, end), whatever its shift."""
+    first, last = start.astimezone(), (end - timedelta(microseconds=1)).astimezone()
+    title = f"Calls from {first:%a %d %b %Y} to {last:%a %d %b %Y}"
+    return _period(title, store.incidents_between(start, end), store, start, end)

@@ -1,0 +1,161 @@
+"""What the window does for the time after calls: the follow-ups badge, the
+due follow-ups at shift start, the shift summary at shift end, a gentle
+suggestion to pause after a hard call, and search over past incidents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+
+from calmline.core.after_call import break_reason
+from calmline.core.followups import badge_text, is_due
+from calmline.core.settings import AfterCallSettings
+from calmline.store.reports import shift_period
+from calmline.ui.followups_dialog import FollowUpsDialog
+from calmline.ui.search_dialog import SearchDialog
+from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+    from calmline.core.records import Incident, Shift
+    from calmline.flow import Flow, FlowEvent
+
+log = logging.getLogger(__name__)
+BADGE_REFRESH_MS = 60_000  # a follow-up falls due at midnight; another process may mark one
+BREAK_HINT_MS = 10 * 60_000
+PAUSE = "If you can, take a few minutes before the next call."
+
+
+class AfterCallController(QObject):
+    def __init__(
+        self,
+        flow: Flow,
+        parent_widget: QWidget,
+        badge: QPushButton,
+        hint: QLabel,
+        open_incident: Callable[[str], None],
+        now: Callable[[], datetime],
+        settings: AfterCallSettings,
+        raised_db: float,
+    ) -> None:
+        super().__init__(parent_widget)
+        self.flow, self.parent_widget, self.badge, self.hint = flow, parent_widget, badge, hint
+        self.open_incident, self.now, self.settings = open_incident, now, settings
+        self.raised_db = raised_db
+        self.followups: FollowUpsDialog | None = None
+        self.search: SearchDialog | None = None
+        self.summary: ShiftSummaryDialog | None = None
+        self._ending = False  # the window is ending the shift (summary already seen)
+        self._had_shift = flow.shift is not None
+        badge.clicked.connect(self.show_followups)
+        flow.listeners.append(self._on_flow)
+        self._badge_timer = QTimer(self)
+        self._badge_timer.setInterval(BADGE_REFRESH_MS)
+        self._badge_timer.timeout.connect(self.refresh_badge)
+        self._badge_timer.start()
+        self._hint_timer = QTimer(self)
+        self._hint_timer.setSingleShot(True)
+        self._hint_timer.timeout.connect(lambda: self.set_hint(""))
+        self.set_hint("")
+        self.refresh_badge()
+
+    # -- following the flow ------------------------------------------------
+    def _on_flow(self, event: FlowEvent, incident: Incident | None) -> None:
+        from calmline.flow import FlowEvent
+
+        if event is FlowEvent.SHIFT:
+            started = self.flow.shift is not None and not self._had_shift
+            ended = self.flow.shift is None and self._had_shift
+            self._had_shift = self.flow.shift is not None
+            if started:
+                self._due_at_shift_start()
+            elif ended and not self._ending:
+                self._summary_after_the_fact()
+        elif event is FlowEvent.CALL:
+            self.set_hint("")
+        elif event in (FlowEvent.CALL_ENDED, FlowEvent.INCIDENT_SAVED) and incident is not None:
+            self._maybe_suggest_break(incident)
+        self.refresh_badge()
+
+    def refresh_badge(self) -> None:
+        text = badge_text(self.flow.store.followups(), self.now().date())
+        self.badge.setText(text)
+        self.badge.setVisible(bool(text))
+
+    # -- a pause after a hard call -----------------------------------------
+    def _maybe_suggest_break(self, incident: Incident) -> None:
+        if not self.settings.suggest_break or self.flow.call is not None:
+            return
+        reason = break_reason(incident, self.settings.break_after_raised_voice)
+        if reason:
+            log.info("suggesting a pause: %s", reason)
+            self.set_hint(f"{reason} {PAUSE}")
+
+    def set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+        if text:
+            self._hint_timer.start(BREAK_HINT_MS)
+
+    # -- follow-ups ----------------------------------------------------------
+    def show_followups(self) -> FollowUpsDialog:
+        if self.followups is None:
+            self.followups = FollowUpsDialog(self.flow.store, self.now, self.parent_widget)
+            self.followups.changed.connect(self.refresh_badge)
+            self.followups.open_requested.connect(self.open_incident)
+        self.followups.reload()
+        self.followups.show()
+        self.followups.raise_()
+        return self.followups
+
+    def _due_at_shift_start(self) -> None:
+        today = self.now().date()
+        if any(is_due(f, today) for f in self.flow.store.followups()):
+            self.show_followups()
+
+    # -- the shift summary ---------------------------------------------------
+    def _summary_dialog(self, shift: Shift, confirm: bool) -> ShiftSummaryDialog:
+        period = shift_period(self.flow.store, shift, self.now())
+        today = self.now().date()
+        due = [f for f in self.flow.store.followups() if is_due(f, today)]
+        dialog = ShiftSummaryDialog(self.raised_db, confirm, self.parent_widget)
+        dialog.panel.show_summary(period.title, period.summary, due, today)
+        self.summary = dialog
+        return dialog
+
+    def confirm_end_shift(self) -> bool:
+        """End shift, step two: the summary, then 'End shift and send records'.
+        True when the agent confirmed; the window then ends the shift."""
+        shift = self.flow.shift
+        if shift is None:
+            return True
+        if not self._summary_dialog(shift, confirm=True).exec():
+            return False
+        self._ending = True
+        return True
+
+    def shift_ended(self) -> None:
+        """Called by the window once its End shift has gone through (or failed)."""
+        self._ending = False
+
+    def _summary_after_the_fact(self) -> None:
+        """The softphone ended the shift: show the summary, without asking."""
+        shift = self.flow.store.last_shift()
+        if shift is not None:
+            self._summary_dialog(shift, confirm=False).show()
+
+    # -- search --------------------------------------------------------------
+    def show_search(self, caller: str = "", exclude: str = "") -> SearchDialog:
+        if self.search is None:
+            self.search = SearchDialog(self.flow.store, self.now, self.parent_widget)
+            self.search.open_requested.connect(self.open_incident)
+        self.search.reload_categories()
+        self.search.set_caller(caller, exclude)
+        self.search.show()
+        self.search.raise_()
+        return self.search

@@ -1,0 +1,150 @@
+"""Search past incidents as you type: words, a caller's number in any format,
+a category, and "what worked before" (best-practice solutions only). Opened
+from the window, or from a known caller's history badge filtered to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from calmline.core.after_call import ago_text, outcome_word
+from calmline.core.records import Incident
+from calmline.store.repository import Store
+from calmline.store.search import SearchQuery, categories
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+TYPING_MS = 150
+
+
+def incident_line(inc: Incident, now: datetime) -> str:
+    """'02 Nov 09:00 · (3 days ago) · pending · 555-0101 · first line of the summary'."""
+    first = inc.summary.strip().splitlines()[0].lstrip("- ") if inc.summary.strip() else ""
+    when = inc.started_at.astimezone().strftime("%d %b %H:%M")
+    who = inc.caller_number or inc.customer_ref
+    parts = [when, f"({ago_text(inc.started_at, now)})", outcome_word(inc), who, first]
+    return " · ".join(p for p in parts if p)
+
+
+def result_text(inc: Incident, now: datetime) -> str:
+    line = incident_line(inc, now)
+    if inc.category:
+        line += f" · {inc.category}"
+    if inc.best_practice and inc.best_practice_text:
+        line += f"\n    What worked: {inc.best_practice_text}"
+    return line
+
+
+class SearchDialog(QDialog):
+    open_requested = Signal(str)  # incident id
+
+    def __init__(
+        self, store: Store, now: Callable[[], datetime], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store, self.now = store, now
+        self.caller = ""
+        self.exclude = ""  # the call in progress: not its own history
+        self.setWindowTitle("Search incidents")
+        self.text = QLineEdit(self)
+        self.text.setPlaceholderText("Words, a caller's number or a customer reference")
+        self.text.setAccessibleName("Search text")
+        self.text.setClearButtonEnabled(True)
+        self.category = QComboBox(self)
+        self.category.setAccessibleName("Category")
+        self.worked = QCheckBox("Only what &worked (best practice)", self)
+        self.caller_chip = QPushButton(self)
+        self.caller_chip.setToolTip("Show every caller again")
+        self.caller_chip.clicked.connect(lambda: self.set_caller(""))
+        self.results = QListWidget(self)
+        self.results.setAccessibleName("Search results")
+        self.results.setWordWrap(True)
+        self.count = QLabel(self)
+        filters = QHBoxLayout()
+        filters.addWidget(self.category, 1)
+        filters.addWidget(self.worked)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addLayout(filters)
+        layout.addWidget(self.caller_chip)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.count)
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_MS)
+        self._typing.timeout.connect(self.run)
+        self.text.textChanged.connect(lambda _t: self._typing.start())
+        self.category.currentIndexChanged.connect(lambda _i: self.run())
+        self.worked.toggled.connect(lambda _on: self.run())
+        self.results.itemActivated.connect(lambda it: self.open_requested.emit(it.data(ID_ROLE)))
+        self.text.returnPressed.connect(self._open_first)
+        self.resize(560, 420)
+        self.reload_categories()
+        self.set_caller("")
+
+    def reload_categories(self) -> None:
+        current = self.category.currentData()
+        self.category.blockSignals(True)
+        self.category.clear()
+        self.category.addItem("Any category", "")
+        for name, n in categories(self.store.db):
+            self.category.addItem(f"{name} ({n})", name)
+        found = self.category.findData(current) if current else 0
+        self.category.setCurrentIndex(max(found, 0))
+        self.category.blockSignals(False)
+
+    def set_caller(self, caller: str, exclude: str = "") -> None:
+        """Only this caller's incidents (exact number or reference), or everyone's;
+        ``exclude``: the id of the call in progress."""
+        self.caller, self.exclude = caller, exclude
+        self.caller_chip.setText(f"Only caller {caller}  ✕" if caller else "")
+        self.caller_chip.setAccessibleName(f"Only caller {caller}; press to show every caller")
+        self.caller_chip.setVisible(bool(caller))
+        self.run()
+
+    def query(self) -> SearchQuery:
+        return SearchQuery(
+            text=self.text.text(),
+            caller=self.caller,
+            category=self.category.currentData() or "",
+            best_practice=self.worked.isChecked(),
+            exclude_id=self.exclude,
+        )
+
+    def run(self) -> None:
+        self._typing.stop()
+        found = self.store.search(self.query())
+        now = self.now()
+        self.results.clear()
+        for inc in found:
+            item = QListWidgetItem(result_text(inc, now))
+            item.setData(ID_ROLE, inc.meta.id)
+            item.setToolTip(inc.summary or "no summary")
+            self.results.addItem(item)
+        shown = len(found)
+        more = "+" if shown == self.query().limit else ""
+        self.count.setText(
+            f"{shown}{more} incident{'s' if shown != 1 else ''} — double-click or Enter opens one"
+            if shown
+            else "Nothing found."
+        )
+
+    def _open_first(self) -> None:
+        self.run()
+        item = self.results.currentItem() or self.results.item(0)
+        if item is not None:
+            self.open_requested.emit(item.data(ID_ROLE))
