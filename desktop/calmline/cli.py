@@ -12,6 +12,7 @@ from typing import TextIO
 from calmline import __version__
 from calmline.forward import FORWARDED, add_forwarded, forward
 from calmline.incidents_command import add_incidents, run_followups, run_incidents
+from calmline.report_command import ReportError, add_report, run_report
 from calmline.sync_command import add_sync, run_sync_command
 
 DESCRIPTION = """\
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     pbv.add_argument("file", type=Path)
 
     add_incidents(sub)
+    add_report(sub)
     ana = sub.add_parser(
         "analyze",
         help="levels, speech and cues of a recorded call (WAV)",
@@ -271,11 +273,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _analyze(args, out)
         if args.command == "sync":
             return run_sync_command(args, out)
+        if args.command == "report":
+            return run_report(args, out)
     except Exception as exc:  # a user-facing failure becomes one clear line
         from calmline.core.problems import ProblemsError
         from calmline.store.database import StoreError
 
-        if isinstance(exc, StoreError | ProblemsError | OSError):
+        if isinstance(exc, StoreError | ProblemsError | OSError | ReportError):
             return _fail(str(exc))
         raise
     return _fail(f"unknown command {args.command!r}")

@@ -22,6 +22,8 @@ OUTER = {
     "forward",
     "sync_command",
     "selftest",
+    "incidents_command",
+    "report_command",
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from calmline.core.after_call import APOLOGY_WORDS, RESOLUTION_WORDS, duration_text
 from calmline.core.cues import CueKind
 from calmline.core.records import (
     AbuseLevel,
@@ -125,3 +126,42 @@ def summarise(
         raised_voice_cues=sum(_raised(i) for i in handled),
         voice=tuple(call_voice(i) for i in handled),
     )
+
+
+def counts_text(pairs: list[tuple[str, int]]) -> str:
+    """'2 resolved · 1 pending' — kinds with a count only; 'none' if all are 0."""
+    return " · ".join(f"{n} {word}" for word, n in pairs if n) or "none"
+
+
+def figure_rows(s: ShiftSummary) -> list[tuple[str, str]]:
+    """The summary's figures as (label, text), shared with the HTML report."""
+    after = duration_text(s.after_call_avg_s)
+    drafts = f"; {s.drafts} still a draft" if s.drafts else ""
+    share = f"{s.talk_share_avg:.0%}" if s.talk_share_avg is not None else "–"
+    resolutions = [(RESOLUTION_WORDS[r], n) for r, n in s.resolutions.items()]
+    return [
+        ("Calls handled", str(s.calls)),
+        (
+            "Handling time",
+            f"{duration_text(s.handle_total_s)} in all, "
+            f"{duration_text(s.handle_avg_s)} a call on average",
+        ),
+        (
+            "After-call work",
+            f"{duration_text(s.after_call_total_s)} in all, {after} a call{drafts}",
+        ),
+        ("Outcomes", counts_text(resolutions)),
+        ("Apologies", counts_text([(APOLOGY_WORDS[a], n) for a, n in s.apologies.items()])),
+        ("Escalations", str(s.escalations)),
+        ("Abusive calls", f"{s.abusive} abusive, {s.aggressive} aggressive"),
+        (
+            "Follow-ups promised",
+            f"{s.followups_created} ({s.followups_done} done already)",
+        ),
+        ("Voice", f"{s.raised_voice_cues} raised-voice cues; spoke {share} of the time"),
+    ]
+
+
+def outcome_counts(s: ShiftSummary) -> list[tuple[str, int]]:
+    order = [Resolution.TOTAL, Resolution.PENDING, Resolution.ESCALATED, Resolution.DECLINED]
+    return [(RESOLUTION_WORDS[r], s.resolutions[r]) for r in [*order, Resolution.NONE]]

@@ -14,7 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QWidget
 
-from calmline.core.shift_summary import CallVoice
+from calmline.core.report_html import Plot
+from calmline.core.shift_summary import CallVoice, ShiftSummary, outcome_counts
 
 INK, GRID, CALM, RAISED, BAR = "#333333", "#bbbbbb", "#2e7d32", "#c62828", "#1565c0"
 
@@ -152,3 +153,26 @@ def png(widget: QWidget, width: int, height: int) -> bytes:
     pixmap.save(buffer, "PNG")
     buffer.close()
     return bytes(data.data())
+
+
+def report_plots(summary: ShiftSummary, raised_db: float) -> dict[str, Plot]:
+    """The report's pictures, drawn by the same widgets as the End-shift summary."""
+    timeline = VoiceTimeline()
+    timeline.getPlotItem().setTitle("The agent's voice, in dB over their calm level", color=INK)
+    timeline.show_calls(summary.voice, raised_db)
+    talk = TalkShareBars()
+    talk.show_calls(summary.voice)
+    outcomes = CountBars("Outcomes")
+    outcomes.show_counts(outcome_counts(summary))
+    plots = {
+        "voice": Plot(
+            "voice",
+            f"Voice level through the period, {timeline.marks} raised-voice cue(s) marked",
+            png(timeline, 940, 280),
+        ),
+        "talk": Plot("talk", "Talk share per call", png(talk, 940, 220)),
+        "outcomes": Plot("outcomes", "Calls by outcome", png(outcomes, 620, 220)),
+    }
+    for widget in (timeline, talk, outcomes):
+        widget.deleteLater()
+    return plots

@@ -1,0 +1,126 @@
+"""`calmline report`: one self-contained HTML file for a shift (the last one by
+default) or for every call in a span of days, plots drawn offscreen."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def add_report(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="a shift report as one HTML file (plots included) for a team lead",
+        description="Write one self-contained HTML file: the shift's figures (calls, "
+        "handling and after-call time, outcomes, apologies, escalations, abusive calls, "
+        "follow-ups), the agent's voice through the shift, talk share per call, and every "
+        "call and follow-up. Without --shift or --from: the last shift.",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--shift", metavar="ID", help="a shift id or unique prefix")
+    which.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD")
+    which.add_argument("--list-shifts", action="store_true", help="list recent shifts and exit")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day (default: today)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file to write (default: calmline-report-<day>.html here)",
+    )
+
+
+class ReportError(ValueError):
+    """Bad report arguments; the message names the value and the fix."""
+
+
+def _day(flag: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ReportError(f"{flag} {text!r} is not a date — write it as YYYY-MM-DD") from None
+
+
+def _span(args: argparse.Namespace) -> tuple[datetime, datetime]:
+    """Local days [from, to] as [start, end) instants."""
+    first = _day("--from", args.start)
+    last = _day("--to", args.end) if args.end else datetime.now().astimezone().date()
+    if last < first:
+        raise ReportError(f"--to {last} is before --from {first} — swap them")
+    tz = datetime.now().astimezone().tzinfo
+    return (
+        datetime.combine(first, time(), tz),
+        datetime.combine(last + timedelta(days=1), time(), tz),
+    )
+
+
+def run_report(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline import __version__
+    from calmline.context import Context
+    from calmline.core.records import Shift
+    from calmline.store.reports import range_period, shift_period
+    from calmline.store.repository import NotFoundError
+
+    if args.end and not args.start:
+        raise ReportError("--to needs --from (or use --shift)")
+    ctx = Context.load()
+    store = ctx.open_store()
+    now = datetime.now().astimezone()
+    if args.list_shifts:
+        return _list_shifts(store, out)
+    if args.start:
+        start, end = _span(args)
+        period = range_period(store, start, end)
+    else:
+        try:
+            shift = store.find(Shift, args.shift) if args.shift else store.last_shift()
+        except NotFoundError as exc:
+            raise ReportError(str(exc.args[0])) from None
+        if shift is None:
+            raise ReportError("no shift recorded yet — start one in the window first")
+        period = shift_period(store, shift, now)
+    # Drawn offscreen whatever the desktop: a report needs no window.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from calmline.core.report_html import report_html
+    from calmline.ui.summary_plots import report_plots
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    raised_db = ctx.settings.settings.cues.raised_voice_db
+    plots = report_plots(period.summary, raised_db)
+    html = report_html(
+        period.title, period.summary, period.incidents, period.followups, plots, now, __version__
+    )
+    dest = args.output or Path(f"calmline-report-{period.summary.start.astimezone():%Y-%m-%d}.html")
+    dest.write_text(html, encoding="utf-8")
+    app.processEvents()  # let the plot widgets go
+    s = period.summary
+    print(f"{period.title}: {s.calls} calls — report written to {dest}", file=out)
+    return 0
+
+
+def _list_shifts(store: Any, out: TextIO) -> int:
+    from calmline.core.records import Shift
+    from calmline.store.codec import from_row
+
+    rows = store.db.table("shifts").rows_where(order_by="started_at DESC", limit=30)
+    shifts = [from_row(Shift, r) for r in rows]
+    if not shifts:
+        print("no shifts recorded yet", file=out)
+    for shift in shifts:
+        calls = store.db.execute(
+            "SELECT COUNT(*) FROM incidents WHERE shift_id = ? AND ended_at IS NOT NULL",
+            [shift.meta.id],
+        ).fetchone()[0]
+        start = shift.started_at.astimezone()
+        end = f"{shift.ended_at.astimezone():%H:%M}" if shift.ended_at else "running"
+        print(
+            f"{shift.meta.id[:8]}  {start:%a %Y-%m-%d %H:%M}–{end}  {shift.agent_id}  "
+            f"{calls} calls",
+            file=out,
+        )
+    return 0
