@@ -45,7 +45,10 @@ def voice(rng: random.Random, seconds: int, raised: int) -> VoiceFigures:
     )
 
 
-def seed_shift(store: Store, calls: int = 60, seed: int = 7, agent: str = "agent-7") -> Shift:
+def seed_shift(
+    store: Store, calls: int = 60, seed: int = 7, agent: str = "agent-7", running: bool = False
+) -> Shift:
+    """A shift of ``calls`` finished calls; ended after the last one unless ``running``."""
     rng = random.Random(seed)
     shift = store.save(Shift(agent, START))
     t = START + timedelta(minutes=5)
@@ -74,4 +77,4 @@ def seed_shift(store: Store, calls: int = 60, seed: int = 7, agent: str = "agent
         for p in saved.next_steps:
             store.save(FollowUp(saved.meta.id, p.what, p.who, p.due))
         t += timedelta(seconds=length + rng.randrange(60, 300))
-    return store.save(Shift(agent, START, t, meta=shift.meta))
+    return shift if running else store.save(Shift(agent, START, t, meta=shift.meta))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from calmline.core.followups import due_text
@@ -27,6 +28,7 @@ class ShiftSummaryPanel(QWidget):
         self.due_list = QLabel(self.due_box)
         self.due_list.setWordWrap(True)
         self.due_list.setAccessibleName("Follow-ups due")
+        self.due_list.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         QVBoxLayout(self.due_box).addWidget(self.due_list)
         figures = QWidget(self)
         figures.setLayout(self.figures)

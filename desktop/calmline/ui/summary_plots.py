@@ -89,7 +89,7 @@ class TalkShareBars(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _static(self, "Talk share per call", "% of the call you spoke")
+        _static(self, "Talk share per call", "% spoken by you")
         self.setAccessibleName("Talk share per call")
         self.setMinimumHeight(140)
         self.bars = 0
