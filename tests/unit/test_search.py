@@ -102,3 +102,22 @@ def test_an_edit_is_found_by_its_new_words_only(seeded) -> None:  # type: ignore
     store.save(replace(inc["ref"], customer_ref="ORD-9999", summary="- invoice fixed"))
     assert ids(store.search(SearchQuery("4471")), inc) == []
     assert ids(store.search(SearchQuery("9999 fixed")), inc) == ["ref"]
+
+
+def test_words_found_nearly_everywhere_come_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past BROAD matches, ranking says little and costs much: newest first."""
+    import calmline.store.search as search_module
+
+    store = Store(open_database(tmp_path / "b.db"))
+    shift = store.save(Shift("agent-7", T0))
+    made = [
+        store.save(Incident(shift.meta.id, T0 + timedelta(minutes=n), summary=text))
+        for n, text in enumerate(["refund refund refund", "refund", "refund and more words"])
+    ]
+    ranked = store.search(SearchQuery("refund "))
+    assert ranked[0] == made[0]  # ranked: the densest match first
+    monkeypatch.setattr(search_module, "BROAD", 2)
+    assert store.search(SearchQuery("refund ")) == made[::-1]  # newest first
+    assert store.search(SearchQuery("refund ", limit=2)) == made[:0:-1]

@@ -126,6 +126,7 @@ def _after_call(db: Database) -> None:
     ALTER TABLE incidents ADD COLUMN finalised_at TEXT;
     UPDATE incidents SET finalised_at = updated_at WHERE status = 'final';
     CREATE INDEX incidents_category ON incidents(category COLLATE NOCASE);
+    CREATE INDEX incidents_customer ON incidents(customer_ref);
     CREATE INDEX incidents_started ON incidents(started_at);
     CREATE INDEX followups_open ON followups(done_at, due);
     CREATE VIRTUAL TABLE numbers_fts USING fts5(key, tokenize = 'trigram');

@@ -4,7 +4,9 @@ ranked by field), phone numbers by any run of their digits (a trigram index, so
 and best-practice solutions ("what worked before for this problem").
 
 The agent's text is never FTS syntax: every word is quoted, and the last one is
-a prefix, so results follow the typing."""
+a prefix, so results follow the typing. Words are ranked by field (bm25) unless
+they match more than BROAD incidents and notes: ranking every match would take
+too long and say little, so those come newest first."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from calmline.store.codec import from_row
 from calmline.store.migrations import NUMBER_SEPARATORS
 
 MIN_NUMBER_DIGITS = 3  # the trigram index needs three characters
+BROAD = 2000  # more matches than this: newest first instead of ranked (see _newest)
 _NUMBER = re.compile(r"[\d" + re.escape(NUMBER_SEPARATORS) + r"]+")
 
 
@@ -85,22 +88,54 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
     filters = " AND ".join(where) or "1"
     if not fts:
         sql = f"SELECT i.* FROM incidents i WHERE {filters} ORDER BY i.started_at DESC LIMIT :limit"
-    else:
-        args["q"] = fts
-        sql = f"""
-            SELECT i.* FROM (
-                SELECT rowid AS r, rank FROM incidents_fts WHERE incidents_fts MATCH :q
-                UNION ALL
-                SELECT i2.rowid, notes_fts.rank FROM notes_fts
-                JOIN notes ON notes.rowid = notes_fts.rowid
-                JOIN incidents i2 ON i2.id = notes.incident_id
-                WHERE notes_fts MATCH :q
-            ) m JOIN incidents i ON i.rowid = m.r
-            WHERE {filters}
-            GROUP BY i.rowid ORDER BY MIN(m.rank), i.started_at DESC LIMIT :limit"""
+        return _rows(db, sql, args)
+    args["q"] = fts
+    if _matches(db, fts) > BROAD:
+        return _newest(db, filters, args, query.limit)
+    sql = f"""
+        SELECT i.* FROM (
+            SELECT rowid AS r, rank FROM incidents_fts WHERE incidents_fts MATCH :q
+            UNION ALL
+            SELECT i2.rowid, notes_fts.rank FROM notes_fts
+            JOIN notes ON notes.rowid = notes_fts.rowid
+            JOIN incidents i2 ON i2.id = notes.incident_id
+            WHERE notes_fts MATCH :q
+        ) m JOIN incidents i ON i.rowid = m.r
+        WHERE {filters}
+        GROUP BY i.rowid ORDER BY MIN(m.rank), i.started_at DESC LIMIT :limit"""
+    return _rows(db, sql, args)
+
+
+def _rows(db: Database, sql: str, args: dict[str, Any]) -> list[Incident]:
     cur = db.execute(sql, args)
     cols = [c[0] for c in cur.description]
     return [from_row(Incident, dict(zip(cols, row, strict=True))) for row in cur.fetchall()]
+
+
+def _matches(db: Database, fts: str) -> int:
+    """How many incidents and notes the words match, counted up to BROAD + 1
+    (counting is cheap; ranking is not)."""
+    return sum(
+        db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
+            [fts, BROAD + 1],
+        ).fetchone()[0]
+        for table in ("incidents_fts", "notes_fts")
+    )
+
+
+def _newest(db: Database, filters: str, args: dict[str, Any], limit: int) -> list[Incident]:
+    """Words found nearly everywhere say little about relevance: the newest
+    matches instead, read from the index backwards (rowids follow call start)."""
+    by_incident = f"""
+        SELECT i.* FROM incidents_fts f JOIN incidents i ON i.rowid = f.rowid
+        WHERE incidents_fts MATCH :q AND {filters} ORDER BY f.rowid DESC LIMIT :limit"""
+    by_note = f"""
+        SELECT i.* FROM notes_fts f JOIN notes n ON n.rowid = f.rowid
+        JOIN incidents i ON i.id = n.incident_id
+        WHERE notes_fts MATCH :q AND {filters} ORDER BY f.rowid DESC LIMIT :limit"""
+    found = {i.meta.id: i for sql in (by_incident, by_note) for i in _rows(db, sql, args)}
+    return sorted(found.values(), key=lambda i: i.started_at, reverse=True)[:limit]
 
 
 def categories(db: Database) -> list[tuple[str, int]]:
