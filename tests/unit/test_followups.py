@@ -95,3 +95,24 @@ def test_the_followups_command(home: Path, capsys: pytest.CaptureFixture[str]) -
     assert "— refund sent" in run("followups", "--all")[1]
     assert run("followups", "done", "zzzz", "--note", "x")[0] == 1
     assert "no follow-up with id 'zzzz' — see `calmline followups`" in capsys.readouterr().err
+
+
+def test_a_done_followup_syncs_like_any_record(tmp_path: Path) -> None:
+    import json
+
+    from calmline.store.database import open_database
+    from calmline.sync.folder import FolderTarget
+    from calmline.sync.runner import run_sync
+
+    store = Store(open_database(tmp_path / "c.db"))
+    followup = seed(store)[1]
+    share = tmp_path / "share"
+    share.mkdir()
+    assert run_sync(store, FolderTarget(share)).total == 6  # shift, incident, 4 follow-ups
+    store.save(complete(followup, "refund sent", NOW))
+    again = run_sync(store, FolderTarget(share))
+    assert (again.sent, again.total) == (1, 1)
+    (doc,) = share.rglob(f"followup-{followup.meta.id}.json")
+    record = json.loads(doc.read_text())["record"]
+    assert record["done_note"] == "refund sent" and record["version"] == 2
+    assert record["done_at"].startswith("2026-11-22T15:00")
