@@ -36,7 +36,8 @@ def add_incidents(sub: Any) -> None:
     find = acts.add_parser(
         "search",
         help="find past incidents by words, caller number or customer reference",
-        description="Search incidents and their notes, best match first. Words match any "
+        description="Search incidents and their notes, best match first (words found in "
+        "thousands of incidents: newest first). Words match any "
         "field (summary, facts, category, what was agreed, what worked); the last word may "
         "be cut short. A run of 3 or more digits matches inside caller numbers, whatever "
         "their spacing. With no TEXT, the newest incidents that pass the filters.",

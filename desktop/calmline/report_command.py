@@ -29,6 +29,7 @@ def add_report(sub: Any) -> None:
         "-o",
         "--output",
         type=Path,
+        metavar="FILE",
         help="file to write (default: calmline-report-<day>.html here)",
     )
 

@@ -16,7 +16,7 @@ from calmline.core.records import (
     Shift,
     VoiceFigures,
 )
-from calmline.core.shift_summary import summarise
+from calmline.core.shift_summary import figure_rows, summarise
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 
@@ -118,6 +118,17 @@ def test_figures_match_the_hand_computed_values(tmp_path: Path) -> None:
     assert [v.talk_share for v in s.voice] == [0.40, 0.70, 0.20, None]
     assert s.talk_share_avg is not None and abs(s.talk_share_avg - 1.3 / 3) < 1e-9
     assert s.voice[0].levels_db == (-30.0, None, -25.0) and s.voice[0].raised_at_s == (2.0,)
+    assert dict(figure_rows(s)) == {
+        "Calls handled": "4",
+        "Handling time": "30 min in all, 7 min 30 s a call on average",
+        "After-call work": "6 min 30 s in all, 2 min 10 s a call; 1 still a draft",
+        "Outcomes": "2 resolved · 1 pending · 1 escalated",
+        "Apologies": "1 none · 2 direct (named the fault) · 1 blameless (sorry for the trouble)",
+        "Escalations": "2",
+        "Abusive calls": "1 abusive, 1 aggressive",
+        "Follow-ups promised": "3 (1 done already)",
+        "Voice": "4 raised-voice cues; spoke 43% of the time",
+    }
 
 
 def test_an_empty_shift_has_no_averages() -> None:
