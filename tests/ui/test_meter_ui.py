@@ -26,11 +26,12 @@ def meter(qtbot: QtBot, tmp_path: Path, samples: np.ndarray, baseline: float | N
         path.write_text(json.dumps({"agent-7": baseline}))
     panel, compact = MeterPanel(), LevelBar()
     qtbot.addWidget(panel)
+    panel.show()  # hidden bars are not drawn
     source = ArraySource(samples)
     ctl = MeterController(source, CueParams(), panel, compact, BaselineFile(path), "agent-7")
     ctl.start()
     ctl.timer.stop()  # the test drives time
-    return ctl, source, panel
+    return ctl, source, panel, compact
 
 
 def run(ctl: MeterController, source: ArraySource, seconds: float, step: float = 0.1) -> None:
@@ -41,7 +42,7 @@ def run(ctl: MeterController, source: ArraySource, seconds: float, step: float =
 
 def test_bar_follows_the_voice_and_the_cue_is_a_word(qtbot: QtBot, tmp_path: Path) -> None:
     x = np.concatenate([speechlike(5, -30), speechlike(4, -20, seed=2), speechlike(3, -30, seed=3)])
-    ctl, source, panel = meter(qtbot, tmp_path, x, baseline=-31.0)
+    ctl, source, panel, compact = meter(qtbot, tmp_path, x, baseline=-31.0)
     run(ctl, source, 5)
     assert -36 < panel.bar.level < -24 and panel.bar.baseline == -31.0
     assert panel.cue.text() == "" and not panel.bar.alert
@@ -51,10 +52,14 @@ def test_bar_follows_the_voice_and_the_cue_is_a_word(qtbot: QtBot, tmp_path: Pat
     run(ctl, source, 3)
     assert panel.cue.text() == ""  # cleared once the voice is back down
     assert panel.talk.value() > 50
+    assert compact.level == -100.0  # hidden (the strip is not shown): not drawn at all
+    compact.show()
+    run(ctl, source, 0.5)
+    assert compact.level == panel.bar.level > -100
 
 
 def test_learns_and_remembers_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
-    ctl, source, panel = meter(qtbot, tmp_path, speechlike(26, -30))
+    ctl, source, panel, _compact = meter(qtbot, tmp_path, speechlike(26, -30))
     assert "learning your calm level" in panel.status.text()
     run(ctl, source, 25)
     learnt = json.loads((tmp_path / "baselines.json").read_text())["agent-7"]
@@ -64,7 +69,7 @@ def test_learns_and_remembers_the_calm_level(qtbot: QtBot, tmp_path: Path) -> No
 
 
 def test_calibration_sets_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
-    ctl, source, panel = meter(qtbot, tmp_path, speechlike(8, -24))
+    ctl, source, panel, _compact = meter(qtbot, tmp_path, speechlike(8, -24))
     panel.calibrate.click()
     assert "Read this aloud" in panel.status.text()
     run(ctl, source, 6)
@@ -93,7 +98,7 @@ def test_no_microphone_is_said_and_the_window_works(qtbot: QtBot, flow: Flow) ->
 
 def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, flow: Flow) -> None:
     x = np.concatenate([speechlike(4, -30), speechlike(4, -20, seed=2), speechlike(2, -30, seed=3)])
-    ctl, source, _panel = meter(qtbot, tmp_path, x, baseline=-31.0)
+    ctl, source, _panel, _compact = meter(qtbot, tmp_path, x, baseline=-31.0)
     ctl.attach(flow)
     flow.start_shift()
     flow.start_call()

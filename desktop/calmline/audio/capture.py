@@ -69,9 +69,14 @@ class Ring:
         if written - self.read > len(self.data):
             self.lost += written - self.read - len(self.data)
             self.read = written - len(self.data)
-        rows = np.arange(self.read, written) % len(self.data)
+        first, last = self.read % len(self.data), written % len(self.data)
+        count = written - self.read
         self.read = written
-        return self.data[rows]
+        if count == 0:
+            return self.data[:0]
+        if first < last:  # one run, the usual case: a slice copy, no index array
+            return self.data[first:last].copy()
+        return np.concatenate((self.data[first:], self.data[:last]))
 
 
 class Capture:

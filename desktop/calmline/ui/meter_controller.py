@@ -181,6 +181,8 @@ class MeterController(QObject):
         shown = self.tracker.shown()
         alert = shown is not None and shown.kind is CueKind.RAISED_VOICE
         for bar in (self.panel.bar, self.compact):
+            if not bar.isVisible():  # e.g. the strip's bar while the window is full size
+                continue
             bar.raised_db = self.params.raised_voice_db
             bar.show_level(
                 self.ballistics.level, self.ballistics.peak, self.tracker.baseline.value, alert
