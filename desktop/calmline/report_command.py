@@ -105,18 +105,12 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _list_shifts(store: Any, out: TextIO) -> int:
-    from calmline.core.records import Shift
-    from calmline.store.codec import from_row
+    from calmline.store.reports import recent_shifts
 
-    rows = store.db.table("shifts").rows_where(order_by="started_at DESC", limit=30)
-    shifts = [from_row(Shift, r) for r in rows]
+    shifts = recent_shifts(store)
     if not shifts:
         print("no shifts recorded yet", file=out)
-    for shift in shifts:
-        calls = store.db.execute(
-            "SELECT COUNT(*) FROM incidents WHERE shift_id = ? AND ended_at IS NOT NULL",
-            [shift.meta.id],
-        ).fetchone()[0]
+    for shift, calls in shifts:
         start = shift.started_at.astimezone()
         end = f"{shift.ended_at.astimezone():%H:%M}" if shift.ended_at else "running"
         print(

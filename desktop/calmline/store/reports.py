@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from calmline.core.records import FollowUp, Incident, Shift
 from calmline.core.shift_summary import ShiftSummary, summarise
+from calmline.store.codec import from_row
 from calmline.store.repository import Store
 
 
@@ -43,3 +44,18 @@ def range_period(store: Store, start: datetime, end: datetime) -> Period:
     first, last = start.astimezone(), (end - timedelta(microseconds=1)).astimezone()
     title = f"Calls from {first:%a %d %b %Y} to {last:%a %d %b %Y}"
     return _period(title, store.incidents_between(start, end), store, start, end)
+
+
+def recent_shifts(store: Store, limit: int = 30) -> list[tuple[Shift, int]]:
+    """The newest shifts, each with its number of ended calls."""
+    rows = store.db.execute(
+        "SELECT s.*, (SELECT COUNT(*) FROM incidents i WHERE i.shift_id = s.id "
+        "AND i.ended_at IS NOT NULL) AS calls FROM shifts s ORDER BY s.started_at DESC LIMIT ?",
+        [limit],
+    )
+    cols = [c[0] for c in rows.description]
+    out = []
+    for row in rows.fetchall():
+        data = dict(zip(cols, row, strict=True))
+        out.append((from_row(Shift, data), int(data["calls"])))
+    return out
