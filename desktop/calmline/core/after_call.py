@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from calmline.core.cues import CueKind
 from calmline.core.records import (
     AbuseLevel,
     ApologyKind,
@@ -92,7 +93,7 @@ def history_badge(earlier: Iterable[Incident], now: datetime) -> str:
 def break_reason(inc: Incident, raised_after: int) -> str:
     """Why a few minutes before the next call would help, or '' (an abusive call,
     or the agent's voice rose ``raised_after`` times or more)."""
-    raised = dict(inc.voice.cue_counts).get("raised_voice", 0)
+    raised = inc.voice.count(CueKind.RAISED_VOICE.value)
     if inc.abuse_level is AbuseLevel.ABUSIVE:
         return "That caller was abusive."
     if raised >= raised_after:

@@ -63,11 +63,6 @@ def badge_text(followups: Iterable[FollowUp], today: date) -> str:
     return "Follow-ups: " + ", ".join(parts)
 
 
-def sort_key(f: FollowUp) -> tuple[bool, date, str]:
-    """Soonest due first; undated ones after dated ones."""
-    return (f.due is None, f.due or date.max, f.what.lower())
-
-
 def complete(f: FollowUp, note: str, at: datetime) -> FollowUp:
     """``f`` marked done at ``at``; the note says what was done (required)."""
     if f.done_at is not None:

@@ -79,6 +79,10 @@ class VoiceFigures:
     levels_db: tuple[float | None, ...] = ()
     cue_marks: tuple[tuple[str, float], ...] = ()  # (kind, call second it started)
 
+    def count(self, kind: str) -> int:
+        """How many cues of ``kind`` (a CueKind value) the call raised."""
+        return dict(self.cue_counts).get(kind, 0)
+
 
 @dataclass(frozen=True)
 class Shift:

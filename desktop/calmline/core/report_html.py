@@ -11,6 +11,7 @@ from datetime import date, datetime
 from html import escape
 
 from calmline.core.after_call import APOLOGY_WORDS, RESOLUTION_WORDS, clock_text, duration_text
+from calmline.core.cues import CueKind
 from calmline.core.followups import due_text
 from calmline.core.records import FollowUp, Incident
 from calmline.core.shift_summary import ShiftSummary, figure_rows
@@ -59,7 +60,7 @@ def _call_rows(incidents: Sequence[Incident]) -> list[list[str]]:
     for inc in incidents:
         assert inc.ended_at is not None
         v = inc.voice
-        raised = dict(v.cue_counts).get("raised_voice", 0)
+        raised = v.count(CueKind.RAISED_VOICE.value)
         after = (
             clock_text((inc.finalised_at - inc.ended_at).total_seconds())
             if inc.finalised_at

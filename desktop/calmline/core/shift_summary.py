@@ -73,17 +73,13 @@ class ShiftSummary:
         return sum(shares) / len(shares) if shares else None
 
 
-def _raised(inc: Incident) -> int:
-    return dict(inc.voice.cue_counts).get(CueKind.RAISED_VOICE.value, 0)
-
-
 def call_voice(inc: Incident) -> CallVoice:
     v = inc.voice
     return CallVoice(
         incident_id=inc.meta.id,
         started_at=inc.started_at,
         talk_share=v.talk_share,
-        raised=_raised(inc),
+        raised=v.count(CueKind.RAISED_VOICE.value),
         baseline_db=v.baseline_dbfs,
         levels_db=v.levels_db,
         raised_at_s=tuple(t for kind, t in v.cue_marks if kind == CueKind.RAISED_VOICE.value),
@@ -123,7 +119,7 @@ def summarise(
         aggressive=sum(i.abuse_level is AbuseLevel.AGGRESSIVE for i in handled),
         followups_created=len(ours),
         followups_done=sum(f.done_at is not None for f in ours),
-        raised_voice_cues=sum(_raised(i) for i in handled),
+        raised_voice_cues=sum(i.voice.count(CueKind.RAISED_VOICE.value) for i in handled),
         voice=tuple(call_voice(i) for i in handled),
     )
 

@@ -167,11 +167,13 @@ class Store:
         return [from_row(FollowUp, r) for r in rows]
 
     def followups_of_incidents(self, incident_ids: list[str]) -> list[FollowUp]:
+        if not incident_ids:
+            return []
         marks = ", ".join("?" * len(incident_ids))
         rows = self.db.table("followups").rows_where(
             f"incident_id IN ({marks})", incident_ids, order_by="created_at"
         )
-        return [from_row(FollowUp, r) for r in rows] if incident_ids else []
+        return [from_row(FollowUp, r) for r in rows]
 
     def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
         """Calls started in [start, end), oldest first."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calmline.core.followups import Due, complete, due_state, due_text
+from calmline.core.followups import Due, complete, due_state, due_text, is_due
 from calmline.core.problems import ProblemsError
 from calmline.core.records import FollowUp, Incident
 from calmline.store.repository import Store
@@ -86,7 +86,7 @@ class FollowUpsDialog(QDialog):
     def _intro(followups: list[FollowUp], today: date) -> str:
         if not followups:
             return "No open follow-ups: every promise is kept."
-        due = sum(due_state(f, today) in (Due.OVERDUE, Due.TODAY) for f in followups)
+        due = sum(is_due(f, today) for f in followups)
         return (
             f"{len(followups)} open, {due} due today or overdue. Keep the promises made to "
             "callers: mark each done with what you did."

@@ -54,12 +54,7 @@ class MeterController(QObject):
         self.ballistics = Ballistics()
         self.t = 0.0  # seconds of audio seen
         self.blocks = 0
-        self.call_counts: Counter[str] = Counter()
-        self.call_speech = 0
-        self.call_blocks = 0
-        self.call_max_over: float | None = None
-        self.call_levels = SecondLevels()
-        self.call_marks: list[tuple[str, float]] = []
+        self._reset_call()
         self._calibration: list[float] | None = None
         self._calibration_s = 0.0
         self.timer = QTimer(self)
@@ -112,11 +107,14 @@ class MeterController(QObject):
 
     def _call_started(self) -> None:
         self.tracker.in_call = True
-        self.call_counts.clear()
+        self._reset_call()
+
+    def _reset_call(self) -> None:
+        """A new call's voice figures, empty."""
         self.call_speech = self.call_blocks = 0
-        self.call_max_over = None
+        self.call_max_over: float | None = None
         self.call_levels = SecondLevels()
-        self.call_marks = []
+        self.call_marks: list[tuple[str, float]] = []  # (cue kind, call second)
 
     def calibrate(self) -> None:
         """Learn the calm level from a sentence read now in a normal voice."""
@@ -144,7 +142,7 @@ class MeterController(QObject):
             baseline_dbfs=self.tracker.baseline.value,
             max_over_baseline_db=self.call_max_over,
             talk_share=round(share, 3) if share is not None else None,
-            cue_counts=tuple(sorted(self.call_counts.items())),
+            cue_counts=tuple(sorted(Counter(kind for kind, _ in self.call_marks).items())),
             levels_db=self.call_levels.result(),
             cue_marks=tuple(self.call_marks),
         )
@@ -167,7 +165,6 @@ class MeterController(QObject):
                 self.call_speech += state.speech
                 self.call_levels.feed(level.rms_db, state.speech, dt)
                 for cue in state.started:
-                    self.call_counts[cue.kind.value] += 1
                     self.call_marks.append((cue.kind.value, round(self.call_blocks * dt, 1)))
                 base = state.baseline_db
                 if state.speech and state.speech_level_db is not None and base is not None:
