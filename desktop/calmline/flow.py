@@ -146,17 +146,19 @@ class Flow:
         return saved
 
     def history(self, incident: Incident) -> list[Incident]:
-        """Earlier incidents of the same caller (by number or customer reference)."""
-        found: dict[str, Incident] = {}
-        if incident.caller_number:
-            for i in self.store.incidents(caller_number=incident.caller_number):
-                found[i.meta.id] = i
-        if incident.customer_ref:
-            for i in self.store.incidents(customer_ref=incident.customer_ref):
-                found[i.meta.id] = i
-        found.pop(incident.meta.id, None)
-        earlier = [i for i in found.values() if i.started_at < incident.started_at]
-        return sorted(earlier, key=lambda i: i.started_at, reverse=True)
+        """Earlier incidents of the same caller (by number or customer reference),
+        newest first: what the search dialog shows from the history badge."""
+        if not (incident.caller_number or incident.customer_ref):
+            return []
+        from calmline.store.search import SearchQuery
+
+        query = SearchQuery(
+            caller_number=incident.caller_number,
+            customer_ref=incident.customer_ref,
+            exclude_id=incident.meta.id,
+            limit=-1,  # all of them
+        )
+        return [i for i in self.store.search(query) if i.started_at < incident.started_at]
 
     # -- steps and notes ---------------------------------------------------
     def tick(self, step_id: str | None = None) -> str:

@@ -146,7 +146,8 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
     query = SearchQuery(
         text=" ".join(args.text),
-        caller=args.caller or "",
+        caller_number=args.caller or "",  # --caller: a number or a reference
+        customer_ref=args.caller or "",
         category=args.category or "",
         best_practice=args.best_practice,
         limit=args.limit,

@@ -199,3 +199,23 @@ def test_followup_done_elsewhere_updates_the_badge(
         flow.store.save(replace(f, done_at=clock(), done_note="done by phone"))
     w.after.refresh_badge()  # what the minute timer does
     assert not w.header.followups.isVisible()
+
+
+def test_the_history_list_holds_what_the_badge_counts(
+    qtbot: QtBot, flow: Flow, clock: FakeClock
+) -> None:
+    """A call with a number and a reference: earlier calls by either one."""
+    w = make(qtbot, flow)
+    flow.start_shift()
+    for number, ref in (("555-0101", ""), ("", "C-1"), ("555-0199", "")):
+        flow.start_call(number, ref)
+        w.forms.forms[flow.end_call().meta.id].close()
+        clock.advance(300)
+    flow.start_call("555-0101", "C-1")
+    assert w.header.badge.text().startswith("2 earlier incidents")
+    qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
+    search = w.after.search
+    assert search is not None and search.results.count() == 2
+    assert search.caller_chip.text() == "Only caller 555-0101 · ref C-1  ✕"
+    search.caller_chip.click()  # every caller again
+    assert search.results.count() == 4

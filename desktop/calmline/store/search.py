@@ -28,7 +28,9 @@ _NUMBER = re.compile(r"[\d" + re.escape(NUMBER_SEPARATORS) + r"]+")
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
-    caller: str = ""  # one caller: exact caller number or customer reference
+    # One caller: incidents with this exact number, or with this exact reference.
+    caller_number: str = ""
+    customer_ref: str = ""
     category: str = ""  # exact, any case
     best_practice: bool = False  # only incidents whose solution is marked as one to reuse
     exclude_id: str = ""  # e.g. the call in progress, when looking at its caller's history
@@ -74,9 +76,15 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
             UNION SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH :p{n}
             UNION SELECT i3.rowid FROM notes_fts JOIN notes ON notes.rowid = notes_fts.rowid
                 JOIN incidents i3 ON i3.id = notes.incident_id WHERE notes_fts MATCH :p{n})""")
-    if query.caller:
-        where.append("(i.caller_number = :caller OR i.customer_ref = :caller)")
-        args["caller"] = query.caller
+    who = []
+    if query.caller_number:
+        who.append("i.caller_number = :number")
+        args["number"] = query.caller_number
+    if query.customer_ref:
+        who.append("i.customer_ref = :ref")
+        args["ref"] = query.customer_ref
+    if who:
+        where.append(f"({' OR '.join(who)})")
     if query.category:
         where.append("i.category = :category COLLATE NOCASE")
         args["category"] = query.category

@@ -150,12 +150,12 @@ class AfterCallController(QObject):
             self._summary_dialog(shift, confirm=False).show()
 
     # -- search --------------------------------------------------------------
-    def show_search(self, caller: str = "", exclude: str = "") -> SearchDialog:
+    def show_search(self, caller: str = "", ref: str = "", exclude: str = "") -> SearchDialog:
         if self.search is None:
             self.search = SearchDialog(self.flow.store, self.now, self.parent_widget)
             self.search.open_requested.connect(self.open_incident)
         self.search.reload_categories()
-        self.search.set_caller(caller, exclude)
+        self.search.set_caller(caller, ref, exclude)
         self.search.show()
         self.search.raise_()
         return self.search

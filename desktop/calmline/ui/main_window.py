@@ -288,7 +288,7 @@ class CompanionWindow(QMainWindow):
         """The history badge: search, filtered to this caller."""
         call = self.flow.call
         if call is not None:
-            self.after.show_search(call.caller_number or call.customer_ref, call.meta.id)
+            self.after.show_search(call.caller_number, call.customer_ref, call.meta.id)
 
     def show_from_command(self) -> str:
         """`calmline show` / a second launch: visible and on top, focus untouched."""

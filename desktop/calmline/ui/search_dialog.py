@@ -57,7 +57,8 @@ class SearchDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.store, self.now = store, now
-        self.caller = ""
+        self.caller = ""  # a caller number (or a reference) to keep to
+        self.ref = ""  # ... and a customer reference
         self.exclude = ""  # the call in progress: not its own history
         self.setWindowTitle("Search incidents")
         self.text = QLineEdit(self)
@@ -107,19 +108,21 @@ class SearchDialog(QDialog):
         self.category.setCurrentIndex(max(found, 0))
         self.category.blockSignals(False)
 
-    def set_caller(self, caller: str, exclude: str = "") -> None:
-        """Only this caller's incidents (exact number or reference), or everyone's;
-        ``exclude``: the id of the call in progress."""
-        self.caller, self.exclude = caller, exclude
-        self.caller_chip.setText(f"Only caller {caller}  ✕" if caller else "")
-        self.caller_chip.setAccessibleName(f"Only caller {caller}; press to show every caller")
-        self.caller_chip.setVisible(bool(caller))
+    def set_caller(self, caller: str, ref: str = "", exclude: str = "") -> None:
+        """Only the incidents of this caller number or customer reference (as the
+        history badge counts them), or everyone's; ``exclude``: the call in progress."""
+        self.caller, self.ref, self.exclude = caller, ref, exclude
+        who = " · ref ".join(w for w in (caller, ref) if w)
+        self.caller_chip.setText(f"Only caller {who}  ✕" if who else "")
+        self.caller_chip.setAccessibleName(f"Only caller {who}; press to show every caller")
+        self.caller_chip.setVisible(bool(who))
         self.run()
 
     def query(self) -> SearchQuery:
         return SearchQuery(
             text=self.text.text(),
-            caller=self.caller,
+            caller_number=self.caller,
+            customer_ref=self.ref,
             category=self.category.currentData() or "",
             best_practice=self.worked.isChecked(),
             exclude_id=self.exclude,
@@ -136,7 +139,7 @@ class SearchDialog(QDialog):
             item.setToolTip(inc.summary or "no summary")
             self.results.addItem(item)
         shown = len(found)
-        more = "+" if shown == self.query().limit else ""
+        more = "+" if shown == SearchQuery.limit else ""
         self.count.setText(
             f"{shown}{more} incident{'s' if shown != 1 else ''} — double-click or Enter opens one"
             if shown
