@@ -22,7 +22,7 @@ from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-    from calmline.core.records import Incident, Shift
+    from calmline.core.records import FollowUp, Incident, Shift
     from calmline.flow import Flow, FlowEvent
 
 log = logging.getLogger(__name__)
@@ -113,18 +113,19 @@ class AfterCallController(QObject):
         self.followups.raise_()
         return self.followups
 
-    def _due_at_shift_start(self) -> None:
+    def _due(self) -> list[FollowUp]:
         today = self.now().date()
-        if any(is_due(f, today) for f in self.flow.store.followups()):
+        return [f for f in self.flow.store.followups() if is_due(f, today)]
+
+    def _due_at_shift_start(self) -> None:
+        if self._due():
             self.show_followups()
 
     # -- the shift summary ---------------------------------------------------
     def _summary_dialog(self, shift: Shift, confirm: bool) -> ShiftSummaryDialog:
         period = shift_period(self.flow.store, shift, self.now())
-        today = self.now().date()
-        due = [f for f in self.flow.store.followups() if is_due(f, today)]
         dialog = ShiftSummaryDialog(self.raised_db, confirm, self.parent_widget)
-        dialog.panel.show_summary(period.title, period.summary, due, today)
+        dialog.panel.show_summary(period.title, period.summary, self._due(), self.now().date())
         self.summary = dialog
         return dialog
 

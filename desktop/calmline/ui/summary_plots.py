@@ -37,32 +37,28 @@ def _static(plot: pg.PlotWidget, title: str, left: str) -> None:
 
 class VoiceTimeline(pg.PlotWidget):
     """Level over the calm baseline through the shift, one line per call; calls
-    without a calm level yet are left out (and counted in ``skipped``)."""
+    without a calm level yet, or without a microphone, are left out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
         _static(self, "Your voice through the shift", "dB over your calm level")
         self.setAccessibleName("Voice level through the shift, raised-voice cues marked")
         self.setMinimumHeight(160)
-        self.skipped = 0
-        self.points = 0  # level points drawn (tests and the report check it)
-        self.marks = 0
+        self.marks = 0  # raised-voice cues drawn (the report says how many)
 
     def show_calls(self, calls: Sequence[CallVoice], raised_db: float) -> None:
         self.clear()
-        self.skipped = self.points = self.marks = 0
+        self.marks = 0
         xs_all: list[float] = []
         mark_x: list[float] = []
         mark_y: list[float] = []
         for call in calls:
             if call.baseline_db is None or not call.levels_db:
-                self.skipped += call.baseline_db is None and bool(call.levels_db)
                 continue
             t0 = call.started_at.timestamp()
             xs = [t0 + n for n in range(len(call.levels_db))]
             ys = [math.nan if v is None else v - call.baseline_db for v in call.levels_db]
             self.plot(xs, ys, pen=pg.mkPen(BAR, width=1), connect="finite")
-            self.points += sum(not math.isnan(y) for y in ys)
             xs_all += [xs[0], xs[-1]]
             for at in call.raised_at_s:
                 n = min(int(at), len(ys) - 1)
@@ -92,12 +88,10 @@ class TalkShareBars(pg.PlotWidget):
         _static(self, "Talk share per call", "% spoken by you")
         self.setAccessibleName("Talk share per call")
         self.setMinimumHeight(140)
-        self.bars = 0
 
     def show_calls(self, calls: Sequence[CallVoice]) -> None:
         self.clear()
         shown = [(n, c) for n, c in enumerate(calls) if c.talk_share is not None]
-        self.bars = len(shown)
         if shown:
             self.addItem(
                 pg.BarGraphItem(
