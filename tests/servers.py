@@ -121,6 +121,37 @@ def pulseaudio() -> Iterator[dict[str, str]]:
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def pipe_microphone(env: dict[str, str], rate: int = 48000) -> Iterator[Path]:
+    """A second virtual microphone on a running ``pulseaudio()`` server, fed by
+    whatever is written to the yielded FIFO (float32, mono): a test that writes
+    in real time knows when each sample entered the audio system. It is the
+    default source until the block ends."""
+    fifo = Path(env["XDG_RUNTIME_DIR"]) / "pipe-mic.fifo"
+    module = subprocess.run(
+        [
+            "pactl",
+            "load-module",
+            "module-pipe-source",
+            f"file={fifo}",
+            "source_name=pipe_mic",
+            "format=float32le",
+            f"rate={rate}",
+            "channels=1",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    try:
+        subprocess.run(["pactl", "set-default-source", "pipe_mic"], env=env, check=True)
+        yield fifo
+    finally:
+        subprocess.run(["pactl", "set-default-source", "virt_mic"], env=env, capture_output=True)
+        subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)
+
+
 def no_audio_server(root: Path, **extra: str) -> dict[str, str]:
     """An environment in which no audio server can be reached (a private runtime
     dir, PULSE_SERVER pointing at a socket that does not exist)."""

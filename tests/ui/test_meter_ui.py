@@ -118,3 +118,36 @@ def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, flow: Flo
     assert max(calm) < -26 and min(loud) > -24, levels
     (kind, at_s), *_ = stored.cue_marks
     assert kind == "raised_voice" and 5.0 <= at_s <= 7.0
+
+
+def test_history_strip_draws_the_level_where_it_belongs(qtbot: QtBot) -> None:
+    """The curve's bounds are fixed (so a point repaints only the plot area):
+    what it draws must still sit at the right height, and a level past either
+    end of the range stays on the strip."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor, QPalette
+
+    from calmline.ui.history_strip import HistoryStrip
+
+    strip = HistoryStrip()
+    qtbot.addWidget(strip)
+    strip.resize(400, 60)
+    strip.show()
+    bounds = strip.curve.boundingRect()
+    for _ in range(600):
+        strip.push(-15.0, None)  # a quarter down from the top
+    strip.push(+3.0, None)  # a float source may exceed full scale
+    strip.push(-120.0, None)
+    assert strip.values[-2] == 0.0 and strip.values[-1] == -60.0
+    assert strip.curve.boundingRect() == bounds
+    image = strip.grab().toImage()
+    line = strip.palette().color(QPalette.ColorRole.Highlight)
+    view = strip.getPlotItem().getViewBox()
+    expected = view.mapViewToDevice(QPointF(-30.0, -15.0)).y()
+    assert 10 < expected < 20  # a quarter of the way down the 60 px strip
+    rows = [
+        y
+        for y in range(image.height())
+        if sum(QColor(image.pixel(x, y)) == line for x in range(100, 300)) > 150
+    ]
+    assert rows and all(abs(y - expected) <= 2 for y in rows), (rows, expected)

@@ -40,7 +40,7 @@ class LevelBar(QWidget):
         return QSize(40, self.thickness)
 
     def show_level(self, level: float, peak: float, baseline: float | None, alert: bool) -> None:
-        """Called 50 times a second; repaints only when a pixel would change."""
+        """Called 30 times a second; repaints only when a pixel would change."""
         before = self._pixels()
         self.level, self.peak, self.baseline, self.alert = level, peak, baseline, alert
         if self._pixels() != before:

@@ -51,7 +51,7 @@ class MeterPanel(QWidget):
         self._shown: CueKind | None = None  # the label starts empty and unstyled
 
     def show_cue(self, kind: CueKind | None) -> None:
-        """A colour and a word; never a dialog. (Called 50 times a second: a style
+        """A colour and a word; never a dialog. (Called 30 times a second: a style
         sheet is re-applied only when the cue changes.)"""
         if kind == self._shown:
             return
