@@ -151,3 +151,36 @@ def test_history_strip_draws_the_level_where_it_belongs(qtbot: QtBot) -> None:
         if sum(QColor(image.pixel(x, y)) == line for x in range(100, 300)) > 150
     ]
     assert rows and all(abs(y - expected) <= 2 for y in rows), (rows, expected)
+
+
+def test_level_bar_draws_level_peak_and_marks_at_their_places(qtbot: QtBot) -> None:
+    """The frame and the marks are cached layers: the picture must still follow
+    every change of level, baseline, size and palette."""
+    from PySide6.QtGui import QColor, QPalette
+
+    bar = LevelBar()
+    qtbot.addWidget(bar)
+    bar.resize(242, 14)  # 240 px inside the frame: 4 px a dB over the 60 dB range
+    bar.show()
+    pal = bar.palette()
+    fill, text = (pal.color(r) for r in (QPalette.ColorRole.Highlight, QPalette.ColorRole.Text))
+
+    def columns(colour: QColor) -> list[int]:
+        image = bar.grab().toImage()
+        return [x for x in range(image.width()) if QColor(image.pixel(x, 7)) == colour]
+
+    bar.show_level(-30.0, -10.0, -45.0, False)
+    filled = columns(fill)
+    assert filled[0] == 1 and max(x for x in filled if x < 150) == 120  # -30 dB
+    assert [x for x in filled if x > 150] == [200, 201]  # the peak tick at -10 dB
+    assert columns(text) == [61, 85]  # calm level -45 dB, and +6 dB (dashed: row 7 is on)
+    bar.show_level(-30.0, -10.0, -35.0, True)
+    assert columns(text) == [101, 125]
+    assert columns(fill) == []  # raised voice: the level turns orange
+    bar.resize(122, 14)  # 2 px a dB
+    bar.show_level(-30.0, -100.0, -35.0, False)
+    assert max(columns(fill)) == 60 and columns(text) == [51, 63]
+    dark = QPalette(pal)
+    dark.setColor(QPalette.ColorRole.Text, QColor("#00ff00"))
+    bar.setPalette(dark)
+    assert columns(QColor("#00ff00")) == [51, 63]

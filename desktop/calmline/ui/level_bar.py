@@ -3,8 +3,11 @@ marks at the agent's calm baseline and at baseline + the raised-voice margin."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+import contextlib
+from collections.abc import Iterator
+
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from calmline.core.levels import FLOOR_DB
@@ -32,6 +35,8 @@ class LevelBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # paintEvent fills every pixel: Qt need not paint the parent beneath first
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._layers: tuple[tuple[object, ...], QPixmap, QPixmap | None] | None = None
+        self._fill = QColor()
 
     def sizeHint(self) -> QSize:
         return QSize(120, self.thickness)
@@ -53,28 +58,72 @@ class LevelBar(QWidget):
     def level_x(self, db: float) -> float:
         return fraction(db) * (self.width() - 2) + 1
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._layers = None
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._layers = None
+        super().resizeEvent(event)
+
+    def _marks(self) -> tuple[QPixmap, QPixmap | None]:
+        """The backdrop (base and frame) and the baseline marks, drawn once per
+        size, palette and baseline: a paint is then two fills between two blits."""
+        key = (self.width(), self.height(), self.baseline, self.raised_db)
+        if self._layers is not None and self._layers[0] == key:
+            return self._layers[1], self._layers[2]
         pal = self.palette()
+        w, h = self.width(), self.height()
+        backdrop = self._layer()
+        with _painting(backdrop) as p:
+            p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
+            p.setPen(pal.color(QPalette.ColorRole.Mid))
+            p.drawRect(QRectF(0.5, 0.5, w - 1, h - 1))
+        marks = None
+        if self.baseline is not None:
+            marks = self._layer()
+            marks.fill(Qt.GlobalColor.transparent)
+            with _painting(marks) as p:
+                pen = QPen(pal.color(QPalette.ColorRole.Text))
+                for db, style in (
+                    (self.baseline, Qt.PenStyle.SolidLine),
+                    (self.baseline + self.raised_db, Qt.PenStyle.DashLine),
+                ):
+                    pen.setStyle(style)
+                    p.setPen(pen)
+                    x = int(self.level_x(db))
+                    p.drawLine(x, 0, x, h)
+        self._layers = (key, backdrop, marks)
+        self._fill = pal.color(QPalette.ColorRole.Highlight)
+        return backdrop, marks
+
+    def _layer(self) -> QPixmap:
+        """A pixmap the size of the bar, sharp on a high-DPI screen."""
+        ratio = self.devicePixelRatioF()
+        layer = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+        layer.setDevicePixelRatio(ratio)
+        return layer
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        backdrop, marks = self._marks()
         h = self.height()
-        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
-        p.setPen(pal.color(QPalette.ColorRole.Mid))
-        p.drawRect(QRectF(0.5, 0.5, self.width() - 1, h - 1))
-        colour = RAISED if self.alert else pal.color(QPalette.ColorRole.Highlight)
+        colour = RAISED if self.alert else self._fill
+        p = QPainter(self)
+        p.drawPixmap(0, 0, backdrop)
         p.fillRect(QRectF(1, 1, self.level_x(self.level) - 1, h - 2), colour)
         if self.peak > RANGE_DB[0]:
             x = self.level_x(self.peak)
             p.fillRect(QRectF(x - 1, 1, 2, h - 2), CLIP if self.peak >= -0.5 else colour)
-        if self.baseline is not None:
-            text = pal.color(QPalette.ColorRole.Text)
-            for db, style in (
-                (self.baseline, Qt.PenStyle.SolidLine),
-                (self.baseline + self.raised_db, Qt.PenStyle.DashLine),
-            ):
-                pen = p.pen()
-                pen.setColor(text)
-                pen.setStyle(style)
-                p.setPen(pen)
-                x = self.level_x(db)
-                p.drawLine(int(x), 0, int(x), h)
+        if marks is not None:
+            p.drawPixmap(0, 0, marks)
+        p.end()
+
+
+@contextlib.contextmanager
+def _painting(device: QPixmap) -> Iterator[QPainter]:
+    p = QPainter(device)
+    try:
+        yield p
+    finally:
         p.end()
