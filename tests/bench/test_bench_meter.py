@@ -5,6 +5,7 @@ peak RSS < 200 MB."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -44,6 +45,17 @@ def peak_rss_mb(pid: int) -> float:
     raise AssertionError("no VmHWM")
 
 
+def switches(pid: int) -> int:
+    """Context switches of every thread so far: how often the process woke."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that just ended
+            for line in (task / "status").read_text().splitlines():
+                if "ctxt_switches" in line:
+                    total += int(line.split()[1])
+    return total
+
+
 def one_core() -> str:
     return str(max(os.sched_getaffinity(0)))
 
@@ -53,10 +65,12 @@ def pin(pid: int, core: str) -> None:
     subprocess.run(["taskset", "-a", "-p", "-c", core, str(pid)], check=True, capture_output=True)
 
 
-def measure(
-    env: dict[str, str], home: Path, play: Path | None, pinned: bool
-) -> tuple[float, float, float]:
-    """(% of one core for the process, of which the GUI thread, peak RSS MB).
+Figures = tuple[float, float, float, float]
+
+
+def measure(env: dict[str, str], home: Path, play: Path | None, pinned: bool) -> Figures:
+    """(% of one core for the process, of which the GUI thread, peak RSS MB,
+    wake-ups a second).
 
     Pinned: the app and the audio server share one core. On this virtual
     machine a wake-up sent to another core costs a hypervisor exit, which is
@@ -73,14 +87,15 @@ def measure(
                 pin(int((Path(env["PULSE_RUNTIME_PATH"]) / "pid").read_text()), one_core())
         time.sleep(1.0)
         before, gui_before = cpu_s(app.pid), cpu_s(app.pid, app.pid)
-        t0 = time.monotonic()
+        woke, t0 = switches(app.pid), time.monotonic()
         player = subprocess.Popen(["paplay", str(play)], env=env) if play else None
         time.sleep(SECONDS)
         used, gui = cpu_s(app.pid) - before, cpu_s(app.pid, app.pid) - gui_before
+        woke = switches(app.pid) - woke
         elapsed = time.monotonic() - t0
         if player:
             player.wait()
-        return used / elapsed * 100, gui / elapsed * 100, peak_rss_mb(app.pid)
+        return used / elapsed * 100, gui / elapsed * 100, peak_rss_mb(app.pid), woke / elapsed
 
 
 BARE_STREAM = """
@@ -93,7 +108,7 @@ time.sleep(float(sys.argv[1]))
 """
 
 
-def bare_stream_cpu(env: dict[str, str]) -> tuple[float, float, float]:
+def bare_stream_cpu(env: dict[str, str]) -> Figures:
     """A process doing nothing but the same capture, pinned like the app: the
     audio path's own floor."""
     proc = subprocess.Popen([sys.executable, "-c", BARE_STREAM, str(SECONDS + 6)], env=env)
@@ -102,10 +117,11 @@ def bare_stream_cpu(env: dict[str, str]) -> tuple[float, float, float]:
         pin(proc.pid, one_core())
         pin(int((Path(env["PULSE_RUNTIME_PATH"]) / "pid").read_text()), one_core())
         time.sleep(1)
-        before, t0 = cpu_s(proc.pid), time.monotonic()
+        before, woke, t0 = cpu_s(proc.pid), switches(proc.pid), time.monotonic()
         time.sleep(SECONDS - 1)
-        cpu = (cpu_s(proc.pid) - before) / (time.monotonic() - t0) * 100
-        return cpu, 0.0, peak_rss_mb(proc.pid)
+        elapsed = time.monotonic() - t0
+        cpu = (cpu_s(proc.pid) - before) / elapsed * 100
+        return cpu, 0.0, peak_rss_mb(proc.pid), (switches(proc.pid) - woke) / elapsed
     finally:
         proc.wait(30)
 
@@ -120,7 +136,7 @@ def test_bench_cpu_and_memory_while_metering(
         ["sox", str(tmp_path / "s.wav"), "-r", "48000", "-c", "2", str(speech), "vol", "-12dB"],
         check=True,
     )
-    results: dict[str, tuple[float, float, float]] = {}
+    results: dict[str, Figures] = {}
     with pulseaudio() as env:
         env.update(CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
         results["metering, one core"] = benchmark.pedantic(
@@ -133,11 +149,15 @@ def test_bench_cpu_and_memory_while_metering(
     results["idle app, no microphone"] = measure(quiet, home, None, pinned=True)
     with pulseaudio() as env:
         results["bare sounddevice stream"] = bare_stream_cpu(env)
-    for name, (cpu, gui, rss) in results.items():
+    for name, (cpu, gui, rss, woke) in results.items():
         benchmark.extra_info[f"{name} cpu %"] = round(cpu, 2)
         benchmark.extra_info[f"{name} gui thread cpu %"] = round(gui, 2)
         benchmark.extra_info[f"{name} peak rss MB"] = round(rss, 1)
-        print(f"\n{name}: {cpu:.2f}% of one core (GUI thread {gui:.2f}%), peak RSS {rss:.0f} MB")
+        benchmark.extra_info[f"{name} wake-ups per s"] = round(woke)
+        print(
+            f"\n{name}: {cpu:.2f}% of one core (GUI thread {gui:.2f}%), "
+            f"peak RSS {rss:.0f} MB, {woke:.0f} context switches/s"
+        )
     assert max(r[2] for r in results.values()) < 200
     # The target is for the whole process, audio threads included.
     assert results["metering, one core"][0] < 3.0
