@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QMoveEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from calmline import APP_NAME
@@ -340,10 +340,19 @@ class CompanionWindow(QMainWindow):
             Placement(g.x(), g.y(), g.width(), height, self.collapsed),
         )
 
-    def event(self, e: QEvent) -> bool:
-        if e.type() in (QEvent.Type.Move, QEvent.Type.Resize) and self.isVisible():
+    # Only moves and resizes come through Python: an event() override would see
+    # every repaint request of the window (30 a second while the meter runs).
+    def moveEvent(self, event: QMoveEvent) -> None:
+        self._placement_changed()
+        super().moveEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._placement_changed()
+        super().resizeEvent(event)
+
+    def _placement_changed(self) -> None:
+        if self.isVisible():
             self._save_timer.start()
-        return super().event(e)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_placement()
