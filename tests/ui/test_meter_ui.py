@@ -143,8 +143,9 @@ def test_history_strip_draws_the_level_where_it_belongs(qtbot: QtBot) -> None:
     image = strip.grab().toImage()
     line = strip.palette().color(QPalette.ColorRole.Highlight)
     view = strip.getPlotItem().getViewBox()
+    top, bottom = (view.mapViewToDevice(QPointF(-30.0, db)).y() for db in (0.0, -60.0))
     expected = view.mapViewToDevice(QPointF(-30.0, -15.0)).y()
-    assert 10 < expected < 20  # a quarter of the way down the 60 px strip
+    assert bottom - top > 40 and abs(expected - (top + (bottom - top) / 4)) < 1
     rows = [
         y
         for y in range(image.height())

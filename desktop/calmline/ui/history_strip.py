@@ -53,6 +53,9 @@ class HistoryStrip(pg.PlotWidget):  # type: ignore[misc]
         item.setXRange(-SECONDS, 0, padding=0)
         item.setYRange(*RANGE_DB, padding=0)
         item.hideAxis("bottom")
+        # room above and below the plot for half a line, so "0" and "-60" are whole
+        half_line = self.fontMetrics().height() // 2
+        item.setContentsMargins(0, half_line, 0, half_line)
         item.getAxis("left").setWidth(28)
         axis = item.getAxis("left")
         axis.setTicks([[(-60, "-60"), (-30, "-30"), (0, "0")]])
@@ -66,7 +69,7 @@ class HistoryStrip(pg.PlotWidget):  # type: ignore[misc]
         item.addItem(self.baseline_line)
         self.baseline_line.hide()
         self.baseline: float | None = None
-        self.setFixedHeight(60)
+        self.setFixedHeight(56 + 2 * half_line)
 
     def push(self, level_db: float, baseline: float | None) -> None:
         self.values[:-1] = self.values[1:]
