@@ -67,7 +67,7 @@ class LevelBar(QWidget):
         self._layers = None
         super().resizeEvent(event)
 
-    def _marks(self) -> tuple[QPixmap, QPixmap | None]:
+    def _cached_layers(self) -> tuple[QPixmap, QPixmap | None]:
         """The backdrop (base and frame) and the baseline marks, drawn once per
         size, palette and baseline: a paint is then two fills between two blits."""
         key = (self.width(), self.height(), self.baseline, self.raised_db)
@@ -106,7 +106,7 @@ class LevelBar(QWidget):
         return layer
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        backdrop, marks = self._marks()
+        backdrop, marks = self._cached_layers()
         h = self.height()
         colour = RAISED if self.alert else self._fill
         p = QPainter(self)
