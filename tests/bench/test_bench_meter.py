@@ -70,7 +70,7 @@ Figures = tuple[float, float, float, float]
 
 def measure(env: dict[str, str], home: Path, play: Path | None, pinned: bool) -> Figures:
     """(% of one core for the process, of which the GUI thread, peak RSS MB,
-    wake-ups a second).
+    context switches a second).
 
     Pinned: the app and the audio server share one core. On this virtual
     machine a wake-up sent to another core costs a hypervisor exit, which is
@@ -153,7 +153,7 @@ def test_bench_cpu_and_memory_while_metering(
         benchmark.extra_info[f"{name} cpu %"] = round(cpu, 2)
         benchmark.extra_info[f"{name} gui thread cpu %"] = round(gui, 2)
         benchmark.extra_info[f"{name} peak rss MB"] = round(rss, 1)
-        benchmark.extra_info[f"{name} wake-ups per s"] = round(woke)
+        benchmark.extra_info[f"{name} context switches per s"] = round(woke)
         print(
             f"\n{name}: {cpu:.2f}% of one core (GUI thread {gui:.2f}%), "
             f"peak RSS {rss:.0f} MB, {woke:.0f} context switches/s"
@@ -166,7 +166,6 @@ def test_bench_cpu_and_memory_while_metering(
 WRITER = """
 import os, sys, time
 import numpy as np
-import pytest
 fifo, cycles = sys.argv[1], int(sys.argv[2])
 block = 480  # 10 ms at 48 kHz
 silence = np.zeros(block, np.float32)
