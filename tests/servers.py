@@ -117,7 +117,12 @@ def pulseaudio() -> Iterator[dict[str, str]]:
         subprocess.run(["pactl", "set-default-source", "virt_mic"], env=env, check=True)
         yield env
     finally:
+        pid_file = runtime / "pulse" / "pid"
+        pid = int(pid_file.read_text()) if pid_file.exists() else None
         subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+        if pid is not None:  # it tidies its runtime dir as it exits: wait, then remove it
+            with contextlib.suppress(RuntimeError):
+                wait_for(lambda: _exited(pid), 5, "PulseAudio to exit")
         shutil.rmtree(runtime, ignore_errors=True)
 
 
@@ -150,6 +155,14 @@ def pipe_microphone(env: dict[str, str], rate: int = 48000) -> Iterator[Path]:
     finally:
         subprocess.run(["pactl", "set-default-source", "virt_mic"], env=env, capture_output=True)
         subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)
+
+
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie nobody has reaped yet (a daemon's parent is init)."""
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
 
 
 def no_audio_server(root: Path, **extra: str) -> dict[str, str]:

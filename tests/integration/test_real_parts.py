@@ -50,3 +50,21 @@ def test_doctor_without_audio_server_is_one_clear_line(home: Path) -> None:
 def test_tools_for_real_parts_are_installed() -> None:
     for tool in ("Xvfb", "xdotool", "xprop", "import", "pulseaudio", "pactl"):
         assert shutil.which(tool), f"{tool} missing — scripts/bootstrap.sh test installs it"
+
+
+def test_the_audio_server_leaves_nothing_behind() -> None:
+    """Runs never collide and nothing is left: each test's PulseAudio (and its
+    pipe microphone) is gone with its runtime directory once the block ends."""
+    from tests.servers import _exited, pipe_microphone
+
+    for _ in range(3):  # the daemon tidies its directory as it exits: a race, if not awaited
+        with pulseaudio() as env, pipe_microphone(env) as fifo:
+            runtime = Path(env["XDG_RUNTIME_DIR"])
+            pid = int((runtime / "pulse" / "pid").read_text())
+            assert fifo.exists()
+            sources = subprocess.run(
+                ["pactl", "list", "short", "sources"], env=env, capture_output=True, text=True
+            ).stdout
+            assert "pipe_mic" in sources and "virt_mic" in sources
+        assert _exited(pid)
+        assert not runtime.exists()
