@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from calmline.core.records import (
     Shift,
     VoiceFigures,
 )
-from calmline.core.shift_summary import figure_rows, summarise
+from calmline.core.shift_summary import after_call_s, figure_rows, summarise
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 
@@ -146,3 +147,15 @@ def test_a_break_is_suggested_after_an_abusive_or_loud_call() -> None:
     assert break_reason(loud, 3) == ""
     assert break_reason(abusive, 2) == "That caller was abusive."
     assert break_reason(Incident("s", T0, abuse_level=AbuseLevel.AGGRESSIVE), 2) == ""
+
+
+def test_after_call_time_is_one_rule_for_summary_and_report() -> None:
+    """Final incidents only, never negative: the report's column and the
+    summary's total come from the same function."""
+    end = T0 + timedelta(minutes=5)
+    call = Incident(shift_id="s", started_at=T0, ended_at=end)
+    final = replace(call, status=IncidentStatus.FINAL, finalised_at=end + timedelta(seconds=90))
+    assert after_call_s(final) == 90.0
+    assert after_call_s(replace(final, status=IncidentStatus.DRAFT)) is None  # back to draft
+    assert after_call_s(replace(final, finalised_at=end - timedelta(seconds=5))) == 0.0
+    assert after_call_s(replace(final, finalised_at=None)) is None

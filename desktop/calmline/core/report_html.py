@@ -14,7 +14,7 @@ from calmline.core.after_call import APOLOGY_WORDS, RESOLUTION_WORDS, clock_text
 from calmline.core.cues import CueKind
 from calmline.core.followups import due_text
 from calmline.core.records import FollowUp, Incident
-from calmline.core.shift_summary import ShiftSummary, figure_rows
+from calmline.core.shift_summary import ShiftSummary, after_call_s, figure_rows
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
@@ -61,11 +61,8 @@ def _call_rows(incidents: Sequence[Incident]) -> list[list[str]]:
         assert inc.ended_at is not None
         v = inc.voice
         raised = v.count(CueKind.RAISED_VOICE.value)
-        after = (
-            clock_text((inc.finalised_at - inc.ended_at).total_seconds())
-            if inc.finalised_at
-            else "draft"
-        )
+        spent = after_call_s(inc)
+        after = clock_text(spent) if spent is not None else "draft"
         rows.append(
             [
                 f"{inc.started_at.astimezone():%d %b %H:%M}",

@@ -86,6 +86,14 @@ def call_voice(inc: Incident) -> CallVoice:
     )
 
 
+def after_call_s(inc: Incident) -> float | None:
+    """Call end to the incident first saved as final; None while it is a draft
+    (or the call has not ended)."""
+    if inc.status is not IncidentStatus.FINAL or inc.finalised_at is None or not inc.ended_at:
+        return None
+    return max(0.0, (inc.finalised_at - inc.ended_at).total_seconds())
+
+
 def summarise(
     incidents: Iterable[Incident], followups: Iterable[FollowUp], start: datetime, end: datetime
 ) -> ShiftSummary:
@@ -97,8 +105,9 @@ def summarise(
     for inc in handled:
         assert inc.ended_at is not None
         handle += (inc.ended_at - inc.started_at).total_seconds()
-        if inc.status is IncidentStatus.FINAL and inc.finalised_at is not None:
-            after += max(0.0, (inc.finalised_at - inc.ended_at).total_seconds())
+        spent = after_call_s(inc)
+        if spent is not None:
+            after += spent
             finalised += 1
     resolutions = Counter(i.resolution for i in handled)
     apologies = Counter(i.apology_kind for i in handled)
