@@ -48,14 +48,9 @@ def range_period(store: Store, start: datetime, end: datetime) -> Period:
 
 def recent_shifts(store: Store, limit: int = 30) -> list[tuple[Shift, int]]:
     """The newest shifts, each with its number of ended calls."""
-    rows = store.db.execute(
+    rows = store.db.query(
         "SELECT s.*, (SELECT COUNT(*) FROM incidents i WHERE i.shift_id = s.id "
         "AND i.ended_at IS NOT NULL) AS calls FROM shifts s ORDER BY s.started_at DESC LIMIT ?",
         [limit],
     )
-    cols = [c[0] for c in rows.description]
-    out = []
-    for row in rows.fetchall():
-        data = dict(zip(cols, row, strict=True))
-        out.append((from_row(Shift, data), int(data["calls"])))
-    return out
+    return [(from_row(Shift, row), int(row["calls"])) for row in rows]

@@ -115,9 +115,7 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
 
 
 def _rows(db: Database, sql: str, args: dict[str, Any]) -> list[Incident]:
-    cur = db.execute(sql, args)
-    cols = [c[0] for c in cur.description]
-    return [from_row(Incident, dict(zip(cols, row, strict=True))) for row in cur.fetchall()]
+    return [from_row(Incident, row) for row in db.query(sql, args)]
 
 
 def _matches(db: Database, fts: str) -> int:

@@ -41,15 +41,13 @@ def pending_docs(store: Store) -> list[SyncDoc]:
     a target never holds a child before its parent."""
     docs: list[SyncDoc] = []
     for record_type, (cls, table, join) in _SOURCES.items():
-        cur = store.db.execute(
+        rows = store.db.query(
             f"SELECT t.*, s.agent_id AS _agent, substr(s.started_at, 1, 10) AS _day "
             f"FROM outbox o JOIN {table} t ON t.id = o.record_id JOIN {join} "
             f"WHERE o.record_type = ? ORDER BY t.created_at",
             [record_type],
         )
-        cols = [c[0] for c in cur.description]
-        for values in cur.fetchall():
-            row: dict[str, Any] = dict(zip(cols, values, strict=True))
+        for row in rows:
             record: Any = from_row(cls, row)
             docs.append(
                 SyncDoc(
