@@ -85,6 +85,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         period = shift_period(store, shift, now)
     # Drawn offscreen whatever the desktop: a report needs no window.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from calmline.core.report_html import report_html
@@ -98,7 +99,8 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     )
     dest = args.output or Path(f"calmline-report-{period.summary.start.astimezone():%Y-%m-%d}.html")
     dest.write_text(html, encoding="utf-8")
-    app.processEvents()  # let the plot widgets go
+    # The plot widgets are gone now: processEvents() does not run deferred deletes.
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     s = period.summary
     print(f"{period.title}: {s.calls} calls — report written to {dest}", file=out)
     return 0

@@ -93,7 +93,7 @@ def _draw_window(ctx: Context) -> Check:
 
     if no_display():  # the window still has to draw, where IT's tools run headless
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QEvent, QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -131,7 +131,8 @@ def _draw_window(ctx: Context) -> Check:
             icon = QIcon(str(resource_path("icons", "calmline.svg"))).pixmap(32, 32)
             window.close()
             window.deleteLater()
-            app.processEvents()
+            # Gone now, timers and all: processEvents() does not run deferred deletes.
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             db.close()
     finally:
         qInstallMessageHandler(previous)

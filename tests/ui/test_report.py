@@ -9,8 +9,10 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
 
 from calmline.cli import main
 from calmline.context import Context
@@ -89,6 +91,8 @@ def test_shift_report_is_one_file_with_real_plots(home: Path, tmp_path: Path) ->
     assert coloured(voice, BAR) > 500 and coloured(voice, RAISED) > 20
     assert coloured(pngs["Talk share per call"], BAR) > 500
     assert coloured(pngs["Calls by outcome"], BAR) > 500
+    plots = [w for w in QApplication.topLevelWidgets() if isinstance(w, pg.PlotWidget)]
+    assert plots == []  # drawn, then deleted: nothing left in a process that goes on
 
 
 def test_a_span_of_days_and_the_shift_list(home: Path, tmp_path: Path) -> None:

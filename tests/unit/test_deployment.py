@@ -178,6 +178,13 @@ def test_self_test_from_source(home: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert text.rstrip().endswith("self-test passed: 10 of 10 checks")
     log = (home / "logs" / "calmline.log").read_text(encoding="utf-8")
     assert "self-test passed" in log
+    # The scratch window is gone, not left with timers reading a closed database.
+    from PySide6.QtWidgets import QApplication
+
+    from calmline.ui.main_window import CompanionWindow
+
+    left = [w for w in QApplication.topLevelWidgets() if isinstance(w, CompanionWindow)]
+    assert left == []
 
 
 def test_self_test_fails_on_a_broken_playbook(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
