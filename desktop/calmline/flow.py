@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from calmline.core.after_call import clock_text, followups_to_create, ticked_steps
+from calmline.core.after_call import caller_of, clock_text, followups_to_create, ticked_steps
 from calmline.core.commands import Command, Reply
 from calmline.core.playbook import Playbook
 from calmline.core.problems import ProblemsError
@@ -148,7 +148,7 @@ class Flow:
     def history(self, incident: Incident) -> list[Incident]:
         """Earlier incidents of the same caller (by number or customer reference),
         newest first: what the search dialog shows from the history badge."""
-        if not (incident.caller_number or incident.customer_ref):
+        if not caller_of(incident):
             return []
         from calmline.store.search import SearchQuery
 
@@ -242,7 +242,7 @@ class Flow:
                     "set agent_id in config.toml or run `calmline shift start --agent ID`"
                 )
             call = self.start_call(cmd.arg("caller"), cmd.arg("customer"))
-            who = call.caller_number or call.customer_ref
+            who = caller_of(call)
             also = " (shift started)" if started_shift else ""
             return f"call started{f' with {who}' if who else ''}{also}"
         if cmd.name == "call-end":

@@ -94,6 +94,8 @@ def _fail(message: str) -> int:
 
 
 def incident_line(inc: Incident) -> str:
+    from calmline.core.after_call import caller_of
+
     when = inc.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
     length = (
         f"{(inc.ended_at - inc.started_at).total_seconds() / 60:.0f} min"
@@ -102,7 +104,7 @@ def incident_line(inc: Incident) -> str:
     )
     return (
         f"{inc.meta.id[:8]}  {when}  {length:>7}  {inc.status.value:<5}  "
-        f"{inc.resolution.value:<20}  {inc.caller_number or inc.customer_ref or '-'}  "
+        f"{inc.resolution.value:<20}  {caller_of(inc) or '-'}  "
         f"{inc.category}"
     )
 
@@ -142,6 +144,7 @@ def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.after_call import headline
     from calmline.store.search import SearchQuery
 
     query = SearchQuery(
@@ -157,7 +160,7 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         print("no incidents match", file=out)
     for inc in found:
         print(incident_line(inc), file=out)
-        first = inc.summary.strip().splitlines()[0].lstrip("- ") if inc.summary.strip() else ""
+        first = headline(inc)
         if first:
             print(f"          {first}", file=out)
         if inc.best_practice:
@@ -220,6 +223,7 @@ def followup_line(f: FollowUp, who: str, today: Any) -> str:
 
 
 def run_followups(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.after_call import caller_of
     from calmline.core.followups import complete, is_due
     from calmline.core.records import FollowUp, Incident
     from calmline.store.repository import NotFoundError
@@ -242,5 +246,5 @@ def run_followups(args: argparse.Namespace, out: TextIO) -> int:
         print("no follow-ups due" if args.due else "no open follow-ups", file=out)
     for f in followups:
         inc = store.get(Incident, f.incident_id)
-        print(followup_line(f, inc.caller_number or inc.customer_ref, today), file=out)
+        print(followup_line(f, caller_of(inc), today), file=out)
     return 0

@@ -37,6 +37,17 @@ APOLOGY_WORDS = {
 }
 
 
+def caller_of(inc: Incident) -> str:
+    """The caller as people know them: the number, else the customer reference."""
+    return inc.caller_number or inc.customer_ref
+
+
+def headline(inc: Incident) -> str:
+    """The summary's first line, without its point-form dash ('' if none)."""
+    text = inc.summary.strip()
+    return text.splitlines()[0].lstrip("- ") if text else ""
+
+
 def duration_text(seconds: float | None) -> str:
     """A span for people: '45 s', '12 min', '2 h 05 min'; '–' when unknown."""
     if seconds is None:

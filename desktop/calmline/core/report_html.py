@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 
-from calmline.core.after_call import APOLOGY_WORDS, RESOLUTION_WORDS, clock_text, duration_text
+from calmline.core.after_call import (
+    APOLOGY_WORDS,
+    RESOLUTION_WORDS,
+    caller_of,
+    clock_text,
+    duration_text,
+)
 from calmline.core.cues import CueKind
 from calmline.core.followups import due_text
 from calmline.core.records import FollowUp, Incident
@@ -68,7 +74,7 @@ def _call_rows(incidents: Sequence[Incident]) -> list[list[str]]:
                 f"{inc.started_at.astimezone():%d %b %H:%M}",
                 clock_text((inc.ended_at - inc.started_at).total_seconds()),
                 after,
-                inc.caller_number or inc.customer_ref or "–",
+                caller_of(inc) or "–",
                 inc.category or "–",
                 RESOLUTION_WORDS[inc.resolution],
                 APOLOGY_WORDS[inc.apology_kind].split(" (")[0],
@@ -117,9 +123,7 @@ def report_html(
         [
             f.what,
             f.who or "–",
-            by_incident[f.incident_id].caller_number
-            or by_incident[f.incident_id].customer_ref
-            or "–",
+            caller_of(by_incident[f.incident_id]) or "–",
             due_text(f, today),
             f.done_note or "",
         ]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calmline.core.after_call import caller_of
 from calmline.core.followups import Due, complete, due_state, due_text, is_due
 from calmline.core.problems import ProblemsError
 from calmline.core.records import FollowUp, Incident
@@ -69,9 +70,7 @@ class FollowUpsDialog(QDialog):
         self.tree.clear()
         for f in followups:
             inc = self.store.get(Incident, f.incident_id)
-            item = QTreeWidgetItem(
-                [due_text(f, today), f.what, f.who, inc.caller_number or inc.customer_ref]
-            )
+            item = QTreeWidgetItem([due_text(f, today), f.what, f.who, caller_of(inc)])
             item.setData(0, ID_ROLE, f.meta.id)
             item.setToolTip(1, f.what)
             if due_state(f, today) is Due.OVERDUE:

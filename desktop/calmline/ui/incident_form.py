@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calmline.core.after_call import clock_text, summary_from_notes, ticked_steps
+from calmline.core.after_call import caller_of, clock_text, summary_from_notes, ticked_steps
 from calmline.core.playbook import Playbook
 from calmline.core.problems import ProblemsError
 from calmline.core.records import (
@@ -351,5 +351,5 @@ class IncidentForm(QWidget):
 
     def _title(self) -> str:
         inc = self.incident
-        who = inc.caller_number or inc.customer_ref or "unknown caller"
+        who = caller_of(inc) or "unknown caller"
         return f"Incident — {inc.started_at.astimezone():%H:%M}, {who}"

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calmline.core.after_call import ago_text, outcome_word
+from calmline.core.after_call import ago_text, caller_of, headline, outcome_word
 from calmline.core.records import Incident
 from calmline.store.repository import Store
 from calmline.store.search import SearchQuery, categories
@@ -33,10 +33,9 @@ TYPING_MS = 150
 
 def incident_line(inc: Incident, now: datetime) -> str:
     """'02 Nov 09:00 · (3 days ago) · pending · 555-0101 · first line of the summary'."""
-    first = inc.summary.strip().splitlines()[0].lstrip("- ") if inc.summary.strip() else ""
     when = inc.started_at.astimezone().strftime("%d %b %H:%M")
-    who = inc.caller_number or inc.customer_ref
-    parts = [when, f"({ago_text(inc.started_at, now)})", outcome_word(inc), who, first]
+    parts = [when, f"({ago_text(inc.started_at, now)})", outcome_word(inc), caller_of(inc)]
+    parts.append(headline(inc))
     return " · ".join(p for p in parts if p)
 
 
