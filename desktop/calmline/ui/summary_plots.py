@@ -35,6 +35,21 @@ def _static(plot: pg.PlotWidget, title: str, left: str) -> None:
     item.showGrid(x=False, y=True, alpha=0.25)
 
 
+def _bars(plot: pg.PlotWidget, xs: Sequence[int], heights: Sequence[float], slots: int) -> None:
+    """Bars at ``xs`` over ``slots`` places, one per call or kind."""
+    if xs:
+        plot.addItem(
+            pg.BarGraphItem(
+                x=list(xs),
+                height=list(heights),
+                width=0.6,
+                brush=pg.mkBrush(BAR),
+                pen=pg.mkPen(BAR),
+            )
+        )
+    plot.setXRange(-0.7, max(slots, 1) - 0.3, padding=0)
+
+
 class VoiceTimeline(pg.PlotWidget):
     """Level over the calm baseline through the shift, one line per call; calls
     without a calm level yet, or without a microphone, are left out."""
@@ -92,23 +107,14 @@ class TalkShareBars(pg.PlotWidget):
     def show_calls(self, calls: Sequence[CallVoice]) -> None:
         self.clear()
         shown = [(n, c) for n, c in enumerate(calls) if c.talk_share is not None]
-        if shown:
-            self.addItem(
-                pg.BarGraphItem(
-                    x=[n for n, _ in shown],
-                    height=[100 * (c.talk_share or 0) for _, c in shown],
-                    width=0.6,
-                    brush=pg.mkBrush(BAR),
-                    pen=pg.mkPen(BAR),
-                )
-            )
+        heights = [100 * (c.talk_share or 0) for _, c in shown]
+        _bars(self, [n for n, _ in shown], heights, len(calls))
         self.addItem(pg.InfiniteLine(50, angle=0, pen=pg.mkPen(GRID, style=Qt.PenStyle.DashLine)))
         step = max(1, len(calls) // 8)
         ticks = [(n, c.started_at.astimezone().strftime("%H:%M")) for n, c in enumerate(calls)][
             ::step
         ]
         self.getPlotItem().getAxis("bottom").setTicks([ticks])
-        self.setXRange(-0.7, max(len(calls), 1) - 0.3, padding=0)
         self.setYRange(0, 100, padding=0)
 
 
@@ -123,17 +129,8 @@ class CountBars(pg.PlotWidget):
 
     def show_counts(self, counts: Sequence[tuple[str, int]]) -> None:
         self.clear()
-        self.addItem(
-            pg.BarGraphItem(
-                x=list(range(len(counts))),
-                height=[n for _, n in counts],
-                width=0.6,
-                brush=pg.mkBrush(BAR),
-                pen=pg.mkPen(BAR),
-            )
-        )
+        _bars(self, range(len(counts)), [n for _, n in counts], len(counts))
         self.getPlotItem().getAxis("bottom").setTicks([list(enumerate(k for k, _ in counts))])
-        self.setXRange(-0.7, max(len(counts), 1) - 0.3, padding=0)
         self.setYRange(0, max([n for _, n in counts] + [1]) * 1.15, padding=0)
 
 
