@@ -63,7 +63,7 @@ def test_learns_and_remembers_the_calm_level(qtbot: QtBot, tmp_path: Path) -> No
     assert "learning your calm level" in panel.status.text()
     run(ctl, source, 25)
     learnt = json.loads((tmp_path / "baselines.json").read_text())["agent-7"]
-    assert -34 < learnt < -28
+    assert -34 < learnt["dbfs"] < -28 and learnt["calibrated"] is False
     ctl._status()
     assert "calm level -" in panel.status.text()
 
@@ -75,6 +75,7 @@ def test_calibration_sets_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
     run(ctl, source, 6)
     assert ctl.tracker.baseline.value is not None and -28 < ctl.tracker.baseline.value < -20
     assert BaselineFile(tmp_path / "baselines.json").get("agent-7") == ctl.tracker.baseline.value
+    assert BaselineFile(tmp_path / "baselines.json").calibrated("agent-7")
 
 
 def test_no_microphone_is_said_and_the_window_works(qtbot: QtBot, flow: Flow) -> None:

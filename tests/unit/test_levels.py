@@ -92,7 +92,8 @@ def test_one_raised_voice_cue_for_a_loud_passage() -> None:
     assert len(raised) == 1, found
     cue = raised[0]
     assert 25.0 <= cue.start_s <= 26.0
-    assert cue.fired_s == pytest.approx(cue.start_s + 1.5, abs=0.02)
+    # the hold counts the agent's raised speech (1.3 s), not the gaps between words
+    assert cue.start_s + 1.3 <= cue.fired_s <= 25.0 + 2.0
     assert cue.end_s is not None and 30.0 <= cue.end_s <= 31.5
     assert cue.max_over_baseline_db is not None and 7.5 <= cue.max_over_baseline_db <= 10.5
     calm = cues(np.concatenate([speechlike(25, -30), speechlike(5, -26, seed=2)]))

@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 
 from calmline.audio.devices import AudioUnavailable, quiet_stderr
+from calmline.core.levels import BLOCK_S
 
 log = logging.getLogger(__name__)
 
 PREFERRED_RATE = 48000
-BLOCK_S = 0.010
 RING_S = 2.0
 LATENCY_S = 0.02  # suggested input latency: the bar must follow the voice closely
 STALL_S = 2.0  # no block for this long once sound flowed: the device is gone

@@ -1,5 +1,7 @@
 """Offline analysis of a recorded call: the meter's maths over a whole file, in
-10 ms blocks, reported per 100 ms window and as cues. Pure (numpy only)."""
+10 ms blocks, reported per 100 ms window and as cues. With the caller's track
+(what the agent heard) it runs as the meter does with a caller channel. Pure
+(numpy only)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from calmline.core.call_voice import CallVoice
 from calmline.core.cues import Cue, CueParams, VoiceTracker
-from calmline.core.levels import Samples, block_level
+from calmline.core.levels import BLOCK_S, Samples, block_level, block_levels
 
-BLOCK_S = 0.010
 WINDOW_BLOCKS = 10  # 100 ms
 
 
@@ -34,24 +36,45 @@ class Analysis:
     baseline_dbfs: float | None
     cues: list[Cue]
     windows: list[WindowLevel]
+    caller_channel: bool = False
 
 
 def block_size(rate: int) -> int:
     return max(1, round(rate * BLOCK_S))
 
 
+def _blocks(x: np.ndarray, n: int) -> np.ndarray:  # type: ignore[type-arg]
+    """Whole blocks of n samples as rows (the tail shorter than a block is dropped)."""
+    whole = len(x) // n
+    return x[: whole * n].reshape(whole, n)
+
+
 def analyze_samples(
-    x: Samples, rate: int, params: CueParams, file: str = "", baseline_db: float | None = None
+    x: Samples,
+    rate: int,
+    params: CueParams,
+    file: str = "",
+    baseline_db: float | None = None,
+    caller: Samples | None = None,
 ) -> Analysis:
-    """Levels, speech and cues of mono samples in [-1, 1] at ``rate``."""
+    """Levels, speech and cues of mono samples in [-1, 1] at ``rate``; ``caller``,
+    when given, is the caller's track at the same rate (shorter is padded)."""
     x = np.asarray(x, dtype=np.float64)
     n = block_size(rate)
     dt = n / rate
-    tracker = VoiceTracker(params, baseline_db)
+    mic = block_levels(_blocks(x, n))
+    heard = None
+    if caller is not None:
+        c = np.zeros(len(x))
+        got = np.asarray(caller, dtype=np.float64)[: len(x)]
+        c[: len(got)] = got
+        heard = block_levels(_blocks(c, n))
+    tracker = VoiceTracker(params, baseline_db, caller_channel=heard is not None)
+    figures = CallVoice()
     flags: list[bool] = []
-    for start in range(0, len(x), n):
-        chunk = x[start : start + n]
-        state = tracker.feed((start + len(chunk)) / rate, block_level(chunk), len(chunk) / rate)
+    for i, level in enumerate(mic):
+        state = tracker.feed((i + 1) * dt, level, dt, heard[i] if heard is not None else None)
+        figures.feed(state, dt)
         flags.append(state.speech)
     windows: list[WindowLevel] = []
     w = n * WINDOW_BLOCKS
@@ -66,22 +89,21 @@ def analyze_samples(
                 sum(f) * 2 > len(f),
             )
         )
-    speech_blocks = sum(flags)
     duration = len(x) / rate
     cues = tracker.finish(duration)
-    speech_s = round(speech_blocks * dt, 3)
+    share = figures.talk_share(tracker.voice.ref) or 0.0
     whole = block_level(x)
+    base = tracker.baseline.value
     return Analysis(
         file=file,
         sample_rate=rate,
         duration_s=round(duration, 3),
         rms_dbfs=round(whole.rms_db, 2),
         peak_dbfs=round(whole.peak_db, 2),
-        speech_s=speech_s,
-        talk_share=round(speech_s / duration, 3) if duration else 0.0,
-        baseline_dbfs=(
-            round(tracker.baseline.value, 2) if tracker.baseline.value is not None else None
-        ),
+        speech_s=round(share * len(mic) * dt, 3),
+        talk_share=share,
+        baseline_dbfs=round(base, 2) if base is not None else None,
         cues=cues,
         windows=windows,
+        caller_channel=heard is not None,
     )

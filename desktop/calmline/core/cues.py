@@ -1,12 +1,24 @@
-"""Cues from the agent's own voice: rare and right. Each detector takes the
-block levels with their times; the same code runs live and on a recorded call.
+"""Cues from the agent's own voice: rare and right. The tracker takes block
+levels with their times (and the caller's, when there is a caller channel); the
+same code runs live and on a recorded call.
 
-raised_voice        speech over the last second above baseline + raised_voice_db for
-                    raised_voice_hold_s; clears below baseline + raised_voice_clear_db
-continuous_speaking speech for continuous_speaking_s without a pause of pause_s
+Whose voice a block is, is core/agent_voice.py's call. Then, on the agent's
+speech only:
+
+raised_voice        the agent's loudness (mean level over their last 250 ms of
+                    speech) above baseline + raised_voice_db for raised_voice_hold_s
+                    of their speech (word gaps neither count nor reset; quieter
+                    speech counts down twice as fast; a pause of pause_s resets);
+                    shown until raised_voice_clear_db for CLEAR_S of speech, or
+                    ENDED_S without the agent speaking
+continuous_speaking agent speech for continuous_speaking_s without a pause of pause_s
+                    (waits until the agent's level is confirmed; see agent_voice)
+talking_over        with a caller channel: the agent starts while the caller is
+                    talking and both go on for talking_over_s of the agent's speech
 mic_silent          in a call, every block below SILENT_DB (under any live microphone's
                     own noise: a muted or unplugged headset) for mic_silent_s
-clipping            peaks at or above clipping_dbfs in 3 blocks within one second
+clipping            peaks at or above clipping_dbfs in 3 blocks of 2+ separate bursts
+                    within one second (a single knock on the boom is one burst)
 Two cues of one kind start at least min_interval_s apart.
 """
 
@@ -16,16 +28,23 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from calmline.core.levels import Baseline, BlockLevel, SpeechDetector, Window
+from calmline.core.agent_voice import AgentVoice, Judgement
+from calmline.core.levels import Baseline, BlockLevel, Window
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
 CLIP_BLOCKS = 3
+LOUDNESS_S = 0.25  # of the agent's own speech
+CLEAR_S = 0.6  # of calm speech
+ENDED_S = 2.0
+CALLER_FIRST_S = 0.5  # the caller must have been talking this long to be talked over
+RELEARN_EVERY_S = 60.0  # of agent speech: a baseline far above it is relearnt
 
 
 class CueKind(StrEnum):
     MIC_SILENT = "mic_silent"
     CLIPPING = "clipping"
     RAISED_VOICE = "raised_voice"
+    TALKING_OVER = "talking_over"
     CONTINUOUS_SPEAKING = "continuous_speaking"
 
 
@@ -36,9 +55,10 @@ PRIORITY = list(CueKind)  # the one shown when several are active
 class CueParams:
     raised_voice_db: float = 6.0
     raised_voice_clear_db: float = 3.0
-    raised_voice_hold_s: float = 1.5
+    raised_voice_hold_s: float = 1.3
     continuous_speaking_s: float = 30.0
     pause_s: float = 1.0
+    talking_over_s: float = 1.0
     mic_silent_s: float = 10.0
     clipping_dbfs: float = -0.5
     min_interval_s: float = 60.0
@@ -59,42 +79,110 @@ class VoiceState:
 
     t: float
     level: BlockLevel
-    speech: bool
-    speech_level_db: float | None  # speech over the last second
+    judged: Judgement
+    loudness_db: float | None  # the agent's last 250 ms of speech
     baseline_db: float | None
     talk_share: float  # of the last minute
     started: list[Cue] = field(default_factory=list)
     ended: list[Cue] = field(default_factory=list)
 
+    @property
+    def speech(self) -> bool:
+        return self.judged.speech
+
+
+class _Loudness:
+    """Mean dB over the agent's last LOUDNESS_S of speech blocks (a mean of dB,
+    not of power: one loud syllable does not make a loud passage)."""
+
+    def __init__(self, dt_s: float = 0.01) -> None:
+        self.values: deque[float] = deque(maxlen=max(1, round(LOUDNESS_S / dt_s)))
+        self._sum = 0.0
+
+    def add(self, db: float) -> float:
+        if len(self.values) == self.values.maxlen:
+            self._sum -= self.values[0]
+        self.values.append(db)
+        self._sum += db
+        return self._sum / len(self.values)
+
 
 class VoiceTracker:
-    """Speech detection, baseline and cues over a stream of blocks."""
+    """Whose voice, the calm baseline and the cues over a stream of blocks."""
 
-    def __init__(self, params: CueParams, baseline_db: float | None = None) -> None:
+    def __init__(
+        self,
+        params: CueParams,
+        baseline_db: float | None = None,
+        caller_channel: bool = False,
+        calibrated: bool = False,
+    ) -> None:
         self.p = params
-        self.detector = SpeechDetector()
+        self.voice = AgentVoice(baseline_db, caller_channel)
+        if baseline_db is not None and not calibrated:
+            self.voice.confirmed = caller_channel  # remembered, but may be wrong
         self.baseline = Baseline(known_db=baseline_db)
-        self.second = Window(1.0)
+        self.calibrated = calibrated and baseline_db is not None
+        self.loudness = _Loudness()
+        self.loudness_db: float | None = None
         self.minute = Window(60.0)
         self.active: dict[CueKind, Cue] = {}
         self.cues: list[Cue] = []  # ended ones, in order
         self._last_start: dict[CueKind, float] = {}
         self._since: dict[CueKind, float | None] = dict.fromkeys(CueKind)
-        self._clips: deque[float] = deque()
+        self._clips: deque[tuple[float, bool]] = deque()  # (t, first block of a burst)
+        self._clipped_before = False
         self._pause_s = 0.0
+        self._raised_s = 0.0
+        self._calm_s = 0.0
+        self._quiet_s = 0.0
+        self._caller_s = 0.0
+        self._over_s = 0.0
+        self._relearnt = 0
+        self._check: list[float] = []
         self.in_call = True
 
-    def feed(self, t: float, level: BlockLevel, dt_s: float) -> VoiceState:
-        speech = self.detector.update(level.rms_db, dt_s * 1000.0)
-        self.second.add(t, level.mean_square, speech)
-        self.minute.add(t, 0.0, speech)
-        lvl = self.second.flagged_power_db()
-        if speech and lvl is not None:
-            # the baseline is the same quantity the raised-voice cue compares
-            self.baseline.add(lvl, True, dt_s)
-        state = VoiceState(t, level, speech, lvl, self.baseline.value, self.minute.flagged_share())
-        self._raised_voice(state)
+    def calibrate(self, baseline_db: float) -> None:
+        """The agent read a sentence: their calm level, trusted over anything learnt."""
+        self.baseline = Baseline(known_db=baseline_db)
+        self.calibrated = True
+        self.voice.set_ref(baseline_db)
+
+    def remember(self, baseline_db: float | None, calibrated: bool) -> None:
+        """Another agent's remembered level (None: learn it)."""
+        if baseline_db is not None and calibrated:
+            self.calibrate(baseline_db)
+            return
+        self.calibrated = False
+        self.baseline = Baseline(known_db=baseline_db)
+        self.voice.ref, self.voice.confirmed = baseline_db, self.voice.caller_channel
+
+    def feed(
+        self, t: float, level: BlockLevel, dt_s: float, caller: BlockLevel | None = None
+    ) -> VoiceState:
+        judged = self.voice.feed(level.mean_square, dt_s, caller.mean_square if caller else None)
+        if self.voice.relearnt != self._relearnt:
+            self._forget_bleed()
+        if judged.agent:
+            self.loudness_db = self.loudness.add(judged.env_db)
+            if self.baseline.value is not None:
+                self._check_baseline(self.loudness_db)
+        if judged.speech and self.loudness_db is not None and self.baseline.value is None:
+            learnt = self.baseline.add(self.loudness_db, True, dt_s)  # 20 s of speech
+            if learnt is not None:
+                self.voice.ref = learnt
+        self.minute.add(t, 0.0, judged.speech)
+        state = VoiceState(
+            t,
+            level,
+            judged,
+            self.loudness_db,
+            self.baseline.value,
+            self.minute.flagged_share(),
+        )
+        self._raised_voice(state, dt_s)
         self._continuous(state, dt_s)
+        self._talking_over(state, dt_s)
         self._mic_silent(state)
         self._clipping(state)
         return state
@@ -105,29 +193,65 @@ class VoiceTracker:
             self._end(kind, t, None)
         return list(self.cues)
 
-    # -- detectors ---------------------------------------------------------
-    def _raised_voice(self, s: VoiceState) -> None:
-        k = CueKind.RAISED_VOICE
-        if s.baseline_db is None:
+    # -- the calm baseline ---------------------------------------------------
+    def _forget_bleed(self) -> None:
+        """What was learnt before the agent's level jumped was learnt from bleed."""
+        self._relearnt = self.voice.relearnt
+        self._since[CueKind.CONTINUOUS_SPEAKING] = None
+        self.loudness = _Loudness()
+        if not self.calibrated:
+            self.baseline = Baseline()
+            self._check = []
+
+    def _check_baseline(self, loudness: float) -> None:
+        """A baseline learnt while the agent was loud reads their calm speech as far
+        below it for a minute of speech: learn it again from that minute."""
+        if self.calibrated or self.baseline.value is None:
             return
-        lvl = s.speech_level_db if s.speech else None
-        over = None if lvl is None else lvl - s.baseline_db
+        self._check.append(loudness)
+        if len(self._check) * 0.01 >= RELEARN_EVERY_S:
+            self._check.sort()
+            median = self._check[len(self._check) // 2]
+            if median < self.baseline.value - self.p.raised_voice_db:
+                self.baseline = Baseline(known_db=round(median, 2))
+                self.voice.ref = median
+            self._check = []
+
+    # -- detectors ---------------------------------------------------------
+    def _raised_voice(self, s: VoiceState, dt_s: float) -> None:
+        k = CueKind.RAISED_VOICE
+        base = s.baseline_db
+        agent = s.judged.agent
+        self._quiet_s = 0.0 if agent else self._quiet_s + dt_s
+        if base is None or s.loudness_db is None:
+            return
+        over = s.loudness_db - base
         if k in self.active:
-            if over is None or over < self.p.raised_voice_clear_db:
-                self._end(k, s.t, s)
-            else:
+            if agent:
+                self._calm_s = self._calm_s + dt_s if over < self.p.raised_voice_clear_db else 0.0
                 cue = self.active[k]
                 top = max(cue.max_over_baseline_db or over, over)
                 self.active[k] = replace(cue, max_over_baseline_db=round(top, 2))
+            if self._calm_s >= CLEAR_S or self._quiet_s >= ENDED_S:
+                self._end(k, s.t, s)
+                self._raised_s = 0.0
             return
-        if over is not None and over > self.p.raised_voice_db:
-            since = self._since[k]
-            if since is None:
-                since = self._since[k] = s.t
-            if s.t - since >= self.p.raised_voice_hold_s:
-                self._start(k, since, s, round(over, 2))
+        if self._quiet_s >= self.p.pause_s:
+            self._raised_s, self._since[k] = 0.0, None
+        if not agent:
+            return
+        if over > self.p.raised_voice_db:
+            if self._since[k] is None:
+                self._since[k] = s.t
+            self._raised_s += dt_s
         else:
-            self._since[k] = None
+            self._raised_s = max(0.0, self._raised_s - 2 * dt_s)
+            if self._raised_s == 0.0:
+                self._since[k] = None
+        since = self._since[k]
+        if since is not None and self._raised_s >= self.p.raised_voice_hold_s - 1e-9:
+            self._calm_s = 0.0
+            self._start(k, since, s, round(over, 2))
 
     def _continuous(self, s: VoiceState, dt_s: float) -> None:
         k = CueKind.CONTINUOUS_SPEAKING
@@ -143,8 +267,34 @@ class VoiceTracker:
         if (
             since is not None
             and k not in self.active
+            and self.voice.confirmed
             and s.t - since >= self.p.continuous_speaking_s
         ):
+            self._start(k, since, s, None)
+
+    def _talking_over(self, s: VoiceState, dt_s: float) -> None:
+        k = CueKind.TALKING_OVER
+        if not self.voice.caller_channel:
+            return
+        j = s.judged
+        caller_before = self._caller_s  # how long the caller had been talking
+        self._caller_s = self._caller_s + dt_s if j.caller else 0.0
+        both = j.caller and j.speech
+        if k in self.active:
+            if not both:
+                self._end(k, s.t, s)
+            return
+        if not both:
+            self._since[k], self._over_s = None, 0.0
+            return
+        if self._since[k] is None:
+            if caller_before < CALLER_FIRST_S or not j.agent:
+                return  # the agent was first, or answers a pause: not talking over
+            self._since[k] = s.t
+        if j.agent:
+            self._over_s += dt_s
+        since = self._since[k]
+        if since is not None and self._over_s >= self.p.talking_over_s - 1e-9:
             self._start(k, since, s, None)
 
     def _mic_silent(self, s: VoiceState) -> None:
@@ -162,14 +312,17 @@ class VoiceTracker:
 
     def _clipping(self, s: VoiceState) -> None:
         k = CueKind.CLIPPING
-        if s.level.peak_db >= self.p.clipping_dbfs:
-            self._clips.append(s.t)
-        while self._clips and self._clips[0] <= s.t - 1.0:
+        clipped = s.level.peak_db >= self.p.clipping_dbfs
+        if clipped:
+            self._clips.append((s.t, not self._clipped_before))
+        self._clipped_before = clipped
+        while self._clips and self._clips[0][0] <= s.t - 1.0:
             self._clips.popleft()
+        bursts = sum(first for _, first in self._clips)
         if k in self.active and not self._clips:
             self._end(k, s.t, s)
-        elif k not in self.active and len(self._clips) >= CLIP_BLOCKS:
-            self._start(k, self._clips[0], s, None)
+        elif k not in self.active and len(self._clips) >= CLIP_BLOCKS and bursts >= 2:
+            self._start(k, self._clips[0][0], s, None)
 
     # -- bookkeeping -------------------------------------------------------
     def _start(self, kind: CueKind, since: float, s: VoiceState, over: float | None) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 FLOOR_DB = -100.0
+BLOCK_S = 0.010  # the meter and the analysis work in 10 ms blocks
 Samples = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 

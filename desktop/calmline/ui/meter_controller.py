@@ -5,16 +5,15 @@ incident. Time comes from the audio itself (blocks x 10 ms), never from ticks.""
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from calmline.core.call_voice import CallVoice
 from calmline.core.cues import CueKind, CueParams, VoiceTracker
 from calmline.core.levels import Ballistics, block_levels
 from calmline.core.records import Incident, VoiceFigures
-from calmline.core.timeline import SecondLevels
 
 if TYPE_CHECKING:
     from calmline.audio.capture import Capture
@@ -49,7 +48,11 @@ class MeterController(QObject):
         self.capture, self.params, self.panel, self.compact = capture, params, panel, compact
         self.baselines = baselines
         self.agent = agent
-        self.tracker = VoiceTracker(params, baselines.get(agent) if agent else None)
+        self.tracker = VoiceTracker(
+            params,
+            baselines.get(agent) if agent else None,
+            calibrated=bool(agent) and baselines.calibrated(agent),
+        )
         self.tracker.in_call = False
         self.ballistics = Ballistics()
         self.t = 0.0  # seconds of audio seen
@@ -103,7 +106,7 @@ class MeterController(QObject):
     def _set_agent(self, agent: str) -> None:
         if agent and agent != self.agent:
             self.agent = agent
-            self.tracker.baseline.value = self.baselines.get(agent)
+            self.tracker.remember(self.baselines.get(agent), self.baselines.calibrated(agent))
 
     def _call_started(self) -> None:
         self.tracker.in_call = True
@@ -111,10 +114,7 @@ class MeterController(QObject):
 
     def _reset_call(self) -> None:
         """A new call's voice figures, empty."""
-        self.call_speech = self.call_blocks = 0
-        self.call_max_over: float | None = None
-        self.call_levels = SecondLevels()
-        self.call_marks: list[tuple[str, float]] = []  # (cue kind, call second)
+        self.call = CallVoice()
 
     def calibrate(self) -> None:
         """Learn the calm level from a sentence read now in a normal voice."""
@@ -129,26 +129,18 @@ class MeterController(QObject):
         if self._calibration_s >= CALIBRATION_SPEECH_S:
             base = round(float(np.median(self._calibration)), 2)
             self._calibration = None
-            self.tracker.baseline.value = base
+            self.tracker.calibrate(base)
             if self.agent:
-                self.baselines.set(self.agent, base)
+                self.baselines.set(self.agent, base, calibrated=True)
             log.info("calm level calibrated: %.1f dBFS", base)
             self._status()
 
     def call_figures(self) -> VoiceFigures:
         """The voice over the call that just ended (never audio)."""
-        share = self.call_speech / self.call_blocks if self.call_blocks else None
-        return VoiceFigures(
-            baseline_dbfs=self.tracker.baseline.value,
-            max_over_baseline_db=self.call_max_over,
-            talk_share=round(share, 3) if share is not None else None,
-            cue_counts=tuple(sorted(Counter(kind for kind, _ in self.call_marks).items())),
-            levels_db=self.call_levels.result(),
-            cue_marks=tuple(self.call_marks),
-        )
+        return self.call.figures(self.tracker.baseline.value, self.tracker.voice.ref)
 
     def drain(self) -> None:
-        had_baseline = self.tracker.baseline.value is not None
+        before = self.tracker.baseline.value
         blocks = self.capture.poll()
         levels = block_levels(blocks)
         dt = blocks.shape[1] / self.capture.rate
@@ -159,22 +151,15 @@ class MeterController(QObject):
             self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
             for cue in state.started:
                 log.info("cue %s (audio %.2f s)", cue.kind.value, self.t)
-            self._calibrating(state.speech_level_db, state.speech, dt)
+            self._calibrating(state.loudness_db, state.speech, dt)
             if self.tracker.in_call:
-                self.call_blocks += 1
-                self.call_speech += state.speech
-                self.call_levels.feed(level.rms_db, state.speech, dt)
-                for cue in state.started:
-                    self.call_marks.append((cue.kind.value, round(self.call_blocks * dt, 1)))
-                base = state.baseline_db
-                if state.speech and state.speech_level_db is not None and base is not None:
-                    over = round(state.speech_level_db - base, 2)
-                    self.call_max_over = max(self.call_max_over or over, over)
+                self.call.feed(state, dt)
             if self.blocks % HISTORY_BLOCKS == 0:
                 self.panel.push_history(self.ballistics.level, state.baseline_db, state.talk_share)
-        if not had_baseline and self.tracker.baseline.value is not None and self.agent:
-            self.baselines.set(self.agent, self.tracker.baseline.value)
-            log.info("calm level learnt: %.1f dBFS", self.tracker.baseline.value)
+        learnt = self.tracker.baseline.value
+        if learnt is not None and learnt != before and not self.tracker.calibrated and self.agent:
+            self.baselines.set(self.agent, learnt)
+            log.info("calm level learnt: %.1f dBFS", learnt)
         shown = self.tracker.shown()
         alert = shown is not None and shown.kind is CueKind.RAISED_VOICE
         for bar in (self.panel.bar, self.compact):

@@ -1,0 +1,215 @@
+"""Whose voice is this block? The agent's own near-field voice, told apart from
+the caller leaking out of the headset's earpiece, neighbours and desk noise.
+
+A headset boom hears its wearer 20-35 dB above the earpiece's bleed and well
+above open-plan babble, so the judgement is relative to the agent's own speech
+level (``ref``), never to the room's quietest blocks alone:
+
+- a block *sounds* when its short envelope (~30 ms) is 9 dB over the adaptive
+  noise floor for at least 50 ms (a key click or a knock on the boom does not);
+- it is the *agent's* when it also lies within ``GATE_DB`` of ``ref``;
+- ``ref`` is first the median of the first second that sounds (that second counts
+  as the agent's), then follows the
+  agent slowly. When two seconds of sound sit ``JUMP_DB`` or more above it, ref
+  was learnt from bleed (a caller who spoke first): it moves up at once, and
+  ``relearnt`` tells the caller of this class to forget what it learnt from it;
+- a learnt ref counts as *confirmed* only once the evidence says it is the
+  agent: a second, quieter cluster of sound (the bleed) below it, a jump, a
+  calibration, a caller channel, a level only a boom hears its wearer at, or 45 s
+  of sound with no one else heard. Cues about talking wait for it.
+
+With the caller's channel (loopback of what the agent hears), a block heard in
+the microphone while the caller speaks is the agent only when it is clearly
+louder than the caller's bleed is known to be (the coupling from earpiece to
+mic, learnt while the caller talks alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from calmline.core.levels import FLOOR_DB, SpeechDetector, power_db
+
+ENV_TAU_S = 0.03  # the envelope the decisions look at: a syllable, not a click
+SOUND_MARGIN_DB = 9.0  # over the noise floor
+SOUND_MIN_DB = -75.0
+MIN_RUN_S = 0.05  # shorter bursts are clicks and knocks
+GATE_DB = 14.0  # agent speech lies within this of the agent's level
+JUMP_DB = 18.0  # two seconds this far above ref: ref was the bleed
+JUMP_SPAN_S = 2.0
+LOWER_DB = 16.0  # a cluster this far below ref is someone else: ref is the agent
+LOWER_NEEDED_S = 1.5
+CONFIRM_ALONE_S = 45.0  # of agent sound with nobody else heard: it is the agent
+# A boom hears its wearer at about -32..-16 dBFS and the earpiece's bleed 25-35 dB
+# lower: a level this high is taken for the agent's before anything else says so.
+CONFIRM_LEVEL_DB = -38.0
+TRACK_DB_PER_S = 0.3  # how fast ref follows the agent's own level
+LEARN_S = 1.0
+HANGOVER_S = 0.3  # word gaps stay speech
+# caller channel
+CALLER_MIN_DB = -60.0
+OVER_BLEED_DB = 8.0  # mic this far over the expected bleed: the agent is talking too
+COUPLING_INIT_DB = -30.0  # earpiece to boom, before it is measured
+COUPLING_RATE_DB = 0.05  # per caller-only block, towards the median
+BLEED_SPREAD_S = 0.05  # the two paths are not sample-aligned: compare with the max nearby
+
+
+@dataclass(frozen=True)
+class Judgement:
+    env_db: float  # the block's short envelope
+    sounding: bool  # something audible, not a click
+    clear: bool  # sounding, and not the caller's bleed (as far as the caller channel tells)
+    agent: bool  # the agent's own voice (before the hangover)
+    speech: bool  # agent speech, with the hangover over word gaps
+    caller: bool  # the caller speaks (caller channel only)
+
+
+class _Envelope:
+    """One-pole power smoothing with a time constant in seconds."""
+
+    def __init__(self, tau_s: float) -> None:
+        self.tau_s = tau_s
+        self.power = 0.0
+
+    def update(self, mean_square: float, dt_s: float) -> float:
+        k = 1.0 - math.exp(-dt_s / self.tau_s)
+        self.power += (mean_square - self.power) * k
+        return power_db(self.power)
+
+
+class _Sounding:
+    """Envelope over a noise floor, kept only for runs of at least MIN_RUN_S."""
+
+    def __init__(self, min_db: float) -> None:
+        self.env = _Envelope(ENV_TAU_S)
+        self.floor = SpeechDetector(margin_db=SOUND_MARGIN_DB, min_speech_db=min_db, hangover_ms=0)
+        self.run_s = 0.0
+
+    def update(self, mean_square: float, dt_s: float) -> tuple[float, bool]:
+        env_db = self.env.update(mean_square, dt_s)
+        loud = self.floor.update(env_db, dt_s * 1000.0)
+        self.run_s = self.run_s + dt_s if loud else 0.0
+        return env_db, self.run_s >= MIN_RUN_S - 1e-9
+
+
+class AgentVoice:
+    """Fed one 10 ms block at a time (mic, and the caller's block if there is a
+    caller channel); says whose voice it is."""
+
+    def __init__(self, known_ref_db: float | None = None, caller_channel: bool = False) -> None:
+        self.mic = _Sounding(SOUND_MIN_DB)
+        self.ref: float | None = known_ref_db
+        self.confirmed = known_ref_db is not None or caller_channel
+        self.caller_channel = caller_channel
+        self.relearnt = 0  # how many times ref was found to be bleed
+        self._learn: list[float] = []
+        self._recent: deque[tuple[float, float]] = deque()  # (t, env) of sound lately
+        self._lower_s = 0.0
+        self._alone_s = 0.0
+        self._since_agent_s = math.inf
+        self._t = 0.0
+        if caller_channel:
+            self.caller = _Sounding(CALLER_MIN_DB)
+            self.coupling = COUPLING_INIT_DB
+            self._coupled = 0
+            n = max(1, round(BLEED_SPREAD_S / 0.01))
+            self._caller_env: deque[float] = deque([FLOOR_DB] * (2 * n + 1), maxlen=2 * n + 1)
+            self._caller_since_s = math.inf
+
+    def set_ref(self, ref_db: float) -> None:
+        """A calibration or the agent's remembered level: trusted."""
+        self.ref, self.confirmed, self._learn = ref_db, True, []
+
+    def feed(self, mean_square: float, dt_s: float, caller_ms: float | None = None) -> Judgement:
+        self._t += dt_s
+        env_db, sounding = self.mic.update(mean_square, dt_s)
+        caller = False
+        bleed_db = None
+        if self.caller_channel:
+            caller, bleed_db = self._caller(caller_ms or 0.0, env_db, sounding, dt_s)
+        clear = sounding and (bleed_db is None or env_db >= bleed_db + OVER_BLEED_DB)
+        if clear:
+            self._learn_ref(env_db, dt_s)
+        agent = clear and (self.ref is None or env_db >= self.ref - GATE_DB)
+        if agent:
+            self._track(env_db, dt_s)
+        self._since_agent_s = 0.0 if agent else self._since_agent_s + dt_s
+        speech = self._since_agent_s <= HANGOVER_S
+        return Judgement(env_db, sounding, clear, agent, speech, caller)
+
+    # -- the agent's level -------------------------------------------------
+    def _learn_ref(self, env_db: float, dt_s: float) -> None:
+        if self.ref is None:
+            self._learn.append(env_db)
+            if len(self._learn) * dt_s >= LEARN_S:
+                self.ref = float(np.median(self._learn))
+                self._learn = []
+                self.confirmed = self.confirmed or self.ref >= CONFIRM_LEVEL_DB
+            return
+        self._recent.append((self._t, env_db))
+        while self._recent and self._recent[0][0] <= self._t - JUMP_SPAN_S:
+            self._recent.popleft()
+        if env_db < self.ref - LOWER_DB:
+            self._lower_s += dt_s
+            if self._lower_s >= LOWER_NEEDED_S:
+                self.confirmed = True  # someone quieter is heard too: ref is the agent
+        if len(self._recent) * dt_s >= LEARN_S and self._recent[-1][1] > self.ref + JUMP_DB:
+            high = float(np.median([e for _, e in self._recent]))
+            if high >= self.ref + JUMP_DB:
+                self.ref = high
+                self.confirmed = True
+                self.relearnt += 1
+                self._recent.clear()
+
+    def _track(self, env_db: float, dt_s: float) -> None:
+        if self.ref is None:
+            return
+        step = TRACK_DB_PER_S * dt_s
+        self.ref += step if env_db > self.ref else -step
+        if not self.confirmed:
+            self._alone_s += dt_s
+            if self._alone_s >= CONFIRM_ALONE_S:
+                self.confirmed = True
+
+    # -- the caller's channel ----------------------------------------------
+    def _caller(
+        self, caller_ms: float, mic_env: float, mic_sounding: bool, dt_s: float
+    ) -> tuple[bool, float | None]:
+        caller_env, caller_sounding = self.caller.update(caller_ms, dt_s)
+        self._caller_env.append(caller_env)
+        self._caller_since_s = 0.0 if caller_sounding else self._caller_since_s + dt_s
+        speaking = self._caller_since_s <= HANGOVER_S
+        if not speaking:
+            return False, None
+        loudest = max(self._caller_env)
+        if caller_sounding and mic_sounding:
+            # learn how much of the caller the mic hears, from blocks that are not
+            # clearly the agent (the median of mic - caller, tracked in steps)
+            d = mic_env - loudest
+            if self._coupled < 50:
+                self.coupling = d if self._coupled == 0 else min(self.coupling, d)
+                self._coupled += 1
+            elif d < self.coupling + OVER_BLEED_DB:
+                self.coupling += COUPLING_RATE_DB if d > self.coupling else -COUPLING_RATE_DB
+        return True, loudest + self.coupling
+
+
+def talk_share(env_db: npt.NDArray[np.float32], clear: npt.NDArray[np.bool_], ref: float) -> float:
+    """The share of blocks the agent spoke, judged again at the end with the level
+    the agent turned out to have (a caller who spoke first is not the agent's
+    talk): their blocks, with gaps of up to HANGOVER_S between them filled."""
+    if not len(env_db):
+        return 0.0
+    agent = clear & (env_db >= ref - GATE_DB)
+    idx = np.flatnonzero(agent)
+    if not len(idx):
+        return 0.0
+    gaps = np.diff(idx) - 1
+    max_gap = round(HANGOVER_S / 0.01)
+    filled = len(idx) + int(gaps[gaps <= max_gap].sum())
+    return filled / len(env_db)
