@@ -307,3 +307,18 @@ def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ign
         server.shutdown()
         server.server_close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def pulseaudio_with_earpiece() -> Iterator[dict[str, str]]:
+    """``pulseaudio()`` plus a second null sink, caller_spk ("Earpiece"): the headset
+    earpiece the softphone plays the caller to, so it is the default sink. Its
+    monitor is the caller's channel; virt_mic stays the default source (the agent)."""
+    with pulseaudio() as env:
+        subprocess.run(
+            ["pactl", "load-module", "module-null-sink", "sink_name=caller_spk", "rate=48000",
+             "sink_properties=device.description=Earpiece"],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        subprocess.run(["pactl", "set-default-sink", "caller_spk"], env=env, check=True)
+        yield env

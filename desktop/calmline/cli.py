@@ -112,7 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
         "16 or 24 bit PCM WAV, mono or stereo (the first channel is taken). Levels in dBFS "
         "as `sox stats` reports them. Exit 2 if the file cannot be read.",
     )
-    ana.add_argument("file", type=Path)
+    ana.add_argument("file", type=Path, help="the agent's microphone")
+    ana.add_argument(
+        "--caller",
+        type=Path,
+        metavar="FILE.wav",
+        help="the caller's track of the same call (what the agent heard), at the same "
+        "sample rate: speech is then told from the caller's bleed by it, and talking over "
+        "the caller is found",
+    )
     ana.add_argument("--json", action="store_true", help="one JSON object, with 100 ms windows")
     add_forwarded(sub)
     add_sync(sub)
@@ -192,11 +200,20 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         samples, rate = read_wav(args.file)
+        caller = None
+        if args.caller is not None:
+            caller, caller_rate = read_wav(args.caller)
+            if caller_rate != rate:
+                raise WavError(
+                    f"{args.caller}: {caller_rate} Hz, but {args.file} is {rate} Hz — give "
+                    f"both tracks at one rate (e.g. sox {args.caller} -r {rate} caller.wav)"
+                )
     except WavError as exc:
         print(f"calmline: {exc}", file=sys.stderr)
         return 2
     cue_settings = Context.load().settings.settings.cues
-    result = analyze_samples(samples, rate, CueParams(**cue_settings.model_dump()), str(args.file))
+    params = CueParams(**cue_settings.model_dump())
+    result = analyze_samples(samples, rate, params, str(args.file), caller=caller)
     if args.json:
         doc = asdict(result)
         doc["cues"] = [
@@ -211,7 +228,8 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         f"{result.file}: {result.duration_s:.1f} s at {result.sample_rate} Hz\n"
         f"  level   RMS {result.rms_dbfs:.2f} dBFS, peak {result.peak_dbfs:.2f} dBFS\n"
         f"  speech  {result.speech_s:.1f} s ({result.talk_share:.0%} of the call); "
-        f"calm baseline {base}",
+        f"calm baseline {base}\n"
+        f"  caller  {'from ' + str(args.caller) if args.caller else 'no track: microphone only'}",
         file=out,
     )
     if not result.cues:

@@ -60,7 +60,8 @@ shout_level = 3
         "boolean — expected true or false (default true)",
         "/home/a/config.toml: cues.shout_level: unknown key, value 3 ignored — known keys in "
         "[cues]: raised_voice_db, raised_voice_clear_db, raised_voice_hold_s, "
-        "continuous_speaking_s, pause_s, mic_silent_s, clipping_dbfs, min_interval_s",
+        "continuous_speaking_s, pause_s, talking_over_s, mic_silent_s, clipping_dbfs, "
+        "min_interval_s",
     ]
     eff = resolve([layer])
     assert eff.settings.agent_id == "agent-7"

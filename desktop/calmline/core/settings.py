@@ -40,9 +40,15 @@ class AudioSettings(_Section):
 class CueSettings(_Section):
     raised_voice_db: float = Field(6.0, ge=1.0, le=20.0, description="dB over calm baseline")
     raised_voice_clear_db: float = Field(3.0, ge=0.0, le=20.0)
-    raised_voice_hold_s: float = Field(1.5, ge=0.5, le=10.0)
+    # Seconds of raised *speech*: the gaps between words neither count nor reset it
+    # (until 0.1.0 it was 1.5 s of wall time, which word gaps reset; 1.3 s of speech
+    # fires sooner, within 2 s of a raised passage, and still not on a 1 s shout).
+    raised_voice_hold_s: float = Field(1.3, ge=0.5, le=10.0)
     continuous_speaking_s: float = Field(30.0, ge=5.0, le=600.0)
     pause_s: float = Field(1.0, ge=0.2, le=5.0)
+    talking_over_s: float = Field(
+        1.0, ge=0.3, le=10.0, description="of agent speech over the caller (caller channel)"
+    )
     mic_silent_s: float = Field(10.0, ge=3.0, le=120.0)
     clipping_dbfs: float = Field(-0.5, ge=-6.0, le=0.0)
     min_interval_s: float = Field(60.0, ge=0.0, le=3600.0, description="between cues of a kind")

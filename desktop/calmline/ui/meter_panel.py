@@ -13,6 +13,7 @@ from calmline.ui.level_bar import RAISED, LevelBar
 CUE_WORDS = {
     CueKind.RAISED_VOICE: "Lower your voice",
     CueKind.CONTINUOUS_SPEAKING: "Let them talk",
+    CueKind.TALKING_OVER: "Let them finish",
     CueKind.MIC_SILENT: "Mic silent — muted?",
     CueKind.CLIPPING: "Too loud for the mic",
 }
