@@ -105,7 +105,7 @@ class AgentVoice:
         self.mic = _Sounding(SOUND_MIN_DB)
         self.ref: float | None = known_ref_db
         self.confirmed = known_ref_db is not None or caller_channel
-        self.caller_channel = caller_channel
+        self.caller_channel = caller_channel  # blocks of the caller come (or came) too
         self.relearnt = 0  # how many times ref was found to be bleed
         self._learn: list[float] = []
         self._recent: deque[tuple[float, float]] = deque()  # (t, env) of sound lately
@@ -113,13 +113,12 @@ class AgentVoice:
         self._alone_s = 0.0
         self._since_agent_s = math.inf
         self._t = 0.0
-        if caller_channel:
-            self.caller = _Sounding(CALLER_MIN_DB)
-            self.coupling = COUPLING_INIT_DB
-            self._coupled = 0
-            n = max(1, round(BLEED_SPREAD_S / 0.01))
-            self._caller_env: deque[float] = deque([FLOOR_DB] * (2 * n + 1), maxlen=2 * n + 1)
-            self._caller_since_s = math.inf
+        self.caller = _Sounding(CALLER_MIN_DB)
+        self.coupling = COUPLING_INIT_DB
+        self._coupled = 0
+        n = max(1, round(BLEED_SPREAD_S / 0.01))
+        self._caller_env: deque[float] = deque([FLOOR_DB] * (2 * n + 1), maxlen=2 * n + 1)
+        self._caller_since_s = math.inf
 
     def set_ref(self, ref_db: float) -> None:
         """A calibration or the agent's remembered level: trusted."""
@@ -130,8 +129,9 @@ class AgentVoice:
         env_db, sounding = self.mic.update(mean_square, dt_s)
         caller = False
         bleed_db = None
-        if self.caller_channel:
-            caller, bleed_db = self._caller(caller_ms or 0.0, env_db, sounding, dt_s)
+        if caller_ms is not None:  # a block of what the agent hears came with this one
+            self.caller_channel = self.confirmed = True
+            caller, bleed_db = self._caller(caller_ms, env_db, sounding, dt_s)
         clear = sounding and (bleed_db is None or env_db >= bleed_db + OVER_BLEED_DB)
         if clear:
             self._learn_ref(env_db, dt_s)

@@ -274,8 +274,6 @@ class VoiceTracker:
 
     def _talking_over(self, s: VoiceState, dt_s: float) -> None:
         k = CueKind.TALKING_OVER
-        if not self.voice.caller_channel:
-            return
         j = s.judged
         caller_before = self._caller_s  # how long the caller had been talking
         self._caller_s = self._caller_s + dt_s if j.caller else 0.0

@@ -1,0 +1,260 @@
+"""The caller's channel: what the agent hears, recorded as loopback of the output
+device and cut into the same 10 ms blocks, in the same ``Ring``, as the microphone.
+
+Library: SoundCard (``soundcard``). sounddevice can't do this: its Windows/macOS
+wheels bundle PortAudio built from tag v19.7.0, which has no WASAPI loopback (it is
+on PortAudio's main branch since 2022, still unreleased), and on Linux PortAudio
+sees PulseAudio only as ALSA's "pulse"/"default" PCM, which records the default
+source. Choosing a monitor would mean changing the user's default, or setting
+PULSE_SOURCE for the whole process and so moving the microphone too. PyAudioWPatch
+does WASAPI loopback but is Windows-only, so it would be one of three code paths.
+SoundCard covers all three with one API: WASAPI loopback, the ``<sink>.monitor``
+sources of PulseAudio/PipeWire, and CoreAudio inputs (macOS has no loopback, so a
+driver such as BlackHole must be installed). It is BSD-3-Clause, a pure-Python
+wheel over cffi (no compiler needed), kept by one spare-time maintainer (four
+releases since March 2024). 0.4.6 is needed for NumPy 2 on Windows.
+Quirks handled here: ``record()`` blocks; WASAPI gives no frames while nothing
+plays (SoundCard then returns zeros); the PulseAudio connection is made once, at
+import, so a stale one is replaced (``_reconnect``).
+
+Threading: one reader thread per stream opens, reads and closes it (so on Windows
+COM stays on one thread). Its loop only does ``record`` -> downmix into a
+preallocated row -> ``Ring.write``: no logging, no Qt. Nothing is written to disk.
+Any failure becomes one line in ``reason``, and the open is retried every RETRY_S.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from calmline.audio.capture import (
+    BLOCK_S,
+    FIRST_BLOCK_S,
+    NO_BLOCKS,
+    PREFERRED_RATE,
+    RETRY_S,
+    RING_S,
+    STALL_S,
+    Blocks,
+    Ring,
+)
+
+log = logging.getLogger(__name__)
+
+FALLBACK_RATE = 44100  # every backend resamples, so 48 kHz is normally accepted
+OPEN_S = 5.0  # the reader thread has this long to open the device
+JOIN_S = 1.0  # record() returns every 10 ms, so the reader ends well within this
+KIND = {"linux": "PulseAudio monitor", "win32": "WASAPI loopback", "darwin": "loopback input"}
+NO_MAC_DEVICE = "install a loopback device such as BlackHole and name it in audio.caller_device"
+NO_SERVER = "no PulseAudio/PipeWire server answered (the caller channel needs one)"
+
+
+class CallerCapture:
+    """Same surface as ``Capture``. ``device`` is part of an OUTPUT device's name
+    ("" = the default output); on macOS, part of a loopback INPUT device's name."""
+
+    def __init__(self, device: str = "") -> None:
+        self.device = device
+        self.rate = PREFERRED_RATE
+        self.ring: Ring | None = None
+        self.reason = "not started"
+        self.device_name = ""
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
+        self._out: dict[str, Any] = {}  # the reader's report: name, rate, ring, error
+        self._last_block = 0.0
+        self._last_try = -RETRY_S
+        self._got_block = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def mode(self) -> str:
+        """One line for ``calmline doctor``."""
+        if self._thread is None:
+            return f"caller channel: off — {self.reason}"
+        return f"caller channel: loopback of {self.device_name} ({KIND.get(sys.platform, '?')})"
+
+    def start(self) -> bool:
+        """Open the loopback; False (and ``reason``) when it cannot be used."""
+        self._last_try = time.monotonic()
+        if sys.platform == "darwin" and not self.device:
+            self.reason = NO_MAC_DEVICE
+            return False
+        sc = _library()
+        if isinstance(sc, str):
+            self.reason = sc
+            return False
+        halt, opened, out = threading.Event(), threading.Event(), dict[str, Any]()
+        thread = threading.Thread(
+            target=_reader, args=(sc, self.device, halt, opened, out), daemon=True
+        )
+        thread.start()
+        if not opened.wait(OPEN_S) or "error" in out:
+            halt.set()
+            thread.join(JOIN_S)
+            self.reason = out.get("error", f"the caller's device did not open in {OPEN_S:.0f} s")
+            return False
+        self._thread, self._halt, self._out = thread, halt, out
+        self.ring, self.rate, self.device_name = out["ring"], out["rate"], out["name"]
+        self.reason = ""
+        self._last_block, self._got_block = time.monotonic(), False
+        log.info("caller channel: loopback of %r at %d Hz", self.device_name, self.rate)
+        return True
+
+    def poll(self) -> Blocks:
+        """New blocks since the last poll; notices a lost device and retries."""
+        thread = self._thread
+        if thread is None:
+            if time.monotonic() - self._last_try >= RETRY_S:
+                self.start()
+            return NO_BLOCKS
+        assert self.ring is not None
+        blocks = self.ring.drain()
+        now = time.monotonic()
+        if len(blocks):
+            if not self._got_block:
+                log.info("the caller channel sends sound")
+            self._last_block, self._got_block = now, True
+        elif not thread.is_alive():
+            self.stop(self._out.get("error", "the caller channel stopped"))
+        elif now - self._last_block > (STALL_S if self._got_block else FIRST_BLOCK_S):
+            self.stop(f"the caller channel stopped sending sound ({self.device_name})")
+        return blocks
+
+    def stop(self, reason: str = "stopped") -> None:
+        thread, self._thread = self._thread, None
+        self.reason = reason
+        if thread is not None:
+            self._halt.set()
+            thread.join(JOIN_S)
+            log.info("caller capture stopped: %s", reason)
+        self._last_try = time.monotonic()
+
+
+def _reader(
+    sc: Any, device: str, halt: threading.Event, opened: threading.Event, out: dict[str, Any]
+) -> None:
+    """The audio thread: open; then only read and write into the ring; close."""
+    with _com_apartment():
+        try:
+            mic, out["name"] = _find(sc, device)
+            rate, rec = _open(mic)
+            block = round(rate * BLOCK_S)
+            ring, mono = Ring(round(RING_S / BLOCK_S), block), np.zeros(block, np.float32)
+            out["rate"], out["ring"] = rate, ring
+        except Exception as exc:  # the library raises assorted types; each is one line
+            out["error"] = _reason(exc)
+            opened.set()
+            return
+        opened.set()
+        try:
+            while not halt.is_set():
+                data = rec.record(numframes=block)  # (block x channels): the library's array
+                np.mean(data, axis=1, out=mono)  # downmix without allocating
+                ring.write(mono)
+        except Exception as exc:
+            out["error"] = _reason(exc)
+        finally:
+            with contextlib.suppress(Exception):
+                rec.__exit__(None, None, None)
+
+
+def _find(sc: Any, device: str) -> tuple[Any, str]:
+    """The input to record, and the name to show for it."""
+    want = device.lower()
+    if sys.platform == "darwin":
+        for mic in sc.all_microphones():
+            if want in mic.name.lower():
+                return mic, str(mic.name)
+        raise LookupError(f"no input device named like {device!r}; {NO_MAC_DEVICE}")
+    speaker = sc.default_speaker()
+    if device:
+        found = [s for s in sc.all_speakers() if want in s.name.lower() or want in s.id.lower()]
+        if not found:
+            raise LookupError(f"no output device named like {device!r} (audio.caller_device)")
+        speaker = found[0]
+    loop_id = f"{speaker.id}.monitor" if sys.platform == "linux" else speaker.id
+    for mic in sc.all_microphones(include_loopback=True):
+        if mic.id == loop_id:
+            return mic, str(speaker.name)
+    raise LookupError(f"the output {speaker.name!r} offers no loopback to record")
+
+
+def _open(mic: Any) -> tuple[int, Any]:
+    error: Exception = RuntimeError("no sample rate accepted")
+    for rate in (PREFERRED_RATE, FALLBACK_RATE):
+        # 40 ms of buffer, read 10 ms at a time: WASAPI underruns when the two are equal
+        rec = mic.recorder(samplerate=rate, blocksize=4 * round(rate * BLOCK_S))
+        try:
+            rec.__enter__()
+            return rate, rec
+        except Exception as exc:
+            error = exc
+    raise error
+
+
+@contextlib.contextmanager
+def _com_apartment() -> Iterator[None]:
+    """Windows: COM for the reader thread (SoundCard initialises only the importer's)."""
+    if sys.platform != "win32":
+        yield
+        return
+    import ctypes
+
+    ctypes.windll.ole32.CoInitializeEx(None, 0)  # COINIT_MULTITHREADED
+    try:
+        yield
+    finally:
+        ctypes.windll.ole32.CoUninitialize()
+
+
+def _library() -> Any:
+    """The ``soundcard`` module, connected; or a one-line reason (a str)."""
+    try:
+        import soundcard  # type: ignore[import-untyped]
+    except OSError as exc:  # the OS audio library itself is missing
+        return f"the caller channel needs libpulse0 (PulseAudio client): {_reason(exc)}"
+    except Exception as exc:  # on Linux an AssertionError when no server answers
+        return NO_SERVER if sys.platform == "linux" else _reason(exc)
+    warnings.filterwarnings("ignore", module="soundcard")  # would print from the reader
+    if sys.platform == "linux":
+        return _reconnect(sys.modules["soundcard.pulseaudio"]) or soundcard
+    return soundcard
+
+
+def _reconnect(pa: Any) -> str:
+    """Nothing ("") when SoundCard's PulseAudio connection is up, or was remade after
+    the server went away (restarted, say); else why not. Uses its private ``_pulse``: if
+    that changes, this says so in one line rather than failing."""
+    try:
+        old = pa._pulse
+        if old._pa_context_get_state(old.context) == pa._pa.PA_CONTEXT_READY:
+            return ""
+        new = pa._PulseAudio()  # asserts that the new context is ready
+    except AssertionError:
+        return NO_SERVER
+    except Exception as exc:
+        return f"could not reconnect to PulseAudio: {_reason(exc)}"
+    atexit.unregister(old._shutdown)
+    with contextlib.suppress(Exception):
+        old._shutdown()
+    pa._pulse = new
+    atexit.register(new._shutdown)
+    return ""
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
