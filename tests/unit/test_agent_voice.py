@@ -130,3 +130,24 @@ def test_the_caller_channel_keeps_bleed_out_of_the_talk_share() -> None:
     truth = (6 * 6 + 0.5 + 2.5) / 120
     res = analyze_samples(mic, RATE, CueParams(), caller=caller)
     assert res.caller_channel and res.talk_share == pytest.approx(truth, abs=0.05)
+
+
+def test_the_caller_counts_as_loud_only_when_louder_than_their_own_calm() -> None:
+    from calmline.core.caller_level import CallerLevel
+
+    c = CallerLevel()
+    for _ in range(2500):
+        c.feed(-22.0, True, 0.01)
+    assert c.calm.value == -22.0 and not c.loud
+    for _ in range(90):
+        c.feed(-12.0, True, 0.01)
+    assert not c.loud  # under a second of shouting
+    for _ in range(30):
+        c.feed(-12.0, True, 0.01)
+    assert c.loud
+    for _ in range(500):
+        c.feed(-60.0, False, 0.01)  # silence changes nothing
+    assert c.loud
+    for _ in range(200):
+        c.feed(-22.0, True, 0.01)
+    assert not c.loud

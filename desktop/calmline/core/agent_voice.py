@@ -119,6 +119,7 @@ class AgentVoice:
         n = max(1, round(BLEED_SPREAD_S / 0.01))
         self._caller_env: deque[float] = deque([FLOOR_DB] * (2 * n + 1), maxlen=2 * n + 1)
         self._caller_since_s = math.inf
+        self.caller_env_db = FLOOR_DB
 
     def set_ref(self, ref_db: float) -> None:
         """A calibration or the agent's remembered level: trusted."""
@@ -181,6 +182,7 @@ class AgentVoice:
         self, caller_ms: float, mic_env: float, mic_sounding: bool, dt_s: float
     ) -> tuple[bool, float | None]:
         caller_env, caller_sounding = self.caller.update(caller_ms, dt_s)
+        self.caller_env_db = caller_env
         self._caller_env.append(caller_env)
         self._caller_since_s = 0.0 if caller_sounding else self._caller_since_s + dt_s
         speaking = self._caller_since_s <= HANGOVER_S

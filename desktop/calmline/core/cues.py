@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from calmline.core.agent_voice import AgentVoice, Judgement
+from calmline.core.caller_level import CallerLevel
 from calmline.core.levels import Baseline, BlockLevel, Window
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
@@ -125,6 +126,7 @@ class VoiceTracker:
         self.calibrated = calibrated and baseline_db is not None
         self.loudness = _Loudness()
         self.loudness_db: float | None = None
+        self.caller = CallerLevel()  # only fed with a caller channel
         self.minute = Window(60.0)
         self.active: dict[CueKind, Cue] = {}
         self.cues: list[Cue] = []  # ended ones, in order
@@ -161,6 +163,8 @@ class VoiceTracker:
         self, t: float, level: BlockLevel, dt_s: float, caller: BlockLevel | None = None
     ) -> VoiceState:
         judged = self.voice.feed(level.mean_square, dt_s, caller.mean_square if caller else None)
+        if caller is not None:
+            self.caller.feed(self.voice.caller_env_db, judged.caller, dt_s)
         if self.voice.relearnt != self._relearnt:
             self._forget_bleed()
         if judged.agent:
