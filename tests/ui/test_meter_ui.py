@@ -186,3 +186,35 @@ def test_level_bar_draws_level_peak_and_marks_at_their_places(qtbot: QtBot) -> N
     dark.setColor(QPalette.ColorRole.Text, QColor("#00ff00"))
     bar.setPalette(dark)
     assert columns(QColor("#00ff00")) == [51, 63]
+
+
+def test_with_a_caller_channel_the_caller_shows_and_talking_over_is_a_word(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from tests.unit.test_agent_voice import two_tracks
+
+    mic, heard, over_at = two_tracks()
+    loud = heard.copy()
+    loud[int(90 * 48000) :] *= 4  # the caller shouts (+12 dB) from 90 s
+    panel, compact = MeterPanel(), LevelBar()
+    qtbot.addWidget(panel)
+    panel.show()
+    source, caller = ArraySource(mic), ArraySource(loud)
+    path = tmp_path / "baselines.json"
+    ctl = MeterController(
+        source, CueParams(), panel, compact, BaselineFile(path), "agent-7", caller=caller
+    )
+    ctl.start()
+    ctl.timer.stop()
+    assert panel.caller.isHidden()
+    seen: set[str] = set()
+    for _ in range(1200):
+        source.advance(0.1)
+        caller.advance(0.1)
+        ctl.drain()
+        seen.add(panel.cue.text())
+        seen.add(panel.caller_word.text())
+    assert not panel.caller.isHidden() and "Let them finish" in seen
+    assert "Caller" in seen and panel.caller_word.text() == "Caller loud — keep yours low"
+    assert "hears the caller from synthetic" in panel.status.text()
+    assert 0 < over_at < 120

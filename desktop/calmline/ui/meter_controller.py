@@ -1,10 +1,12 @@
-"""Pulls the microphone's blocks on a GUI timer (~30 Hz), runs the level maths
-and cue detectors on them, and updates the meter; counts a call's cues for its
-incident. Time comes from the audio itself (blocks x 10 ms), never from ticks."""
+"""Pulls the microphone's blocks on a GUI timer (~30 Hz) — and, when there is a
+caller channel, the blocks of what the agent hears — runs the level maths and cue
+detectors on them, and updates the meter; a call's figures come from core's
+CallVoice. Time comes from the audio itself (blocks x 10 ms), never from ticks."""
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,11 +14,12 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 from calmline.core.call_voice import CallVoice
 from calmline.core.cues import CueKind, CueParams, VoiceTracker
-from calmline.core.levels import Ballistics, block_levels
+from calmline.core.levels import Ballistics, BlockLevel, block_levels
 from calmline.core.records import Incident, VoiceFigures
 
 if TYPE_CHECKING:
     from calmline.audio.capture import Capture
+    from calmline.audio.loopback import CallerCapture
     from calmline.audio.sources import ArraySource
     from calmline.flow import Flow, FlowEvent
     from calmline.store.baselines import BaselineFile
@@ -27,6 +30,9 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 33  # ~30 Hz: the bar follows the voice within 50 ms of the sound (make bench)
 IDLE_MS = 1000  # without a microphone: only watch for one to come back
 HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
+# The two streams run on their own clocks: the caller's blocks wait here for the
+# microphone's, and a backlog beyond this (a drifting clock) is dropped.
+CALLER_BACKLOG = 20
 CALIBRATION_SPEECH_S = 4.0
 CALIBRATION_TEXT = (
     "Thanks for calling. I'm sorry you've had this trouble, and I'd like to sort it "
@@ -43,9 +49,12 @@ class MeterController(QObject):
         compact: LevelBar,
         baselines: BaselineFile,
         agent: str,
+        caller: CallerCapture | ArraySource | None = None,
     ) -> None:
         super().__init__()
         self.capture, self.params, self.panel, self.compact = capture, params, panel, compact
+        self.caller = caller
+        self._heard: deque[BlockLevel] = deque(maxlen=CALLER_BACKLOG)
         self.baselines = baselines
         self.agent = agent
         self.tracker = VoiceTracker(
@@ -69,6 +78,8 @@ class MeterController(QObject):
     def start(self) -> None:
         if not self.capture.start():
             log.warning("no microphone: %s", self.capture.reason)
+        if self.caller is not None and not self.caller.start():
+            log.info("caller channel off: %s", self.caller.reason)
         self._pace()
         self.timer.start()
         self._status()
@@ -82,6 +93,8 @@ class MeterController(QObject):
     def stop(self) -> None:
         self.timer.stop()
         self.capture.stop()
+        if self.caller is not None:
+            self.caller.stop()
 
     def attach(self, flow: Flow) -> None:
         """Follow the flow: calls switch the mic-silent cue on and get voice figures."""
@@ -144,10 +157,13 @@ class MeterController(QObject):
         blocks = self.capture.poll()
         levels = block_levels(blocks)
         dt = blocks.shape[1] / self.capture.rate
+        if self.caller is not None:
+            self._heard.extend(block_levels(self.caller.poll()))
         for level in levels:
             self.t += dt
             self.blocks += 1
-            state = self.tracker.feed(self.t, level, dt)
+            heard = self._heard.popleft() if self._heard else None
+            state = self.tracker.feed(self.t, level, dt, heard)
             self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
             for cue in state.started:
                 log.info("cue %s (audio %.2f s)", cue.kind.value, self.t)
@@ -170,6 +186,9 @@ class MeterController(QObject):
                 self.ballistics.level, self.ballistics.peak, self.tracker.baseline.value, alert
             )
         self.panel.show_cue(shown.kind if shown else None)
+        if self.caller is not None and self.caller.running:
+            c = self.tracker.caller
+            self.panel.show_caller(self.tracker.voice.caller_env_db, c.calm.value, c.loud)
         if not levels and self._calibration is None:
             self._status()
             self._pace()
@@ -180,6 +199,11 @@ class MeterController(QObject):
             learnt = (
                 f"calm level {base:.0f} dBFS" if base is not None else "learning your calm level"
             )
-            self.panel.show_status(f"Mic: {self.capture.device_name} · {learnt}")
+            heard = (
+                f" · hears the caller from {self.caller.device_name}"
+                if self.caller is not None and self.caller.running
+                else ""
+            )
+            self.panel.show_status(f"Mic: {self.capture.device_name} · {learnt}{heard}")
         else:
             self.panel.show_status(f"No microphone — {self.capture.reason}")

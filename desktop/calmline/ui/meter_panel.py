@@ -1,5 +1,6 @@
-"""The meter panel: level bar, cue word, talk share, the last minute, and the
-microphone's state. It only shows what the meter controller hands it."""
+"""The meter panel: level bar, cue word, talk share, the last minute, the
+microphone's state and, with a caller channel, a thin bar of the caller's level.
+It only shows what the meter controller hands it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,15 @@ class MeterPanel(QWidget):
         self.talk.setFormat("you talked %p% of the last minute")
         self.talk.setAccessibleName("Your share of the talking, last minute")
         self.talk.setMaximumHeight(self.fontMetrics().height() + 4)
+        self.caller = LevelBar(self, thickness=6)
+        self.caller.setAccessibleName("The caller's level")
+        self.caller.raised_db = 6.0
+        self.caller_word = QLabel(self)
+        self.caller_word.setAccessibleName("The caller")
+        self.caller_word.setTextFormat(Qt.TextFormat.PlainText)
+        for w in (self.caller, self.caller_word):
+            w.hide()  # until a caller channel runs
+        self._caller_loud: bool | None = None
         self.history = HistoryStrip(self)
         self.status = QLabel(self)
         self.status.setAccessibleName("Microphone")
@@ -44,10 +54,12 @@ class MeterPanel(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.bar, 0, 0)
         grid.addWidget(self.cue, 0, 1)
-        grid.addWidget(self.history, 1, 0, 1, 2)
-        grid.addWidget(self.talk, 2, 0, 1, 2)
-        grid.addWidget(self.status, 3, 0)
-        grid.addWidget(self.calibrate, 3, 1, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.caller, 1, 0)
+        grid.addWidget(self.caller_word, 1, 1)
+        grid.addWidget(self.history, 2, 0, 1, 2)
+        grid.addWidget(self.talk, 3, 0, 1, 2)
+        grid.addWidget(self.status, 4, 0)
+        grid.addWidget(self.calibrate, 4, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 1)
         self._shown: CueKind | None = None  # the label starts empty and unstyled
 
@@ -66,6 +78,19 @@ class MeterPanel(QWidget):
             f"QLabel {{ background: {RAISED.name()}; color: white; font-weight: bold; "
             "border-radius: 3px; padding: 1px 6px; }"
         )
+
+    def show_caller(self, level_db: float, calm_db: float | None, loud: bool) -> None:
+        """The caller's level, quietly: a thin bar and one word, amber when they are
+        loud (context for the agent, never a cue)."""
+        if self.caller.isHidden():
+            self.caller.show()
+            self.caller_word.show()
+        self.caller.show_level(level_db, -100.0, calm_db, False)
+        if loud == self._caller_loud:
+            return
+        self._caller_loud = loud
+        self.caller_word.setText("Caller loud — keep yours low" if loud else "Caller")
+        self.caller_word.setStyleSheet(f"QLabel {{ color: {RAISED.name()}; }}" if loud else "")
 
     def push_history(self, level_db: float, baseline: float | None, talk_share: float) -> None:
         """One point of the last minute (10 Hz); repaints only what changed."""
