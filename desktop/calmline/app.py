@@ -145,6 +145,7 @@ class _Loader:
 
     def _start_meter(self, settings: Settings, flow: Flow) -> None:
         from calmline.audio.capture import Capture
+        from calmline.audio.loopback import CallerCapture
         from calmline.core.cues import CueParams
         from calmline.store.baselines import BaselineFile
         from calmline.ui.level_bar import LevelBar
@@ -160,6 +161,7 @@ class _Loader:
             compact,
             BaselineFile(self.paths.data_dir / "baselines.json"),
             settings.agent_id,
+            CallerCapture(settings.audio.caller_device) if settings.audio.caller_channel else None,
         )
         self.meter.attach(flow)
         self.meter.start()

@@ -54,7 +54,12 @@ def settings_lines(ctx: Context) -> list[str]:
 
 
 def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devices) -> list[Check]:
-    return [*local_checks(ctx), microphone_check(ctx, list_devices), hotkeys_check(ctx)]
+    return [
+        *local_checks(ctx),
+        microphone_check(ctx, list_devices),
+        voice_mode_check(ctx),
+        hotkeys_check(ctx),
+    ]
 
 
 def local_checks(ctx: Context) -> list[Check]:
@@ -125,6 +130,28 @@ def microphone_check(ctx: Context, list_devices: Callable[[], list]) -> Check:
         return Check("microphone", True, "; ".join(names))
     except AudioUnavailable as exc:
         return Check("microphone", False, str(exc))
+
+
+def voice_mode_check(ctx: Context) -> Check:
+    """Which way the cues tell the agent from the caller: with the caller channel
+    (loopback of what the agent hears) or from the microphone alone, and why. Only a
+    caller device IT or the agent named and that cannot be found is a failure."""
+    from calmline.audio.loopback import CallerCapture
+
+    audio = ctx.settings.settings.audio
+    if not audio.caller_channel:
+        return Check("voice", True, "microphone only: audio.caller_channel is off")
+    probe = CallerCapture(audio.caller_device)
+    started = probe.start()
+    mode, reason = probe.mode, probe.reason
+    probe.stop()
+    if started:
+        return Check("voice", True, f"{mode}; the caller's bleed is told apart by it")
+    return Check(
+        "voice",
+        not audio.caller_device,
+        f"microphone only: {reason} (the agent's voice is told from bleed by its level)",
+    )
 
 
 def hotkeys_check(ctx: Context) -> Check:

@@ -34,6 +34,8 @@ def test_doctor_lists_the_virtual_microphone(home: Path) -> None:
         res = calmline("doctor", env=env)
     assert "[pass] microphone:" in res.stdout, res.stdout
     assert "(default)" in res.stdout
+    # the default output's monitor is what the agent hears: the caller channel runs
+    assert "[pass] voice: caller channel: loopback of " in res.stdout, res.stdout
     assert res.returncode == 0, res.stdout
     assert res.stderr == ""  # no ALSA noise leaks into the report
 
@@ -41,9 +43,10 @@ def test_doctor_lists_the_virtual_microphone(home: Path) -> None:
 def test_doctor_without_audio_server_is_one_clear_line(home: Path) -> None:
     env = no_audio_server(home, CALMLINE_HOME=str(home))
     res = calmline("doctor", env=env)
-    lines = [ln for ln in res.stdout.splitlines() if "microphone" in ln]
+    lines = [ln for ln in res.stdout.splitlines() if "microphone:" in ln or "failed:" in ln]
     assert res.returncode == 1
     assert lines[0].startswith("  [FAIL] microphone: ") and len(lines) == 2  # check + summary
+    assert "[pass] voice: microphone only: no PulseAudio/PipeWire server answered" in res.stdout
     assert res.stderr == ""
 
 

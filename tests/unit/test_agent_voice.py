@@ -151,3 +151,13 @@ def test_the_caller_counts_as_loud_only_when_louder_than_their_own_calm() -> Non
     for _ in range(200):
         c.feed(-22.0, True, 0.01)
     assert not c.loud
+
+
+def test_a_caller_channel_that_is_the_microphone_itself_is_not_used() -> None:
+    """Open speakers, or a monitor of the microphone's own sink: the 'caller' is
+    heard at the mic's own level. The channel then says nothing."""
+    mic, _caller, _ = two_tracks()
+    alone = analyze_samples(mic, RATE, CueParams())
+    echoed = analyze_samples(mic, RATE, CueParams(), caller=mic)
+    assert CueKind.TALKING_OVER not in [c.kind for c in echoed.cues]
+    assert echoed.talk_share == pytest.approx(alone.talk_share, abs=0.03)

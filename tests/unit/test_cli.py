@@ -189,8 +189,21 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
-    assert "8 of 8 checks passed" in out.getvalue()
+    assert "9 of 9 checks passed" in out.getvalue()
+    assert "[pass] voice: " in out.getvalue()
     assert "[pass] hotkeys: " in out.getvalue()
+
+
+def test_doctor_says_which_voice_mode_runs(home: Path) -> None:
+    mic = InputDevice(3, "Headset Mic", "ALSA", 1, 48000.0, True)
+    (home / "config.toml").write_text("[audio]\ncaller_channel = false\n")
+    out = io.StringIO()
+    doctor(Context.load(), out, list_devices=lambda: [mic])
+    assert "[pass] voice: microphone only: audio.caller_channel is off" in out.getvalue()
+    (home / "config.toml").write_text('[audio]\ncaller_device = "No Such Headset"\n')
+    out = io.StringIO()
+    assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 1
+    assert "[FAIL] voice: microphone only: " in out.getvalue()
 
 
 def test_doctor_reports_a_missing_configured_device(home: Path) -> None:

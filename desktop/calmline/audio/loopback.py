@@ -55,8 +55,9 @@ FALLBACK_RATE = 44100  # every backend resamples, so 48 kHz is normally accepted
 OPEN_S = 5.0  # the reader thread has this long to open the device
 JOIN_S = 1.0  # record() returns every 10 ms, so the reader ends well within this
 KIND = {"linux": "PulseAudio monitor", "win32": "WASAPI loopback", "darwin": "loopback input"}
+LINUX = sys.platform == "linux"
 NO_MAC_DEVICE = "install a loopback device such as BlackHole and name it in audio.caller_device"
-NO_SERVER = "no PulseAudio/PipeWire server answered (the caller channel needs one)"
+NO_SERVER = "no PulseAudio/PipeWire server answered"
 
 
 class CallerCapture:
@@ -129,7 +130,8 @@ class CallerCapture:
                 log.info("the caller channel sends sound")
             self._last_block, self._got_block = now, True
         elif not thread.is_alive():
-            self.stop(self._out.get("error", "the caller channel stopped"))
+            error = self._out.get("error", "the reader ended")
+            self.stop(f"the loopback of {self.device_name} failed: {error}")
         elif now - self._last_block > (STALL_S if self._got_block else FIRST_BLOCK_S):
             self.stop(f"the caller channel stopped sending sound ({self.device_name})")
         return blocks
@@ -186,7 +188,7 @@ def _find(sc: Any, device: str) -> tuple[Any, str]:
         if not found:
             raise LookupError(f"no output device named like {device!r} (audio.caller_device)")
         speaker = found[0]
-    loop_id = f"{speaker.id}.monitor" if sys.platform == "linux" else speaker.id
+    loop_id = f"{speaker.id}.monitor" if LINUX else speaker.id
     for mic in sc.all_microphones(include_loopback=True):
         if mic.id == loop_id:
             return mic, str(speaker.name)
@@ -226,11 +228,12 @@ def _library() -> Any:
     try:
         import soundcard  # type: ignore[import-untyped]
     except OSError as exc:  # the OS audio library itself is missing
-        return f"the caller channel needs libpulse0 (PulseAudio client): {_reason(exc)}"
+        need = "libpulse0 (the PulseAudio client library) is needed: " if LINUX else ""
+        return need + _reason(exc)
     except Exception as exc:  # on Linux an AssertionError when no server answers
-        return NO_SERVER if sys.platform == "linux" else _reason(exc)
+        return NO_SERVER if LINUX else _reason(exc)
     warnings.filterwarnings("ignore", module="soundcard")  # would print from the reader
-    if sys.platform == "linux":
+    if LINUX:
         return _reconnect(sys.modules["soundcard.pulseaudio"]) or soundcard
     return soundcard
 

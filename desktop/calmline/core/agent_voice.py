@@ -57,6 +57,11 @@ OVER_BLEED_DB = 8.0  # mic this far over the expected bleed: the agent is talkin
 COUPLING_INIT_DB = -30.0  # earpiece to boom, before it is measured
 COUPLING_RATE_DB = 0.05  # per caller-only block, towards the median
 BLEED_SPREAD_S = 0.05  # the two paths are not sample-aligned: compare with the max nearby
+# An earpiece leaks into a boom some 30 dB down. A channel the mic hears within
+# this of its own level is not an earpiece's bleed but the same sound (open
+# speakers, a monitor of the mic itself): it cannot tell the two apart, so it is
+# not used while that lasts.
+ECHO_DB = -6.0
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,14 @@ class AgentVoice:
                 self._coupled += 1
             elif d < self.coupling + OVER_BLEED_DB:
                 self.coupling += COUPLING_RATE_DB if d > self.coupling else -COUPLING_RATE_DB
+        if self.echo:
+            return False, None
         return True, loudest + self.coupling
+
+    @property
+    def echo(self) -> bool:
+        """The caller channel carries what the microphone hears, at its level."""
+        return self._coupled >= 50 and self.coupling > ECHO_DB
 
 
 def talk_share(env_db: npt.NDArray[np.float32], clear: npt.NDArray[np.bool_], ref: float) -> float:

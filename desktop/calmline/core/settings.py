@@ -35,6 +35,15 @@ class AfterCallSettings(_Section):
 
 class AudioSettings(_Section):
     input_device: str = Field("", description="input device name; empty = system default")
+    # What the agent hears (the softphone's output, as loopback), so the caller's
+    # bleed is told from the agent and talking over them is seen. Only levels are
+    # kept, as for the microphone.
+    caller_channel: bool = True
+    caller_device: str = Field(
+        "",
+        description="part of the softphone's output device name (macOS: of a loopback "
+        "input device such as BlackHole); empty = the default output",
+    )
 
 
 class CueSettings(_Section):
