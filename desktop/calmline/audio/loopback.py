@@ -182,12 +182,10 @@ def _find(sc: Any, device: str) -> tuple[Any, str]:
             if want in mic.name.lower():
                 return mic, str(mic.name)
         raise LookupError(f"no input device named like {device!r}; {NO_MAC_DEVICE}")
-    speaker = sc.default_speaker()
-    if device:
-        found = [s for s in sc.all_speakers() if want in s.name.lower() or want in s.id.lower()]
-        if not found:
-            raise LookupError(f"no output device named like {device!r} (audio.caller_device)")
-        speaker = found[0]
+    found = [s for s in sc.all_speakers() if want in s.name.lower() or want in s.id.lower()]
+    if device and not found:
+        raise LookupError(f"no output device named like {device!r} (audio.caller_device)")
+    speaker = found[0] if device else sc.default_speaker()
     loop_id = f"{speaker.id}.monitor" if LINUX else speaker.id
     for mic in sc.all_microphones(include_loopback=True):
         if mic.id == loop_id:
@@ -231,6 +229,7 @@ def _library() -> Any:
         need = "libpulse0 (the PulseAudio client library) is needed: " if LINUX else ""
         return need + _reason(exc)
     except Exception as exc:  # on Linux an AssertionError when no server answers
+        _free_failed(exc)
         return NO_SERVER if LINUX else _reason(exc)
     warnings.filterwarnings("ignore", module="soundcard")  # would print from the reader
     if LINUX:
@@ -247,7 +246,8 @@ def _reconnect(pa: Any) -> str:
         if old._pa_context_get_state(old.context) == pa._pa.PA_CONTEXT_READY:
             return ""
         new = pa._PulseAudio()  # asserts that the new context is ready
-    except AssertionError:
+    except AssertionError as exc:
+        _free_failed(exc)
         return NO_SERVER
     except Exception as exc:
         return f"could not reconnect to PulseAudio: {_reason(exc)}"
@@ -257,6 +257,21 @@ def _reconnect(pa: Any) -> str:
     pa._pulse = new
     atexit.register(new._shutdown)
     return ""
+
+
+def _free_failed(exc: BaseException) -> None:
+    """A failed SoundCard connection leaves its PulseAudio loop thread running: one
+    more each retry. Stop and free it, found as ``self`` in the failing frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    with contextlib.suppress(Exception):
+        assert tb is not None
+        pulse, pa = tb.tb_frame.f_locals["self"], tb.tb_frame.f_globals["_pa"]
+        pa.pa_threaded_mainloop_stop(pulse.mainloop)
+        pa.pa_context_disconnect(pulse.context)
+        pa.pa_context_unref(pulse.context)
+        pa.pa_threaded_mainloop_free(pulse.mainloop)
 
 
 def _reason(exc: BaseException) -> str:

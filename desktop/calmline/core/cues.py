@@ -136,6 +136,7 @@ class VoiceTracker:
         self._clipped_before = False
         self._pause_s = 0.0
         self._raised_s = 0.0
+        self._top = 0.0
         self._calm_s = 0.0
         self._quiet_s = 0.0
         self._caller_s = 0.0
@@ -246,16 +247,19 @@ class VoiceTracker:
             return
         if over > self.p.raised_voice_db:
             if self._since[k] is None:
-                self._since[k] = s.t
+                self._since[k], self._top = s.t, over
             self._raised_s += dt_s
         else:
             self._raised_s = max(0.0, self._raised_s - 2 * dt_s)
             if self._raised_s == 0.0:
                 self._since[k] = None
         since = self._since[k]
-        if since is not None and self._raised_s >= self.p.raised_voice_hold_s - 1e-9:
+        if since is None:
+            return
+        self._top = max(self._top, over)  # the passage's top, its hold included
+        if self._raised_s >= self.p.raised_voice_hold_s - 1e-9:
             self._calm_s = 0.0
-            self._start(k, since, s, round(over, 2))
+            self._start(k, since, s, round(self._top, 2))
 
     def _continuous(self, s: VoiceState, dt_s: float) -> None:
         k = CueKind.CONTINUOUS_SPEAKING
