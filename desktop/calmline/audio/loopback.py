@@ -15,7 +15,8 @@ wheel over cffi (no compiler needed), kept by one spare-time maintainer (four
 releases since March 2024). 0.4.6 is needed for NumPy 2 on Windows.
 Quirks handled here: ``record()`` blocks; WASAPI gives no frames while nothing
 plays (SoundCard then returns zeros); the PulseAudio connection is made once, at
-import, so a stale one is replaced (``_reconnect``).
+import, so a stale one is replaced (``_reconnect``), and a failed one leaves its
+loop thread running, so that is freed (``_free_failed``).
 
 Threading: one reader thread per stream opens, reads and closes it (so on Windows
 COM stays on one thread). Its loop only does ``record`` -> downmix into a
