@@ -8,10 +8,10 @@ set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
 
-# Qt on X11, PortAudio for sounddevice.
+# Qt on X11, PortAudio for sounddevice, libpulse for the caller channel (soundcard).
 RUN_PKGS="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1
- libgl1 libfontconfig1 libdbus-1-3 libportaudio2"
+ libgl1 libfontconfig1 libdbus-1-3 libportaudio2 libpulse0"
 # Real parts the tests drive: an X server, an audio server with a virtual mic.
 TEST_PKGS="xvfb xauth xdotool x11-utils imagemagick pulseaudio pulseaudio-utils
  libasound2-plugins alsa-utils espeak-ng sox postgresql

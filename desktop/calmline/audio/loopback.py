@@ -52,6 +52,7 @@ from calmline.audio.capture import (
 
 log = logging.getLogger(__name__)
 
+MAX_RETRY_S = 60.0
 FALLBACK_RATE = 44100  # every backend resamples, so 48 kHz is normally accepted
 OPEN_S = 5.0  # the reader thread has this long to open the device
 JOIN_S = 1.0  # record() returns every 10 ms, so the reader ends well within this
@@ -76,6 +77,7 @@ class CallerCapture:
         self._out: dict[str, Any] = {}  # the reader's report: name, rate, ring, error
         self._last_block = 0.0
         self._last_try = -RETRY_S
+        self._retry_s = RETRY_S  # doubles after each failed open, up to MAX_RETRY_S
         self._got_block = False
 
     @property
@@ -120,8 +122,10 @@ class CallerCapture:
         """New blocks since the last poll; notices a lost device and retries."""
         thread = self._thread
         if thread is None:
-            if time.monotonic() - self._last_try >= RETRY_S:
-                self.start()
+            if time.monotonic() - self._last_try >= self._retry_s:
+                # an open costs the GUI thread ~0.2 s: a channel that keeps failing
+                # (no server, no loopback device) is tried less and less often
+                self._retry_s = RETRY_S if self.start() else min(MAX_RETRY_S, 2 * self._retry_s)
             return NO_BLOCKS
         assert self.ring is not None
         blocks = self.ring.drain()

@@ -34,7 +34,8 @@ from calmline.core.levels import Baseline, BlockLevel, Window
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
 CLIP_BLOCKS = 3
-LOUDNESS_S = 0.25  # of the agent's own speech
+LOUDNESS_S = 0.25  # of the agent's own speech: what the raised-voice rule reads
+SUSTAINED_S = 1.0  # what "up to N dB over the calm level" reports (a syllable is no passage)
 CLEAR_S = 0.6  # of calm speech
 ENDED_S = 2.0
 CALLER_FIRST_S = 0.5  # the caller must have been talking this long to be talked over
@@ -82,6 +83,7 @@ class VoiceState:
     level: BlockLevel
     judged: Judgement
     loudness_db: float | None  # the agent's last 250 ms of speech
+    sustained_db: float | None  # ... and their last second of it
     baseline_db: float | None
     talk_share: float  # of the last minute
     started: list[Cue] = field(default_factory=list)
@@ -93,11 +95,11 @@ class VoiceState:
 
 
 class _Loudness:
-    """Mean dB over the agent's last LOUDNESS_S of speech blocks (a mean of dB,
+    """Mean dB over the agent's last ``span_s`` of speech blocks (a mean of dB,
     not of power: one loud syllable does not make a loud passage)."""
 
-    def __init__(self, dt_s: float = 0.01) -> None:
-        self.values: deque[float] = deque(maxlen=max(1, round(LOUDNESS_S / dt_s)))
+    def __init__(self, span_s: float = LOUDNESS_S, dt_s: float = 0.01) -> None:
+        self.values: deque[float] = deque(maxlen=max(1, round(span_s / dt_s)))
         self._sum = 0.0
 
     def add(self, db: float) -> float:
@@ -126,6 +128,8 @@ class VoiceTracker:
         self.calibrated = calibrated and baseline_db is not None
         self.loudness = _Loudness()
         self.loudness_db: float | None = None
+        self.sustained = _Loudness(SUSTAINED_S)
+        self.sustained_db: float | None = None
         self.caller = CallerLevel()  # only fed with a caller channel
         self.minute = Window(60.0)
         self.active: dict[CueKind, Cue] = {}
@@ -170,6 +174,7 @@ class VoiceTracker:
             self._forget_bleed()
         if judged.agent:
             self.loudness_db = self.loudness.add(judged.env_db)
+            self.sustained_db = self.sustained.add(judged.env_db)
             if self.baseline.value is not None:
                 self._check_baseline(self.loudness_db)
         if judged.speech and self.loudness_db is not None and self.baseline.value is None:
@@ -182,6 +187,7 @@ class VoiceTracker:
             level,
             judged,
             self.loudness_db,
+            self.sustained_db,
             self.baseline.value,
             self.minute.flagged_share(),
         )
@@ -203,7 +209,7 @@ class VoiceTracker:
         """What was learnt before the agent's level jumped was learnt from bleed."""
         self._relearnt = self.voice.relearnt
         self._since[CueKind.CONTINUOUS_SPEAKING] = None
-        self.loudness = _Loudness()
+        self.loudness, self.sustained = _Loudness(), _Loudness(SUSTAINED_S)
         if not self.calibrated:
             self.baseline = Baseline()
             self._check = []
@@ -231,11 +237,12 @@ class VoiceTracker:
         if base is None or s.loudness_db is None:
             return
         over = s.loudness_db - base
+        sustained = (s.sustained_db or s.loudness_db) - base
         if k in self.active:
             if agent:
                 self._calm_s = self._calm_s + dt_s if over < self.p.raised_voice_clear_db else 0.0
                 cue = self.active[k]
-                top = max(cue.max_over_baseline_db or over, over)
+                top = max(cue.max_over_baseline_db or sustained, sustained)
                 self.active[k] = replace(cue, max_over_baseline_db=round(top, 2))
             if self._calm_s >= CLEAR_S or self._quiet_s >= ENDED_S:
                 self._end(k, s.t, s)
@@ -247,7 +254,7 @@ class VoiceTracker:
             return
         if over > self.p.raised_voice_db:
             if self._since[k] is None:
-                self._since[k], self._top = s.t, over
+                self._since[k], self._top = s.t, sustained
             self._raised_s += dt_s
         else:
             self._raised_s = max(0.0, self._raised_s - 2 * dt_s)
@@ -256,7 +263,7 @@ class VoiceTracker:
         since = self._since[k]
         if since is None:
             return
-        self._top = max(self._top, over)  # the passage's top, its hold included
+        self._top = max(self._top, sustained)  # the passage's top, its hold included
         if self._raised_s >= self.p.raised_voice_hold_s - 1e-9:
             self._calm_s = 0.0
             self._start(k, since, s, round(self._top, 2))
