@@ -195,7 +195,7 @@ def test_with_a_caller_channel_the_caller_shows_and_talking_over_is_a_word(
 
     mic, heard, over_at = two_tracks()
     loud = heard.copy()
-    loud[int(90 * 48000) :] *= 4  # the caller shouts (+12 dB) from 90 s
+    loud[90 * 48000 :] *= 4  # the caller shouts (+12 dB) from 90 s
     panel, compact = MeterPanel(), LevelBar()
     qtbot.addWidget(panel)
     panel.show()
