@@ -12,10 +12,12 @@ cd "$(dirname "$0")/.."
 RUN_PKGS="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1
  libgl1 libfontconfig1 libdbus-1-3 libportaudio2 libpulse0"
-# Real parts the tests drive: an X server, an audio server with a virtual mic.
+# Real parts the tests drive: an X server, an audio server with a virtual mic;
+# flite and festival voices for the synthetic calls of tests/voiceset.
 TEST_PKGS="xvfb xauth xdotool x11-utils imagemagick pulseaudio pulseaudio-utils
  libasound2-plugins alsa-utils espeak-ng sox postgresql
- wixl msitools wine64 shellcheck"
+ wixl msitools wine64 shellcheck
+ flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts"
 
 pkgs=$RUN_PKGS
 [ "$mode" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
