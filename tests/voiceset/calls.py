@@ -330,7 +330,13 @@ class Timeline:
         self.caller_turn()
         r0 = self.agent_start((0.3, 0.8))
         ramp, hold = self.u(*self.q(15, 25, 18)), self.u(*self.q(6, 10, 7))
+        # Where a ramp of 0.5-0.8 dB/s becomes "raised" cannot be timed closer than
+        # the +/-2 dB by which one calm sentence differs from the next. So a cue from
+        # the +4.5 dB crossing (halfway between the clear and raised levels) is not
+        # early, and its onset is timed from the +7.5 dB crossing (+6 dB and that
+        # precision); the +6 dB crossing is kept in the truth as cross_6_s.
         cross = r0 + ramp / 2
+        earliest, clearly = r0 + ramp * 4.5 / 12, r0 + ramp * 7.5 / 12
         t, run_start, parts = r0, r0, []
         while t < r0 + ramp + hold:
             variant = "raised" if t > cross else "calm"
@@ -350,7 +356,7 @@ class Timeline:
                 break
             gap = self.u(0.12, 0.35)
             if t - run_start > self.u(8.0, 11.0) and not (
-                cross - 2.5 < t + 1.8 and t < cross + 2.5
+                earliest - 2.5 < t + 1.8 and t < clearly + 2.5
             ):
                 gap = self.u(1.3, 1.7)  # a breath long enough to end a run of speech
                 run_start = t + gap
@@ -359,8 +365,10 @@ class Timeline:
         self.event(
             "raised_voice",
             "gradual_rise",
-            cross,
+            earliest,
             e,
+            expect=clearly,
+            cross_6_s=round(cross, 3),
             ramp_start_s=round(r0, 3),
             ramp_s=round(ramp, 3),
         )

@@ -10,13 +10,16 @@ level (``ref``), never to the room's quietest blocks alone:
 - it is the *agent's* when it also lies within ``GATE_DB`` of ``ref``;
 - ``ref`` is first the median of the first second that sounds (that second counts
   as the agent's), then follows the
-  agent slowly. When two seconds of sound sit ``JUMP_DB`` or more above it, ref
+  agent slowly. When two seconds of sound sit ``JUMP_DB`` (once confirmed,
+  ``JUMP_CONFIRMED_DB``) or more above it, ref
   was learnt from bleed (a caller who spoke first): it moves up at once, and
   ``relearnt`` tells the caller of this class to forget what it learnt from it;
 - a learnt ref counts as *confirmed* only once the evidence says it is the
   agent: a second, quieter cluster of sound (the bleed) below it, a jump, a
-  calibration, a caller channel, a level only a boom hears its wearer at, or 45 s
-  of sound with no one else heard. Cues about talking wait for it.
+  calibration, a level only a boom hears its wearer at, or 45 s of sound with no
+  one else heard. Cues about talking wait for it (or for a caller channel, which
+  keeps the bleed out whatever ref is; babble or typing heard before the agent
+  speaks can still be ref then, and the jump puts that right).
 
 With the caller's channel (loopback of what the agent hears), a block heard in
 the microphone while the caller speaks is the agent only when it is clearly
@@ -40,7 +43,14 @@ SOUND_MARGIN_DB = 9.0  # over the noise floor
 SOUND_MIN_DB = -75.0
 MIN_RUN_S = 0.05  # shorter bursts are clicks and knocks
 GATE_DB = 14.0  # agent speech lies within this of the agent's level
+# ... and its syllables' cores within this: what loudness, pauses and the baseline
+# read (the rising and falling edges of each syllable are not how loud it is, and
+# a shouting caller's bleed reaches the gate's edge but not the core)
+CORE_DB = 9.0
 JUMP_DB = 18.0  # two seconds this far above ref: ref was the bleed
+# ... once ref is confirmed as the agent's, only a bigger jump says so: the agent
+# shouting into clipping reads some 20 dB over their calm level, bleed 25-35 dB.
+JUMP_CONFIRMED_DB = 24.0
 JUMP_SPAN_S = 2.0
 LOWER_DB = 16.0  # a cluster this far below ref is someone else: ref is the agent
 LOWER_NEEDED_S = 1.5
@@ -70,7 +80,8 @@ class Judgement:
     sounding: bool  # something audible, not a click
     clear: bool  # sounding, and not the caller's bleed (as far as the caller channel tells)
     agent: bool  # the agent's own voice (before the hangover)
-    speech: bool  # agent speech, with the hangover over word gaps
+    core: bool  # ... and the core of a syllable of it
+    speech: bool  # the agent speaks: cores, with the hangover over word gaps
     caller: bool  # the caller speaks (caller channel only)
 
 
@@ -109,7 +120,7 @@ class AgentVoice:
     def __init__(self, known_ref_db: float | None = None, caller_channel: bool = False) -> None:
         self.mic = _Sounding(SOUND_MIN_DB)
         self.ref: float | None = known_ref_db
-        self.confirmed = known_ref_db is not None or caller_channel
+        self.confirmed = known_ref_db is not None
         self.caller_channel = caller_channel  # blocks of the caller come (or came) too
         self.relearnt = 0  # how many times ref was found to be bleed
         self._learn: list[float] = []
@@ -126,6 +137,12 @@ class AgentVoice:
         self._caller_since_s = math.inf
         self.caller_env_db = FLOOR_DB
 
+    @property
+    def sure(self) -> bool:
+        """Cues about the agent's talking may run: their level is confirmed, or the
+        caller channel tells the caller's bleed apart whatever ref is."""
+        return self.confirmed or self.caller_channel
+
     def set_ref(self, ref_db: float) -> None:
         """A calibration or the agent's remembered level: trusted."""
         self.ref, self.confirmed, self._learn = ref_db, True, []
@@ -136,17 +153,18 @@ class AgentVoice:
         caller = False
         bleed_db = None
         if caller_ms is not None:  # a block of what the agent hears came with this one
-            self.caller_channel = self.confirmed = True
+            self.caller_channel = True
             caller, bleed_db = self._caller(caller_ms, env_db, sounding, dt_s)
         clear = sounding and (bleed_db is None or env_db >= bleed_db + OVER_BLEED_DB)
         if clear:
             self._learn_ref(env_db, dt_s)
         agent = clear and (self.ref is None or env_db >= self.ref - GATE_DB)
+        core = agent and (self.ref is None or env_db >= self.ref - CORE_DB)
         if agent:
             self._track(env_db, dt_s)
-        self._since_agent_s = 0.0 if agent else self._since_agent_s + dt_s
+        self._since_agent_s = 0.0 if core else self._since_agent_s + dt_s
         speech = self._since_agent_s <= HANGOVER_S
-        return Judgement(env_db, sounding, clear, agent, speech, caller)
+        return Judgement(env_db, sounding, clear, agent, core, speech, caller)
 
     # -- the agent's level -------------------------------------------------
     def _learn_ref(self, env_db: float, dt_s: float) -> None:
@@ -164,9 +182,10 @@ class AgentVoice:
             self._lower_s += dt_s
             if self._lower_s >= LOWER_NEEDED_S:
                 self.confirmed = True  # someone quieter is heard too: ref is the agent
-        if len(self._recent) * dt_s >= LEARN_S and self._recent[-1][1] > self.ref + JUMP_DB:
+        jump = JUMP_CONFIRMED_DB if self.confirmed else JUMP_DB
+        if len(self._recent) * dt_s >= LEARN_S and self._recent[-1][1] > self.ref + jump:
             high = float(np.median([e for _, e in self._recent]))
-            if high >= self.ref + JUMP_DB:
+            if high >= self.ref + jump:
                 self.ref = high
                 self.confirmed = True
                 self.relearnt += 1

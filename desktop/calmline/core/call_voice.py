@@ -32,7 +32,7 @@ class CallVoice:
         self.seconds.feed(s.level.rms_db, s.speech, dt_s)
         for cue in s.started:
             self.marks.append((cue.kind.value, round(self.t, 1)))
-        if s.judged.agent and s.sustained_db is not None and s.baseline_db is not None:
+        if s.judged.core and s.sustained_db is not None and s.baseline_db is not None:
             over = round(s.sustained_db - s.baseline_db, 2)
             self.max_over = over if self.max_over is None else max(self.max_over, over)
 

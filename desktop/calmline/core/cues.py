@@ -6,11 +6,12 @@ Whose voice a block is, is core/agent_voice.py's call. Then, on the agent's
 speech only:
 
 raised_voice        the agent's loudness (mean level over their last 250 ms of
-                    speech) above baseline + raised_voice_db for raised_voice_hold_s
-                    of their speech (word gaps neither count nor reset; quieter
-                    speech counts down twice as fast; a pause of pause_s resets);
-                    shown until raised_voice_clear_db for CLEAR_S of speech, or
-                    ENDED_S without the agent speaking
+                    speech) over baseline + raised_voice_db for raised_voice_hold_s of
+                    their speech (word gaps neither count nor reset it; speech halfway
+                    down to the clear level keeps the run but does not count; a dip
+                    under that longer than DIP_S of speech, or a pause of pause_s,
+                    starts it over); shown until raised_voice_clear_db for CLEAR_S of
+                    speech, or ENDED_S without the agent speaking
 continuous_speaking agent speech for continuous_speaking_s without a pause of pause_s
                     (waits until the agent's level is confirmed; see agent_voice)
 talking_over        with a caller channel: the agent starts while the caller is
@@ -37,6 +38,7 @@ CLIP_BLOCKS = 3
 LOUDNESS_S = 0.25  # of the agent's own speech: what the raised-voice rule reads
 SUSTAINED_S = 1.0  # what "up to N dB over the calm level" reports (a syllable is no passage)
 CLEAR_S = 0.6  # of calm speech
+DIP_S = 0.3  # of the agent's speech under the clear level: a raised run goes on
 ENDED_S = 2.0
 CALLER_FIRST_S = 0.5  # the caller must have been talking this long to be talked over
 RELEARN_EVERY_S = 60.0  # of agent speech: a baseline far above it is relearnt
@@ -123,7 +125,7 @@ class VoiceTracker:
         self.p = params
         self.voice = AgentVoice(baseline_db, caller_channel)
         if baseline_db is not None and not calibrated:
-            self.voice.confirmed = caller_channel  # remembered, but may be wrong
+            self.voice.confirmed = False  # remembered, but may be wrong
         self.baseline = Baseline(known_db=baseline_db)
         self.calibrated = calibrated and baseline_db is not None
         self.loudness = _Loudness()
@@ -141,6 +143,7 @@ class VoiceTracker:
         self._pause_s = 0.0
         self._raised_s = 0.0
         self._top = 0.0
+        self._dip_s = 0.0
         self._calm_s = 0.0
         self._quiet_s = 0.0
         self._caller_s = 0.0
@@ -162,7 +165,7 @@ class VoiceTracker:
             return
         self.calibrated = False
         self.baseline = Baseline(known_db=baseline_db)
-        self.voice.ref, self.voice.confirmed = baseline_db, self.voice.caller_channel
+        self.voice.ref, self.voice.confirmed = baseline_db, False
 
     def feed(
         self, t: float, level: BlockLevel, dt_s: float, caller: BlockLevel | None = None
@@ -172,7 +175,7 @@ class VoiceTracker:
             self.caller.feed(self.voice.caller_env_db, judged.caller, dt_s)
         if self.voice.relearnt != self._relearnt:
             self._forget_bleed()
-        if judged.agent:
+        if judged.core:
             self.loudness_db = self.loudness.add(judged.env_db)
             self.sustained_db = self.sustained.add(judged.env_db)
             if self.baseline.value is not None:
@@ -232,7 +235,7 @@ class VoiceTracker:
     def _raised_voice(self, s: VoiceState, dt_s: float) -> None:
         k = CueKind.RAISED_VOICE
         base = s.baseline_db
-        agent = s.judged.agent
+        agent = s.judged.core
         self._quiet_s = 0.0 if agent else self._quiet_s + dt_s
         if base is None or s.loudness_db is None:
             return
@@ -252,17 +255,24 @@ class VoiceTracker:
             self._raised_s, self._since[k] = 0.0, None
         if not agent:
             return
-        if over > self.p.raised_voice_db:
-            if self._since[k] is None:
-                self._since[k], self._top = s.t, sustained
-            self._raised_s += dt_s
-        else:
-            self._raised_s = max(0.0, self._raised_s - 2 * dt_s)
-            if self._raised_s == 0.0:
-                self._since[k] = None
         since = self._since[k]
         if since is None:
+            if over <= self.p.raised_voice_db:
+                return
+            since = self._since[k] = s.t
+            self._top, self._raised_s, self._dip_s = sustained, 0.0, 0.0
+        # a raised run counts the agent's speech over raised_voice_db; it goes on
+        # through speech halfway down to the clear level, and through dips under
+        # that shorter than DIP_S (a calm sentence reads up to ~+5 dB: not raised)
+        mid = (self.p.raised_voice_db + self.p.raised_voice_clear_db) / 2
+        if over < mid:
+            self._dip_s += dt_s
+            if self._dip_s > DIP_S:
+                self._since[k] = None
             return
+        self._dip_s = 0.0
+        if over > self.p.raised_voice_db:
+            self._raised_s += dt_s
         self._top = max(self._top, sustained)  # the passage's top, its hold included
         if self._raised_s >= self.p.raised_voice_hold_s - 1e-9:
             self._calm_s = 0.0
@@ -282,7 +292,7 @@ class VoiceTracker:
         if (
             since is not None
             and k not in self.active
-            and self.voice.confirmed
+            and self.voice.sure
             and s.t - since >= self.p.continuous_speaking_s
         ):
             self._start(k, since, s, None)
@@ -301,10 +311,10 @@ class VoiceTracker:
             self._since[k], self._over_s = None, 0.0
             return
         if self._since[k] is None:
-            if caller_before < CALLER_FIRST_S or not j.agent:
+            if caller_before < CALLER_FIRST_S or not j.core:
                 return  # the agent was first, or answers a pause: not talking over
             self._since[k] = s.t
-        if j.agent:
+        if j.core:
             self._over_s += dt_s
         since = self._since[k]
         if since is not None and self._over_s >= self.p.talking_over_s - 1e-9:
