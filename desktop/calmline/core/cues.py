@@ -41,6 +41,7 @@ CLEAR_S = 0.6  # of calm speech
 DIP_S = 0.3  # of the agent's speech under the clear level: a raised run goes on
 ENDED_S = 2.0
 CALLER_FIRST_S = 0.5  # the caller must have been talking this long to be talked over
+PROVISIONAL_DB = 1.5  # extra margin over a calm level still being learnt
 RELEARN_EVERY_S = 60.0  # of agent speech: a baseline far above it is relearnt
 
 
@@ -86,7 +87,7 @@ class VoiceState:
     judged: Judgement
     loudness_db: float | None  # the agent's last 250 ms of speech
     sustained_db: float | None  # ... and their last second of it
-    baseline_db: float | None
+    baseline_db: float | None  # the calm level, or its stand-in while it is learnt
     talk_share: float  # of the last minute
     started: list[Cue] = field(default_factory=list)
     ended: list[Cue] = field(default_factory=list)
@@ -191,7 +192,7 @@ class VoiceTracker:
             judged,
             self.loudness_db,
             self.sustained_db,
-            self.baseline.value,
+            self.baseline.provisional,
             self.minute.flagged_share(),
         )
         self._raised_voice(state, dt_s)
@@ -239,7 +240,8 @@ class VoiceTracker:
         self._quiet_s = 0.0 if agent else self._quiet_s + dt_s
         if base is None or s.loudness_db is None:
             return
-        over = s.loudness_db - base
+        # a stand-in calm level is less sure: it must be cleared by more
+        over = s.loudness_db - base - (0.0 if self.baseline.value is not None else PROVISIONAL_DB)
         sustained = (s.sustained_db or s.loudness_db) - base
         if k in self.active:
             if agent:

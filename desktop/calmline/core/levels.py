@@ -122,11 +122,17 @@ class SpeechDetector:
 
 class Baseline:
     """The agent's calm level: the median speech level over their first
-    ``needed_s`` seconds of speech (or set by a calibration)."""
+    ``needed_s`` seconds of speech (or set by a calibration). After
+    ``provisional_s`` of it, the median so far stands in (``provisional``), so a
+    voice raised early in the first call is not missed."""
 
-    def __init__(self, needed_s: float = 20.0, known_db: float | None = None) -> None:
+    def __init__(
+        self, needed_s: float = 20.0, known_db: float | None = None, provisional_s: float = 8.0
+    ) -> None:
         self.needed_s = needed_s
+        self.provisional_s = provisional_s
         self.value: float | None = known_db
+        self.provisional: float | None = known_db
         self._levels: list[float] = []
         self._speech_s = 0.0
 
@@ -135,8 +141,10 @@ class Baseline:
             self._levels.append(rms_db)
             self._speech_s += dt_s
             if self._speech_s >= self.needed_s:
-                self.value = float(np.median(self._levels))
+                self.value = self.provisional = float(np.median(self._levels))
                 self._levels = []
+            elif self._speech_s >= self.provisional_s and len(self._levels) % 10 == 0:
+                self.provisional = float(np.median(self._levels))
         return self.value
 
 
