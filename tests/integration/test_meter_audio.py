@@ -103,3 +103,52 @@ def test_no_audio_server_says_so_and_the_app_works(home: Path, tmp_path: Path) -
         assert calmline("shift", "start", "--agent", "a", env=env).returncode == 0
         assert calmline("call", "start", env=env).returncode == 0
         assert calmline("call", "end", env=env).returncode == 0
+
+
+def test_the_caller_channel_live_talking_over_and_talk_share(home: Path, tmp_path: Path) -> None:
+    """The softphone plays the caller to the earpiece (a second null sink, the
+    default output, whose monitor the app records as the caller channel) while the
+    virtual microphone hears the agent plus the caller's bleed: a window of a
+    natural-voice call with a clipped shout and the agent talking over the caller."""
+    from tests.servers import pulseaudio_with_earpiece
+    from tests.voiceset import dsp
+    from tests.voiceset.build import build
+
+    manifest = build(quick=True)
+    call = next(c for c in json.loads(manifest.read_text())["calls"] if c["id"] == "q6-clip")
+    over = next(e for e in call["events"] if e["kind"] == "talking_over")
+    t0, t1 = 0.0, over["start_s"] + 8.0
+    tracks = {}
+    for name in ("mic", "caller"):
+        x, rate = dsp.read_wav(manifest.parent / call[name])
+        tracks[name] = tmp_path / f"{name}.wav"
+        dsp.write_wav(tracks[name], x[int(t0 * rate) : int(t1 * rate)], rate)
+    spoken = sum(
+        max(0.0, min(b, t1) - max(a, t0)) for a, b in call["agent_speech"]
+    )  # the truth, from how the call was built
+    truth = spoken / (t1 - t0)
+    with pulseaudio_with_earpiece() as env:
+        env.update(CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+        with running_app(env):
+            assert calmline("shift", "start", "--agent", "a-9", env=env).returncode == 0
+            assert calmline("call", "start", "555", env=env).returncode == 0
+            wait_for_log(home, "the microphone sends sound")
+            wait_for_log(home, "the caller channel sends sound")
+            # one shell starts both players together: the agent's mic and the earpiece
+            subprocess.run(
+                f"paplay --device=virt_spk {tracks['mic']} & "
+                f"paplay --device=caller_spk {tracks['caller']} & wait",
+                shell=True,
+                env=env,
+                check=True,
+            )
+            wait_for_log(home, "cue talking_over")
+            assert calmline("call", "end", env=env).returncode == 0
+    assert "caller channel: loopback of 'Earpiece'" in "\n".join(log_lines(home))
+    db = sqlite3.connect(home / "calmline.db")
+    (voice,) = db.execute("SELECT voice FROM incidents").fetchone()
+    figures = json.loads(voice)
+    assert dict(map(tuple, figures["cue_counts"])).get("talking_over") == 1, figures
+    # the call ran a little longer than the window (the players start after the call)
+    assert figures["talk_share"] <= truth + 0.05, (figures["talk_share"], truth)
+    assert figures["talk_share"] >= truth * (t1 - t0) / (t1 - t0 + 10) - 0.05

@@ -8,10 +8,10 @@ level (``ref``), never to the room's quietest blocks alone:
 - a block *sounds* when its short envelope (~30 ms) is 9 dB over the adaptive
   noise floor for at least 50 ms (a key click or a knock on the boom does not);
 - it is the *agent's* when it also lies within ``GATE_DB`` of ``ref``;
-- ``ref`` is first the median of the first second that sounds (that second counts
-  as the agent's), then follows the
-  agent slowly. When two seconds of sound sit ``JUMP_DB`` (once confirmed,
-  ``JUMP_CONFIRMED_DB``) or more above it, ref
+- ``ref`` is first the upper quartile of the first second that sounds (that second
+  counts as the agent's), then follows the
+  agent slowly. When a second of sound within two sits ``JUMP_DB`` (once
+  confirmed, ``JUMP_CONFIRMED_DB``) or more above it, ref
   was learnt from bleed (a caller who spoke first): it moves up at once, and
   ``relearnt`` tells the caller of this class to forget what it learnt from it;
 - a learnt ref counts as *confirmed* only once the evidence says it is the
@@ -60,13 +60,14 @@ CONFIRM_ALONE_S = 45.0  # of agent sound with nobody else heard: it is the agent
 CONFIRM_LEVEL_DB = -38.0
 TRACK_DB_PER_S = 0.3  # how fast ref follows the agent's own level
 LEARN_S = 1.0
+LEARN_PERCENTILE = 50.0
 HANGOVER_S = 0.3  # word gaps stay speech
 # caller channel
 CALLER_MIN_DB = -60.0
 OVER_BLEED_DB = 8.0  # mic this far over the expected bleed: the agent is talking too
 COUPLING_INIT_DB = -30.0  # earpiece to boom, before it is measured
 COUPLING_RATE_DB = 0.05  # per caller-only block, towards the median
-BLEED_SPREAD_S = 0.05  # the two paths are not sample-aligned: compare with the max nearby
+BLEED_SPREAD_S = 0.1  # the two paths are not sample-aligned: compare with the max nearby
 # An earpiece leaks into a boom some 30 dB down. A channel the mic hears within
 # this of its own level is not an earpiece's bleed but the same sound (open
 # speakers, a monitor of the mic itself): it cannot tell the two apart, so it is
@@ -143,6 +144,12 @@ class AgentVoice:
         caller channel tells the caller's bleed apart whatever ref is."""
         return self.confirmed or self.caller_channel
 
+    def remember(self, ref_db: float | None) -> None:
+        """The agent's level as learnt on an earlier call: likely right, but it was
+        learnt, so only the same evidence as for a new one confirms it."""
+        self.ref, self._learn = ref_db, []
+        self.confirmed = ref_db is not None and ref_db >= CONFIRM_LEVEL_DB
+
     def set_ref(self, ref_db: float) -> None:
         """A calibration or the agent's remembered level: trusted."""
         self.ref, self.confirmed, self._learn = ref_db, True, []
@@ -171,7 +178,8 @@ class AgentVoice:
         if self.ref is None:
             self._learn.append(env_db)
             if len(self._learn) * dt_s >= LEARN_S:
-                self.ref = float(np.median(self._learn))
+                # the loud end of that second: it may hold some background too
+                self.ref = float(np.percentile(self._learn, LEARN_PERCENTILE))
                 self._learn = []
                 self.confirmed = self.confirmed or self.ref >= CONFIRM_LEVEL_DB
             return
@@ -184,9 +192,10 @@ class AgentVoice:
                 self.confirmed = True  # someone quieter is heard too: ref is the agent
         jump = JUMP_CONFIRMED_DB if self.confirmed else JUMP_DB
         if len(self._recent) * dt_s >= LEARN_S and self._recent[-1][1] > self.ref + jump:
-            high = float(np.median([e for _, e in self._recent]))
-            if high >= self.ref + jump:
-                self.ref = high
+            # a second of sound this far up within two: that cluster is the agent
+            high = [e for _, e in self._recent if e >= self.ref + jump]
+            if len(high) * dt_s >= LEARN_S:
+                self.ref = float(np.median(high))
                 self.confirmed = True
                 self.relearnt += 1
                 self._recent.clear()

@@ -29,7 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from calmline.core.agent_voice import AgentVoice, Judgement
+from calmline.core.agent_voice import JUMP_DB, AgentVoice, Judgement
 from calmline.core.caller_level import CallerLevel
 from calmline.core.levels import Baseline, BlockLevel, Window
 
@@ -125,8 +125,8 @@ class VoiceTracker:
     ) -> None:
         self.p = params
         self.voice = AgentVoice(baseline_db, caller_channel)
-        if baseline_db is not None and not calibrated:
-            self.voice.confirmed = False  # remembered, but may be wrong
+        if not calibrated:
+            self.voice.remember(baseline_db)
         self.baseline = Baseline(known_db=baseline_db)
         self.calibrated = calibrated and baseline_db is not None
         self.loudness = _Loudness()
@@ -166,7 +166,7 @@ class VoiceTracker:
             return
         self.calibrated = False
         self.baseline = Baseline(known_db=baseline_db)
-        self.voice.ref, self.voice.confirmed = baseline_db, False
+        self.voice.remember(baseline_db)
 
     def feed(
         self, t: float, level: BlockLevel, dt_s: float, caller: BlockLevel | None = None
@@ -212,7 +212,8 @@ class VoiceTracker:
     def _forget_bleed(self) -> None:
         """What was learnt before the agent's level jumped was learnt from bleed."""
         self._relearnt = self.voice.relearnt
-        self._since[CueKind.CONTINUOUS_SPEAKING] = None
+        self._since[CueKind.CONTINUOUS_SPEAKING] = self._since[CueKind.RAISED_VOICE] = None
+        self._raised_s = 0.0
         self.loudness, self.sustained = _Loudness(), _Loudness(SUSTAINED_S)
         if not self.calibrated:
             self.baseline = Baseline()
@@ -238,11 +239,13 @@ class VoiceTracker:
         base = s.baseline_db
         agent = s.judged.core
         self._quiet_s = 0.0 if agent else self._quiet_s + dt_s
-        if base is None or s.loudness_db is None:
-            return
+        if base is None or s.loudness_db is None or not self.voice.sure:
+            return  # no calm level yet, or it may be the caller's bleed
         # a stand-in calm level is less sure: it must be cleared by more
         over = s.loudness_db - base - (0.0 if self.baseline.value is not None else PROVISIONAL_DB)
         sustained = (s.sustained_db or s.loudness_db) - base
+        if not self.voice.confirmed and over >= JUMP_DB:
+            return  # so far over a level not yet known to be the agent's: it was not
         if k in self.active:
             if agent:
                 self._calm_s = self._calm_s + dt_s if over < self.p.raised_voice_clear_db else 0.0

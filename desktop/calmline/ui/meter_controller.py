@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 33  # ~30 Hz: the bar follows the voice within 50 ms of the sound (make bench)
 IDLE_MS = 1000  # without a microphone: only watch for one to come back
 HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
-# The two streams run on their own clocks: the caller's blocks wait here for the
-# microphone's, and a backlog beyond this (a drifting clock) is dropped.
-CALLER_BACKLOG = 20
+# The caller's blocks wait for the microphone's; more than this many waiting means
+# the caller's clock runs ahead (or it started first), and the oldest are dropped,
+# so the two never drift apart by more than 60 ms (the bleed test allows 100).
+CALLER_SLACK = 6
 CALIBRATION_SPEECH_S = 4.0
 CALIBRATION_TEXT = (
     "Thanks for calling. I'm sorry you've had this trouble, and I'd like to sort it "
@@ -54,7 +55,8 @@ class MeterController(QObject):
         super().__init__()
         self.capture, self.params, self.panel, self.compact = capture, params, panel, compact
         self.caller = caller
-        self._heard: deque[BlockLevel] = deque(maxlen=CALLER_BACKLOG)
+        self._heard: deque[BlockLevel] = deque()
+        self._last_heard: BlockLevel | None = None
         self.baselines = baselines
         self.agent = agent
         self.tracker = VoiceTracker(
@@ -113,6 +115,13 @@ class MeterController(QObject):
             self._call_started()
         elif event is FlowEvent.CALL_ENDED:
             self.tracker.in_call = False
+            v = self.tracker.voice
+            if v.caller_channel:  # figures only: how the caller channel was used
+                log.info(
+                    "caller channel: the mic heard the caller %.0f dB down%s",
+                    v.coupling,
+                    " (the same sound as the mic: not used)" if v.echo else "",
+                )
         elif event is FlowEvent.SHIFT and self.flow.shift is not None:
             self._set_agent(self.flow.shift.agent_id)
 
@@ -152,6 +161,16 @@ class MeterController(QObject):
         """The voice over the call that just ended (never audio)."""
         return self.call.figures(self.tracker.baseline.value, self.tracker.voice.ref)
 
+    def _caller_block(self) -> BlockLevel | None:
+        """The caller's block for the microphone's next one. Loopback arrives in
+        bursts (WASAPI and PulseAudio hand over 10-40 ms at a time, or nothing
+        for a poll): a missing block repeats the last one while the channel runs."""
+        if self.caller is None or not self.caller.running:
+            self._last_heard = None
+        elif self._heard:
+            self._last_heard = self._heard.popleft()
+        return self._last_heard
+
     def drain(self) -> None:
         before = self.tracker.baseline.value
         blocks = self.capture.poll()
@@ -162,8 +181,7 @@ class MeterController(QObject):
         for level in levels:
             self.t += dt
             self.blocks += 1
-            heard = self._heard.popleft() if self._heard else None
-            state = self.tracker.feed(self.t, level, dt, heard)
+            state = self.tracker.feed(self.t, level, dt, self._caller_block())
             self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
             for cue in state.started:
                 log.info("cue %s (audio %.2f s)", cue.kind.value, self.t)
@@ -172,6 +190,8 @@ class MeterController(QObject):
                 self.call.feed(state, dt)
             if self.blocks % HISTORY_BLOCKS == 0:
                 self.panel.push_history(self.ballistics.level, state.baseline_db, state.talk_share)
+        while len(self._heard) > CALLER_SLACK:  # the caller's clock ran ahead: catch up
+            self._heard.popleft()
         learnt = self.tracker.baseline.value
         if learnt is not None and learnt != before and not self.tracker.calibrated and self.agent:
             self.baselines.set(self.agent, learnt)
