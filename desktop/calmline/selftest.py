@@ -42,6 +42,7 @@ LATE_MODULES = (
     "calmline.ui.sync_controller",
     "calmline.ui.global_keys",
     "calmline.app",
+    "calmline.audio.loopback",
 )
 PLATFORM_MODULES = {
     "linux": ("Xlib.display", "calmline.platform.hotkeys.x11"),
@@ -76,6 +77,24 @@ def audio_check(list_devices: Callable[[], list] = list_input_devices) -> Check:
         return Check("audio", True, f"PortAudio loaded; no input devices now ({exc})")
     names = [d.label for d in devices]
     return Check("audio", True, f"{len(names)} input device(s): " + "; ".join(names))
+
+
+CALLER_HEADERS = {"linux": "pulseaudio.py.h", "win32": "mediafoundation.py.h"}
+
+
+def caller_channel_check(platform: str = sys.platform) -> Check:
+    """The caller channel's library and the C declarations it reads at import must
+    be installed (a bundle that lost them would quietly fall back to the mic alone);
+    whether a loopback device exists now is `doctor`'s business."""
+    from importlib.util import find_spec
+
+    spec = find_spec("soundcard")  # found, not imported: importing it dials the audio server
+    if spec is None or not spec.submodule_search_locations:
+        return Check("caller channel", False, "the soundcard package is not installed")
+    header = CALLER_HEADERS.get(platform, "coreaudio.py.h")
+    if not any((Path(d) / header).is_file() for d in spec.submodule_search_locations):
+        return Check("caller channel", False, f"soundcard is installed without its {header}")
+    return Check("caller channel", True, f"soundcard with {header}")
 
 
 def qt_check(ctx: Context) -> Check:
@@ -157,7 +176,13 @@ def self_test(
     log.info("self-test of Calmline %s (%s)", __version__, where)
     # A missing headset fails the doctor's microphone check; here audio only has to load.
     checks = local_checks(ctx)
-    checks += [hotkeys_check(ctx), modules_check(), audio_check(list_devices), qt_check(ctx)]
+    checks += [
+        hotkeys_check(ctx),
+        modules_check(),
+        audio_check(list_devices),
+        caller_channel_check(),
+        qt_check(ctx),
+    ]
     for c in checks:
         print(c.line(), file=out)
         log.log(logging.INFO if c.ok else logging.ERROR, "self-test %s: %s", c.name, c.detail)

@@ -79,6 +79,7 @@ def _self_test(bundle: Path, env: dict[str, str]) -> str:
     log = (Path(env["CALMLINE_HOME"]) / "logs" / "calmline.log").read_text(encoding="utf-8")
     assert run.returncode == 0, output + log
     assert "self-test passed" in run.stdout
+    assert "[pass] caller channel: soundcard with pulseaudio.py.h" in run.stdout  # bundled
     assert not BAD.search(output), output
     assert not BAD.search(log), log
     return run.stdout
