@@ -66,13 +66,14 @@ HANGOVER_S = 0.3  # word gaps stay speech
 CALLER_MIN_DB = -60.0
 OVER_BLEED_DB = 8.0  # mic this far over the expected bleed: the agent is talking too
 COUPLING_INIT_DB = -30.0  # earpiece to boom, before it is measured
+COUPLING_FIRST = 50  # blocks of both sounding: their median starts the coupling
 COUPLING_RATE_DB = 0.05  # per caller-only block, towards the median
 BLEED_SPREAD_S = 0.1  # the two paths are not sample-aligned: compare with the max nearby
 # An earpiece leaks into a boom some 30 dB down. A channel the mic hears within
-# this of its own level is not an earpiece's bleed but the same sound (open
+# this of its own level is not an earpiece's bleed but the same sound (loud open
 # speakers, a monitor of the mic itself): it cannot tell the two apart, so it is
 # not used while that lasts.
-ECHO_DB = -6.0
+ECHO_DB = -10.0  # (the same sound reads about -7 dB against the max of its neighbours)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class AgentVoice:
         self.caller = _Sounding(CALLER_MIN_DB)
         self.coupling = COUPLING_INIT_DB
         self._coupled = 0
+        self._first: list[float] = []
         n = max(1, round(BLEED_SPREAD_S / 0.01))
         self._caller_env: deque[float] = deque([FLOOR_DB] * (2 * n + 1), maxlen=2 * n + 1)
         self._caller_since_s = math.inf
@@ -145,10 +147,10 @@ class AgentVoice:
         return self.confirmed or self.caller_channel
 
     def remember(self, ref_db: float | None) -> None:
-        """The agent's level as learnt on an earlier call: likely right, but it was
-        learnt, so only the same evidence as for a new one confirms it."""
+        """The agent's level as learnt, and confirmed, on an earlier call (only a
+        confirmed level is remembered); a jump still corrects it."""
         self.ref, self._learn = ref_db, []
-        self.confirmed = ref_db is not None and ref_db >= CONFIRM_LEVEL_DB
+        self.confirmed = ref_db is not None
 
     def set_ref(self, ref_db: float) -> None:
         """A calibration or the agent's remembered level: trusted."""
@@ -226,9 +228,11 @@ class AgentVoice:
             # learn how much of the caller the mic hears, from blocks that are not
             # clearly the agent (the median of mic - caller, tracked in steps)
             d = mic_env - loudest
-            if self._coupled < 50:
-                self.coupling = d if self._coupled == 0 else min(self.coupling, d)
+            if self._coupled < COUPLING_FIRST:
+                self._first.append(d)
                 self._coupled += 1
+                if self._coupled == COUPLING_FIRST:  # the median of the first half second
+                    self.coupling = float(np.median(self._first))
             elif d < self.coupling + OVER_BLEED_DB:
                 self.coupling += COUPLING_RATE_DB if d > self.coupling else -COUPLING_RATE_DB
         if self.echo:
@@ -238,7 +242,7 @@ class AgentVoice:
     @property
     def echo(self) -> bool:
         """The caller channel carries what the microphone hears, at its level."""
-        return self._coupled >= 50 and self.coupling > ECHO_DB
+        return self._coupled >= COUPLING_FIRST and self.coupling > ECHO_DB
 
 
 def talk_share(env_db: npt.NDArray[np.float32], clear: npt.NDArray[np.bool_], ref: float) -> float:

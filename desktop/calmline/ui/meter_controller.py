@@ -65,6 +65,7 @@ class MeterController(QObject):
             calibrated=bool(agent) and baselines.calibrated(agent),
         )
         self.tracker.in_call = False
+        self._saved = self.tracker.baseline.value  # what baselines.json holds for the agent
         self.ballistics = Ballistics()
         self.t = 0.0  # seconds of audio seen
         self.blocks = 0
@@ -129,6 +130,7 @@ class MeterController(QObject):
         if agent and agent != self.agent:
             self.agent = agent
             self.tracker.remember(self.baselines.get(agent), self.baselines.calibrated(agent))
+            self._saved = self.tracker.baseline.value
 
     def _call_started(self) -> None:
         self.tracker.in_call = True
@@ -172,7 +174,6 @@ class MeterController(QObject):
         return self._last_heard
 
     def drain(self) -> None:
-        before = self.tracker.baseline.value
         blocks = self.capture.poll()
         levels = block_levels(blocks)
         dt = blocks.shape[1] / self.capture.rate
@@ -193,8 +194,10 @@ class MeterController(QObject):
         while len(self._heard) > CALLER_SLACK:  # the caller's clock ran ahead: catch up
             self._heard.popleft()
         learnt = self.tracker.baseline.value
-        if learnt is not None and learnt != before and not self.tracker.calibrated and self.agent:
+        remember = self.agent and not self.tracker.calibrated and self.tracker.voice.confirmed
+        if learnt is not None and learnt != self._saved and remember:  # never a level of bleed
             self.baselines.set(self.agent, learnt)
+            self._saved = learnt
             log.info("calm level learnt: %.1f dBFS", learnt)
         shown = self.tracker.shown()
         alert = shown is not None and shown.kind is CueKind.RAISED_VOICE
