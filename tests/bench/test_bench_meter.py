@@ -218,7 +218,7 @@ def test_bench_step_to_bar_latency(
 
         panel.bar.paintEvent = timed_paint  # type: ignore[method-assign]
         ctl.start()
-        qtbot.waitUntil(lambda: capture._got_block, timeout=10000)
+        qtbot.waitUntil(lambda: capture.watch.flowing, timeout=10000)
         reported = float(capture.stream.latency)
         while writer.poll() is None:
             qtbot.wait(20)

@@ -79,6 +79,35 @@ class Ring:
         return np.concatenate((self.data[first:], self.data[:last]))
 
 
+class SoundWatch:
+    """Is sound still coming? A stream that sent blocks and then sends none for
+    STALL_S (or none at all for FIRST_BLOCK_S) has lost its device. Shared by the
+    microphone and the caller channel."""
+
+    def __init__(self, first_message: str) -> None:
+        self.first_message = first_message
+        self._last = 0.0
+        self._got = False
+
+    def restart(self) -> None:
+        self._last, self._got = time.monotonic(), False
+
+    @property
+    def flowing(self) -> bool:
+        """Sound has come since the stream opened."""
+        return self._got
+
+    def stalled(self, blocks: int) -> bool:
+        """Note a poll's block count; True when the stream has stopped sending."""
+        now = time.monotonic()
+        if blocks:
+            if not self._got:
+                log.info("%s", self.first_message)
+            self._last, self._got = now, True
+            return False
+        return now - self._last > (STALL_S if self._got else FIRST_BLOCK_S)
+
+
 class Capture:
     def __init__(self, device: str = "") -> None:
         self.device = device  # part of a device name; "" = the system default
@@ -87,9 +116,8 @@ class Capture:
         self.stream: Any = None
         self.reason = "not started"
         self.device_name = ""
-        self._last_block = 0.0
+        self.watch = SoundWatch("the microphone sends sound: metering")
         self._last_try = -RETRY_S
-        self._got_block = False
 
     @property
     def running(self) -> bool:
@@ -143,8 +171,7 @@ class Capture:
                 return False
         self.stream, self.rate, self.device_name = stream, rate, str(info["name"])
         self.reason = ""
-        self._last_block = time.monotonic()
-        self._got_block = False
+        self.watch.restart()
         log.info("opened %r at %d Hz", self.device_name, rate)
         return True
 
@@ -167,14 +194,7 @@ class Capture:
             return NO_BLOCKS
         assert self.ring is not None
         blocks = self.ring.drain()
-        now = time.monotonic()
-        if len(blocks):
-            if not self._got_block:
-                log.info("the microphone sends sound: metering")
-            self._last_block, self._got_block = now, True
-        elif now - self._last_block > (STALL_S if self._got_block else FIRST_BLOCK_S) or (
-            not self.stream.active
-        ):
+        if self.watch.stalled(len(blocks)) or (not len(blocks) and not self.stream.active):
             self.stop(f"the microphone stopped sending sound ({self.device_name})")
         return blocks
 

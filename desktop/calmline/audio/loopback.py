@@ -40,14 +40,13 @@ import numpy as np
 
 from calmline.audio.capture import (
     BLOCK_S,
-    FIRST_BLOCK_S,
     NO_BLOCKS,
     PREFERRED_RATE,
     RETRY_S,
     RING_S,
-    STALL_S,
     Blocks,
     Ring,
+    SoundWatch,
 )
 
 log = logging.getLogger(__name__)
@@ -75,10 +74,9 @@ class CallerCapture:
         self._thread: threading.Thread | None = None
         self._halt = threading.Event()
         self._out: dict[str, Any] = {}  # the reader's report: name, rate, ring, error
-        self._last_block = 0.0
+        self.watch = SoundWatch("the caller channel sends sound")
         self._last_try = -RETRY_S
         self._retry_s = RETRY_S  # doubles after each failed open, up to MAX_RETRY_S
-        self._got_block = False
 
     @property
     def running(self) -> bool:
@@ -114,7 +112,7 @@ class CallerCapture:
         self._thread, self._halt, self._out = thread, halt, out
         self.ring, self.rate, self.device_name = out["ring"], out["rate"], out["name"]
         self.reason = ""
-        self._last_block, self._got_block = time.monotonic(), False
+        self.watch.restart()
         log.info("caller channel: loopback of %r at %d Hz", self.device_name, self.rate)
         return True
 
@@ -129,16 +127,12 @@ class CallerCapture:
             return NO_BLOCKS
         assert self.ring is not None
         blocks = self.ring.drain()
-        now = time.monotonic()
-        if len(blocks):
-            if not self._got_block:
-                log.info("the caller channel sends sound")
-            self._last_block, self._got_block = now, True
-        elif not thread.is_alive():
+        if len(blocks) or thread.is_alive():
+            if self.watch.stalled(len(blocks)):
+                self.stop(f"the caller channel stopped sending sound ({self.device_name})")
+        else:
             error = self._out.get("error", "the reader ended")
             self.stop(f"the loopback of {self.device_name} failed: {error}")
-        elif now - self._last_block > (STALL_S if self._got_block else FIRST_BLOCK_S):
-            self.stop(f"the caller channel stopped sending sound ({self.device_name})")
         return blocks
 
     def stop(self, reason: str = "stopped") -> None:
