@@ -8,8 +8,8 @@ level (``ref``), never to the room's quietest blocks alone:
 - a block *sounds* when its short envelope (~30 ms) is 9 dB over the adaptive
   noise floor for at least 50 ms (a key click or a knock on the boom does not);
 - it is the *agent's* when it also lies within ``GATE_DB`` of ``ref``;
-- ``ref`` is first the upper quartile of the first second that sounds (that second
-  counts as the agent's), then follows the
+- ``ref`` is first the median of the first second that sounds (that second counts
+  as the agent's), then follows the
   agent slowly. When a second of sound within two sits ``JUMP_DB`` (once
   confirmed, ``JUMP_CONFIRMED_DB``) or more above it, ref
   was learnt from bleed (a caller who spoke first): it moves up at once, and
@@ -60,7 +60,6 @@ CONFIRM_ALONE_S = 45.0  # of agent sound with nobody else heard: it is the agent
 CONFIRM_LEVEL_DB = -38.0
 TRACK_DB_PER_S = 0.3  # how fast ref follows the agent's own level
 LEARN_S = 1.0
-LEARN_PERCENTILE = 50.0
 HANGOVER_S = 0.3  # word gaps stay speech
 # caller channel
 CALLER_MIN_DB = -60.0
@@ -153,7 +152,7 @@ class AgentVoice:
         self.confirmed = ref_db is not None
 
     def set_ref(self, ref_db: float) -> None:
-        """A calibration or the agent's remembered level: trusted."""
+        """A calibration: trusted."""
         self.ref, self.confirmed, self._learn = ref_db, True, []
 
     def feed(self, mean_square: float, dt_s: float, caller_ms: float | None = None) -> Judgement:
@@ -180,8 +179,7 @@ class AgentVoice:
         if self.ref is None:
             self._learn.append(env_db)
             if len(self._learn) * dt_s >= LEARN_S:
-                # the loud end of that second: it may hold some background too
-                self.ref = float(np.percentile(self._learn, LEARN_PERCENTILE))
+                self.ref = float(np.median(self._learn))
                 self._learn = []
                 self.confirmed = self.confirmed or self.ref >= CONFIRM_LEVEL_DB
             return
