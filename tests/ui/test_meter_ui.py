@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from calmline.audio.sources import ArraySource
@@ -218,3 +219,16 @@ def test_with_a_caller_channel_the_caller_shows_and_talking_over_is_a_word(
     assert "Caller" in seen and panel.caller_word.text() == "Caller loud — keep yours low"
     assert "hears the caller from synthetic" in panel.status.text()
     assert 0 < over_at < 120
+
+
+def test_device_names_are_plain_text(qtbot: QtBot, tmp_path: Path) -> None:
+    """A device's name comes from the OS (a USB headset names itself): never markup."""
+    ctl, _source, panel, _compact = meter(qtbot, tmp_path, speechlike(1, -30))
+    caller = ArraySource(speechlike(1, -30))
+    caller.device_name = "<b>Jabra</b><img src=x>"
+    ctl.caller = caller
+    caller.start()
+    ctl._status()
+    assert "hears the caller from <b>Jabra</b><img src=x>" in panel.status.text()
+    assert panel.status.textFormat() == Qt.TextFormat.PlainText
+    assert panel.caller_word.textFormat() == Qt.TextFormat.PlainText

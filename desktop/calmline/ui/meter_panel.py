@@ -46,6 +46,7 @@ class MeterPanel(QWidget):
         self.history = HistoryStrip(self)
         self.status = QLabel(self)
         self.status.setAccessibleName("Microphone")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # device names come from the OS
         self.status.setWordWrap(True)
         self.calibrate = QPushButton("Calibrate", self)
         self.calibrate.setAccessibleName("Calibrate your calm voice level")
