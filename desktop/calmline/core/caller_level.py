@@ -9,13 +9,13 @@ after LOUD_S of speech LOUD_DB over it, and calm again after CALM_S under CALM_D
 
 from __future__ import annotations
 
-from calmline.core.levels import Baseline
+from calmline.core.levels import Baseline, DbMean
 
 LOUD_DB = 6.0
 CALM_DB = 3.0
 LOUD_S = 1.0
 CALM_S = 1.5
-WINDOW = 25  # blocks of 10 ms
+LOUDNESS_S = 0.25  # of the caller's speech
 
 
 class CallerLevel:
@@ -23,16 +23,13 @@ class CallerLevel:
         self.calm = Baseline()
         self.loudness_db: float | None = None
         self.loud = False
-        self._values: list[float] = []
+        self._loudness = DbMean(LOUDNESS_S)
         self._for_s = 0.0
 
     def feed(self, env_db: float, speaking: bool, dt_s: float) -> None:
         if not speaking:
             return
-        self._values.append(env_db)
-        if len(self._values) > WINDOW:
-            del self._values[0]
-        self.loudness_db = sum(self._values) / len(self._values)
+        self.loudness_db = self._loudness.add(env_db)
         calm = self.calm.value
         if calm is None:
             self.calm.add(self.loudness_db, True, dt_s)

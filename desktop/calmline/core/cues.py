@@ -13,7 +13,8 @@ raised_voice        the agent's loudness (mean level over their last 250 ms of
                     starts it over); shown until raised_voice_clear_db for CLEAR_S of
                     speech, or ENDED_S without the agent speaking
 continuous_speaking agent speech for continuous_speaking_s without a pause of pause_s
-                    (waits until the agent's level is confirmed; see agent_voice)
+Both of these wait until the agent's level is confirmed (agent_voice: until then it
+may be the caller's bleed).
 talking_over        with a caller channel: the agent starts while the caller is
                     talking and both go on for talking_over_s of the agent's speech
 mic_silent          in a call, every block below SILENT_DB (under any live microphone's
@@ -31,7 +32,7 @@ from enum import StrEnum
 
 from calmline.core.agent_voice import JUMP_DB, AgentVoice, Judgement
 from calmline.core.caller_level import CallerLevel
-from calmline.core.levels import Baseline, BlockLevel, Window
+from calmline.core.levels import Baseline, BlockLevel, DbMean, Window
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
 CLIP_BLOCKS = 3
@@ -97,22 +98,6 @@ class VoiceState:
         return self.judged.speech
 
 
-class _Loudness:
-    """Mean dB over the agent's last ``span_s`` of speech blocks (a mean of dB,
-    not of power: one loud syllable does not make a loud passage)."""
-
-    def __init__(self, span_s: float = LOUDNESS_S, dt_s: float = 0.01) -> None:
-        self.values: deque[float] = deque(maxlen=max(1, round(span_s / dt_s)))
-        self._sum = 0.0
-
-    def add(self, db: float) -> float:
-        if len(self.values) == self.values.maxlen:
-            self._sum -= self.values[0]
-        self.values.append(db)
-        self._sum += db
-        return self._sum / len(self.values)
-
-
 class VoiceTracker:
     """Whose voice, the calm baseline and the cues over a stream of blocks."""
 
@@ -124,14 +109,12 @@ class VoiceTracker:
         calibrated: bool = False,
     ) -> None:
         self.p = params
-        self.voice = AgentVoice(baseline_db, caller_channel)
-        if not calibrated:
-            self.voice.remember(baseline_db)
+        self.voice = AgentVoice(baseline_db, caller_channel)  # a known level is confirmed
         self.baseline = Baseline(known_db=baseline_db)
         self.calibrated = calibrated and baseline_db is not None
-        self.loudness = _Loudness()
+        self.loudness = DbMean(LOUDNESS_S)
         self.loudness_db: float | None = None
-        self.sustained = _Loudness(SUSTAINED_S)
+        self.sustained = DbMean(SUSTAINED_S)
         self.sustained_db: float | None = None
         self.caller = CallerLevel()  # only fed with a caller channel
         self.minute = Window(60.0)
@@ -214,7 +197,7 @@ class VoiceTracker:
         self._relearnt = self.voice.relearnt
         self._since[CueKind.CONTINUOUS_SPEAKING] = self._since[CueKind.RAISED_VOICE] = None
         self._raised_s = 0.0
-        self.loudness, self.sustained = _Loudness(), _Loudness(SUSTAINED_S)
+        self.loudness, self.sustained = DbMean(LOUDNESS_S), DbMean(SUSTAINED_S)
         if not self.calibrated:
             self.baseline = Baseline()
             self._check = []

@@ -148,6 +148,22 @@ class Baseline:
         return self.value
 
 
+class DbMean:
+    """Mean dB over the last ``span_s`` of the blocks it is given (a mean of dB,
+    not of power: one loud syllable does not make a loud passage), O(1) a block."""
+
+    def __init__(self, span_s: float, dt_s: float = BLOCK_S) -> None:
+        self.values: deque[float] = deque(maxlen=max(1, round(span_s / dt_s)))
+        self._sum = 0.0
+
+    def add(self, db: float) -> float:
+        if len(self.values) == self.values.maxlen:
+            self._sum -= self.values[0]
+        self.values.append(db)
+        self._sum += db
+        return self._sum / len(self.values)
+
+
 class Window:
     """A sliding window over the last ``span_s`` seconds of (time, value, flag)
     samples, with running sums: O(1) per sample however long the window."""
