@@ -24,6 +24,28 @@ def _backup(path: Path, conn: sqlite3.Connection, version: int) -> Path:
     return dest
 
 
+class _Locked(sqlite3.OperationalError):
+    pass
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite answers "database is locked" at once, without its busy
+    handler, when another connection is switching the same new file at that moment
+    (two launches racing); that is retried with backoff for up to 10 s."""
+    import stamina
+
+    for attempt in stamina.retry_context(
+        on=_Locked, attempts=None, timeout=10.0, wait_initial=0.02, wait_jitter=0.05, wait_max=0.2
+    ):
+        with attempt:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                raise _Locked(str(exc)) from exc
+
+
 def schema_version(db: Database) -> int:
     """How many migrations this database has applied."""
     return len(migrations.applied(db))
@@ -42,7 +64,7 @@ def open_database(path: Path) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"{path}: cannot open the local database ({exc}); move the file "
