@@ -195,7 +195,12 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     incidents = list(reversed(store.incidents()))  # oldest first in exports
     # A byte-order mark lets spreadsheet programs read the file as UTF-8.
     encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-    dest = args.output.open("w", encoding=encoding, newline="") if args.output else out
+    from calmline.platform.private import open_private
+
+    try:
+        dest = open_private(args.output, encoding=encoding, newline="") if args.output else out
+    except OSError as exc:
+        return _fail(f"cannot write {args.output} ({exc.strerror or exc}); choose another file")
     try:
         if args.format == "json":
             json.dump([_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False)

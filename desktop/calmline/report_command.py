@@ -98,7 +98,15 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         period.title, period.summary, period.incidents, period.followups, plots, now, __version__
     )
     dest = args.output or Path(f"calmline-report-{period.summary.start.astimezone():%Y-%m-%d}.html")
-    dest.write_text(html, encoding="utf-8")
+    from calmline.platform.private import open_private
+
+    try:
+        with open_private(dest, encoding="utf-8") as f:
+            f.write(html)
+    except OSError as exc:
+        why = exc.strerror or exc
+        print(f"calmline: cannot write {dest} ({why}); choose another --output", file=sys.stderr)
+        return 1
     # The plot widgets are gone now: processEvents() does not run deferred deletes.
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     s = period.summary

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
+
+from calmline.platform.private import private_dir, replacing
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,9 @@ def read_json_object(path: Path, what: str) -> dict[str, Any]:
 
 
 def write_json_object(path: Path, data: dict[str, Any], what: str) -> None:
-    tmp = path.with_suffix(".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        private_dir(path.parent)
+        with replacing(path, encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=1))
     except OSError as exc:
         log.warning("%s: cannot save %s (%s)", path, what, exc)

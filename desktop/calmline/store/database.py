@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from calmline.platform.private import PrivateError, private_dir, touch_private
 from calmline.store.migrations import migrations
 
 
@@ -17,7 +18,7 @@ class StoreError(RuntimeError):
 
 def _backup(path: Path, conn: sqlite3.Connection, version: int) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    dest = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    dest = touch_private(path.with_name(f"{path.name}.v{version}-{stamp}.bak"))
     with sqlite3.connect(dest) as target:
         conn.backup(target)
     target.close()
@@ -46,6 +47,20 @@ def _use_wal(conn: sqlite3.Connection) -> None:
                 raise _Locked(str(exc)) from exc
 
 
+def _why(exc: OSError) -> str:
+    if isinstance(exc, PrivateError):
+        return str(exc)
+    import errno
+
+    fixes = {
+        errno.ENOSPC: "the disk is full; free some space and start again",
+        errno.EROFS: "the folder is read-only; ask IT to make it writable",
+        errno.EACCES: "permission denied; ask IT to give you back this folder",
+        errno.EPERM: "permission denied; ask IT to give you back this folder",
+    }
+    return fixes.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 def schema_version(db: Database) -> int:
     """How many migrations this database has applied."""
     return len(migrations.applied(db))
@@ -61,7 +76,13 @@ def open_database(path: Path) -> Database:
     A database that already holds data is copied next to itself before any
     migration runs, so a failed upgrade never costs the agent their incidents.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # 0700 folder, 0600 file before SQLite opens it: SQLite gives the WAL and
+        # SHM files the database's own mode.
+        private_dir(path.parent)
+        touch_private(path)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the local database ({_why(exc)})") from exc
     try:
         conn = sqlite3.connect(path, timeout=10)
         _use_wal(conn)
