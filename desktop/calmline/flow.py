@@ -8,7 +8,9 @@ Not thread-safe: it lives on the GUI thread, like the store it writes to.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -46,6 +48,11 @@ class FlowEvent(StrEnum):
 
 
 Listener = Callable[[FlowEvent, Incident | None], None]
+
+
+class SaveFailed(TransitionError):
+    """The local database refused a save: the action did not happen, the state is
+    as it was before it, and it can be tried again once the cause is gone."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,36 @@ class Flow:
         self.session.restore(shift, call, ticked)
         log.info("resumed shift %s%s", shift.meta.id, " with an open call" if call else "")
 
+    @contextmanager
+    def _saving(self, action: str) -> Iterator[None]:
+        """Run a transition and its saves; when the database refuses (a full disk,
+        a read-only folder...), put the session back as it was, so the same action
+        can be done again once the cause is gone — a call is never stranded open
+        in the window while the database says otherwise."""
+        s = self.session
+        kept = (s.shift, s.call, list(s.ticked), s.playbook, self.abusive)
+        from calmline.store.database import checkpoint, failure_text
+
+        try:
+            with self.store.db.atomic():  # all of an action's records, or none
+                yield
+        except (sqlite3.Error, OSError) as exc:
+            s.shift, s.call, s.ticked, s.playbook, self.abusive = kept
+            log.error("cannot %s: %s", action, exc)
+            raise SaveFailed(
+                f"cannot {action}: {failure_text(exc)} — nothing saved is lost; "
+                "try again once that is fixed"
+            ) from exc
+        checkpoint(self.store.db)
+
     def _emit(self, event: FlowEvent, incident: Incident | None = None) -> None:
         for listener in list(self.listeners):
             listener(event, incident)
 
     # -- shift -------------------------------------------------------------
     def start_shift(self, agent_id: str = "") -> Shift:
-        shift = self.store.save(self.session.start_shift(agent_id or self.agent_id))
+        with self._saving("start the shift"):
+            shift = self.store.save(self.session.start_shift(agent_id or self.agent_id))
         self.session.shift = shift
         self._emit(FlowEvent.SHIFT)
         return shift
@@ -119,7 +149,8 @@ class Flow:
         if self.session.shift is None:
             raise TransitionError("cannot end a shift: no shift is running")
         shift_id = self.session.shift.meta.id
-        ended = self.store.save(self.session.end_shift())
+        with self._saving("end the shift"):
+            ended = self.store.save(self.session.end_shift())
         drafts = self.store.incidents(shift_id=shift_id, status=IncidentStatus.DRAFT)
         self._emit(FlowEvent.SHIFT)
         return ShiftEnd(ended, drafts)
@@ -128,20 +159,22 @@ class Flow:
     def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
         if self.session.shift is None and self.auto_start_shift:
             self.start_shift()
-        self._set_abusive(False)
-        call = self.store.save(self.session.start_call(caller_number, customer_ref))
+        with self._saving("start the call"):
+            self._set_abusive(False)
+            call = self.store.save(self.session.start_call(caller_number, customer_ref))
         self.session.call = call
         self._emit(FlowEvent.CALL)
         return call
 
     def end_call(self) -> Incident:
-        ended = self.session.end_call()
-        if self.voice is not None:
-            ended = replace(ended, voice=self.voice())
-        if self.abusive:
-            ended = replace(ended, abuse_level=max(ended.abuse_level, AbuseLevel.ABUSIVE))
-        saved = self.store.save(ended)
-        self._set_abusive(False)
+        with self._saving("end the call"):
+            ended = self.session.end_call()
+            if self.voice is not None:
+                ended = replace(ended, voice=self.voice())
+            if self.abusive:
+                ended = replace(ended, abuse_level=max(ended.abuse_level, AbuseLevel.ABUSIVE))
+            saved = self.store.save(ended)
+            self._set_abusive(False)
         self._emit(FlowEvent.CALL_ENDED, saved)
         return saved
 
@@ -163,12 +196,14 @@ class Flow:
     # -- steps and notes ---------------------------------------------------
     def tick(self, step_id: str | None = None) -> str:
         """Tick a step (default: the current one); returns the step id."""
-        event = self.store.save(self.session.tick(step_id))
+        with self._saving("tick the step"):
+            event = self.store.save(self.session.tick(step_id))
         self._emit(FlowEvent.STEPS)
         return event.step_id
 
     def untick(self, step_id: str) -> None:
-        self.store.save(self.session.untick(step_id))
+        with self._saving("untick the step"):
+            self.store.save(self.session.untick(step_id))
         self._emit(FlowEvent.STEPS)
 
     def set_abusive(self, on: bool) -> None:
@@ -176,7 +211,8 @@ class Flow:
         with its call time when in a call."""
         if on == self.abusive:
             return
-        self._set_abusive(on)
+        with self._saving("switch the steps"):
+            self._set_abusive(on)
         self._emit(FlowEvent.STEPS)
 
     def _set_abusive(self, on: bool) -> None:
@@ -189,7 +225,8 @@ class Flow:
             self.store.save(event)
 
     def note(self, text: str, at: datetime | None = None) -> Note:
-        note = self.store.save(self.session.note(text, at))
+        with self._saving("save the note"):
+            note = self.store.save(self.session.note(text, at))
         self.last_note = note
         self._emit(FlowEvent.NOTE)
         return note
@@ -204,11 +241,12 @@ class Flow:
                 raise ProblemsError(problems)
             first = incident.finalised_at or self.clock()
             incident = replace(incident, status=IncidentStatus.FINAL, finalised_at=first)
-        saved = self.store.save(incident)
-        if final:
-            existing = self.store.followups_for(saved.meta.id)
-            for followup in followups_to_create(saved, existing):
-                self.store.save(followup)
+        with self._saving("save the incident"):
+            saved = self.store.save(incident)
+            if final:
+                existing = self.store.followups_for(saved.meta.id)
+                for followup in followups_to_create(saved, existing):
+                    self.store.save(followup)
         self._emit(FlowEvent.INCIDENT_SAVED, saved)
         return saved
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,8 @@ from sqlite_utils import Database
 
 from calmline.platform.private import PrivateError, private_dir, touch_private
 from calmline.store.migrations import migrations
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -47,18 +50,51 @@ def _use_wal(conn: sqlite3.Connection) -> None:
                 raise _Locked(str(exc)) from exc
 
 
-def _why(exc: OSError) -> str:
+_FULL = "the disk is full; free some space"
+_READ_ONLY = "the data folder is read-only; ask IT to make it writable"
+_DENIED = "permission denied; ask IT to give you back the data folder"
+# What SQLite says -> the cause and the fix, in the agent's words.
+_SQLITE = {
+    "database or disk is full": _FULL,
+    "readonly database": _READ_ONLY,
+    "read-only": _READ_ONLY,
+    "unable to open database file": _DENIED,
+    "disk i/o error": "the disk could not be written (full, removed or failing); "
+    "free some space or ask IT to check the disk",
+    "database is locked": "another program holds the database; close it",
+}
+
+
+def failure_text(exc: BaseException) -> str:
+    """Why a read or write of the local database failed, and the fix, in one phrase."""
     if isinstance(exc, PrivateError):
         return str(exc)
-    import errno
+    if isinstance(exc, OSError):
+        import errno
 
-    fixes = {
-        errno.ENOSPC: "the disk is full; free some space and start again",
-        errno.EROFS: "the folder is read-only; ask IT to make it writable",
-        errno.EACCES: "permission denied; ask IT to give you back this folder",
-        errno.EPERM: "permission denied; ask IT to give you back this folder",
-    }
-    return fixes.get(exc.errno or 0, exc.strerror or str(exc))
+        fixes = {
+            errno.ENOSPC: _FULL,
+            errno.EDQUOT: "your disk quota is used up; free some space",
+            errno.EROFS: _READ_ONLY,
+            errno.EACCES: _DENIED,
+            errno.EPERM: _DENIED,
+        }
+        return fixes.get(exc.errno or 0, exc.strerror or str(exc))
+    text = str(exc).lower()
+    for needle, why in _SQLITE.items():
+        if needle in text:
+            return why
+    return str(exc)
+
+
+def checkpoint(db: Database) -> None:
+    """Copy what the write-ahead log holds into the database file and empty the log,
+    so that a -wal file deleted by a clean-up tool or lost with a crash costs nothing
+    already saved. Best effort: a reader on another thread may hold some back."""
+    try:
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        log.warning("checkpoint of the local database failed: %s", exc)
 
 
 def schema_version(db: Database) -> int:
@@ -76,13 +112,14 @@ def open_database(path: Path) -> Database:
     A database that already holds data is copied next to itself before any
     migration runs, so a failed upgrade never costs the agent their incidents.
     """
+    _refuse_newer(path)
     try:
         # 0700 folder, 0600 file before SQLite opens it: SQLite gives the WAL and
         # SHM files the database's own mode.
         private_dir(path.parent)
         touch_private(path)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create the local database ({_why(exc)})") from exc
+        raise StoreError(f"{path}: cannot create the local database ({failure_text(exc)})") from exc
     try:
         conn = sqlite3.connect(path, timeout=10)
         _use_wal(conn)
@@ -104,6 +141,39 @@ def open_database(path: Path) -> Database:
             f"({exc}); restore the newest {path.name}.*.bak beside it"
         ) from exc
     return db
+
+
+def _refuse_newer(path: Path) -> None:
+    """A database a newer Calmline has written is refused before anything in it
+    (or its folder) is touched: this version would not know its newer fields."""
+    try:
+        if path.stat().st_size == 0:
+            return
+    except OSError:
+        return  # missing (a first start) or unreadable: opening it says why
+    from urllib.parse import quote
+
+    # Read-only; and without a WAL beside it, immutable, so that not even an
+    # empty -wal or -shm file is made.
+    wal = Path(f"{path}-wal").exists()
+    query = "mode=ro" if wal else "mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?{query}", uri=True, timeout=10)
+        try:
+            rows = conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # no migrations yet, or damaged: opening it says which
+    known = {m.name for m in migrations.pending(Database(memory=True))}
+    newer = sorted({name for (name,) in rows} - known)
+    if newer:
+        raise StoreError(
+            f"{path}: written by a newer Calmline (schema {newer[-1]}), which this "
+            f"version cannot use; install that Calmline again — nothing was changed"
+        )
 
 
 def _migrate(path: Path, db: Database) -> None:
