@@ -173,3 +173,23 @@ def test_a_failed_replace_leaves_the_old_file_and_no_temp(tmp_path: Path) -> Non
         raise RuntimeError("disk gone")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+def test_a_windows_acl_naming_another_account_is_a_problem() -> None:
+    from calmline.platform.acl_windows import others_allowed
+
+    me = "S-1-5-21-1-2-3-1001"
+    usual = [(0, 0, me), (0, 0, "S-1-5-18"), (0, 0, "S-1-5-32-544"), (0, 0x08, "S-1-3-0")]
+    assert others_allowed(usual, me) == []
+    users = "S-1-5-32-545"
+    assert others_allowed([*usual, (0, 0, users), (1, 0, "S-1-1-0")], me) == [users]
+    assert others_allowed([(0, 0x08, users)], me) == []  # inherit-only: not this folder
+
+
+@pytest.mark.skipif(os.name != "nt", reason="reads a real Windows ACL: runs on the Windows CI")
+def test_the_local_app_data_folder_is_private_on_windows(tmp_path: Path) -> None:
+    from calmline.platform.paths import app_paths
+    from calmline.platform.private import check_private_dir
+
+    data = private_dir(app_paths({}).data_dir)
+    assert check_private_dir(data) is None

@@ -4,8 +4,8 @@ they are created (never widened by the umask, never fixed up afterwards).
 Every file Calmline writes in its data, log and export places goes through here:
 the database (SQLite then gives its WAL and SHM the same mode), backups, logs,
 window state, calm levels, reports and exports. On Windows the per-user
-local app-data folder's ACL already admits only the user; the POSIX modes are
-what this module sets, and ``check_private_dir`` is what `doctor` reports.
+local app-data folder's ACL already admits only the user: ``check_private_dir``
+reads it (acl_windows.py) and `doctor` reports what it finds.
 """
 
 from __future__ import annotations
@@ -128,6 +128,10 @@ def check_private_dir(path: Path) -> str | None:
         st = os.lstat(path)
     except FileNotFoundError:
         return None
+    if not _POSIX:
+        from calmline.platform.acl_windows import acl_problem
+
+        return acl_problem(path)
     if stat.S_ISLNK(st.st_mode):
         return f"{path} is a link"
     problem = _owner_problem(path, st)
