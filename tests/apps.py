@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from calmline.platform.instance import InstanceAddress, instance_address
+from calmline.platform.instance_lock import lock_path, read_holder
+from calmline.platform.paths import app_paths
 
 
 def calmline(
@@ -30,12 +32,15 @@ def address_for(env: dict[str, str]) -> InstanceAddress:
     return instance_address(env)
 
 
+def lock_file(env: dict[str, str]) -> Path:
+    """The data folder's instance lock."""
+    return lock_path(app_paths(env).data_dir)
+
+
 def lock_pid(env: dict[str, str]) -> int | None:
-    """The pid of the instance holding the lock (QLockFile's first line)."""
-    try:
-        return int(address_for(env).lock_path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
+    """The pid in the data folder's lock: the instance holding it (or one that
+    crashed holding it; one that quit empties it)."""
+    return read_holder(lock_file(env)).pid
 
 
 def stop_pid(pid: int | None) -> None:
@@ -51,13 +56,25 @@ def stop_pid(pid: int | None) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def wait_listening(env: dict[str, str], proc: subprocess.Popen[str] | None = None) -> None:
+    """Until a live instance holds the data folder's lock and its socket exists
+    (it listens right after taking the lock)."""
     path = Path(address_for(env).client_path)
     end = time.monotonic() + 30
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
             raise AssertionError(f"the app exited early: {proc.communicate()}")
-        if path.exists() and lock_pid(env):
+        if path.exists() and _alive(lock_pid(env)):
             return
         time.sleep(0.05)
     raise AssertionError("the app never listened for commands")

@@ -15,11 +15,18 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calmline import APP_NAME, __version__
 from calmline.core.commands import Command, Reply
-from calmline.platform.instance import InstanceAddress, NotRunning, instance_address, send
+from calmline.platform.instance import (
+    InstanceAddress,
+    InstanceRefused,
+    NotRunning,
+    instance_address,
+    send,
+)
 from calmline.platform.logs import configure_logging
 from calmline.platform.paths import app_paths, resource_path
 
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 
     from calmline.core.settings import Settings
     from calmline.flow import Flow
+    from calmline.platform.instance_lock import Holder
     from calmline.platform.instance_server import InstanceServer
     from calmline.platform.paths import AppPaths
     from calmline.ui.global_keys import GlobalKeys
@@ -49,7 +57,8 @@ def no_display() -> bool:
 
 
 def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
-    """Ask a running instance to show itself; True if one answered."""
+    """Ask a running instance to show itself; True if one answered.
+    InstanceRefused when what answers (or its folder) is not the agent's own."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -63,8 +72,32 @@ def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
         return True
 
 
+def _refuse(message: str) -> int:
+    """Someone else's folder, lock or socket, or our database already open: one
+    line, and never "already running"."""
+    log.error("%s", message)
+    print(f"calmline: {message}", file=sys.stderr)
+    return 1
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
+
+
+def _second_window(address: InstanceAddress, holder: Holder, data_dir: Path) -> int:
+    """The data folder is locked by another live instance of ours: hand over to
+    it when it listens where we would (two launches at once), else refuse."""
+    if holder.address in ("", address.client_path):
+        if _hand_over(address, 10):
+            return 0
+        where = f"does not answer at {address.client_path}"
+    else:
+        where = f"listens at {holder.address}, not at {address.client_path}"
+    return _refuse(
+        f"another Calmline (process {holder.pid}) already has the data folder {data_dir} "
+        f"open and {where} — one window per database: start this one with the same "
+        "XDG_RUNTIME_DIR, TMPDIR and CALMLINE_HOME as that one, or quit it"
+    )
 
 
 class _Loader:
@@ -191,8 +224,11 @@ def run_app(argv: list[str] | None = None) -> int:
     paths = app_paths()
     configure_logging(paths.log_file)
     address = instance_address()
-    if _hand_over(address, 0):  # a second launch just brings the window forward
-        return 0
+    try:
+        if _hand_over(address, 0):  # a second launch just brings the window forward
+            return 0
+    except InstanceRefused as exc:
+        return _refuse(str(exc))
     log.info("Calmline %s starting; data in %s", __version__, paths.data_dir)
 
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -225,16 +261,25 @@ def run_app(argv: list[str] | None = None) -> int:
             return False
 
     def step_two() -> None:
-        from calmline.platform.instance_server import InstanceServer
+        from calmline.platform.instance_lock import lock_path
+        from calmline.platform.instance_server import InstanceError, InstanceServer
         from calmline.ui.tray import Tray
 
-        # The single-instance lock comes before the database. A second launch
-        # normally hands over before showing anything (above); only one started
-        # at the very same moment gets here, loses the lock, and hands over.
-        server = InstanceServer(address, loader.handle)
-        if not server.start():
+        # The data folder's lock comes before the database. A second launch
+        # normally hands over before showing anything (above); one started at
+        # the very same moment gets here, loses the lock, and hands over; one
+        # started with another runtime folder (or CALMLINE_HOME spelling) for
+        # the same data folder is refused: one window per database.
+        server = InstanceServer(address, lock_path(paths.data_dir), loader.handle)
+        try:
+            started = server.start()
+            if not started:
+                window.hide()
+                app.exit(_second_window(address, server.holder(), paths.data_dir))
+                return
+        except (InstanceRefused, InstanceError) as exc:
             window.hide()
-            app.exit(0 if _hand_over(address, 10) else 1)
+            app.exit(_refuse(str(exc)))
             return
         servers.append(server)
         # The SVG icon loads Qt's SVG plugin: not worth delaying the first paint.

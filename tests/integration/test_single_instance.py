@@ -87,19 +87,29 @@ def test_a_crashed_instance_is_replaced(env: dict[str, str]) -> None:
         stop_pid(second)
 
 
-def test_address_is_per_user_session_and_data_folder(tmp_path: Path) -> None:
-    import getpass
-
-    base = {"XDG_RUNTIME_DIR": str(tmp_path), "DISPLAY": ":0", "CALMLINE_HOME": "/a"}
+def test_address_is_per_user_and_data_folder(tmp_path: Path) -> None:
+    # It used to change with DISPLAY too, so ":0" and ":0.0" made two instances
+    # on one database (issue 17); the display and session no longer count.
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    base = {"XDG_RUNTIME_DIR": str(runtime), "DISPLAY": ":0", "CALMLINE_HOME": "/a"}
     a = instance_address(base)
-    assert a.server_name.startswith(f"{tmp_path}/calmline-{getpass.getuser()}-0-")
+    assert a.server_name.startswith(f"{runtime}/calmline-")
     assert a.server_name == instance_address(dict(base)).server_name
-    other_session = instance_address({**base, "DISPLAY": ":12"})
+    for other_session in ({"DISPLAY": ":0.0"}, {"DISPLAY": ":12"}, {"XDG_SESSION_ID": "c7"}):
+        assert instance_address({**base, **other_session}).server_name == a.server_name
     other_home = instance_address({**base, "CALMLINE_HOME": "/b"})
     default_home = instance_address({k: v for k, v in base.items() if k != "CALMLINE_HOME"})
-    names = {a.server_name, other_session.server_name, other_home.server_name}
-    assert len(names | {default_home.server_name}) == 4
-    assert a.server_name.startswith(str(tmp_path)) and len(a.server_name) < 100
+    assert len({a.server_name, other_home.server_name, default_home.server_name}) == 3
+    assert a.server_name.startswith(str(runtime)) and len(a.server_name) < 100
+
+
+def test_a_runtime_folder_open_to_others_is_not_used(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o700)
+    shared.chmod(0o755)
+    a = instance_address({"XDG_RUNTIME_DIR": str(shared), "TMPDIR": str(tmp_path)})
+    assert a.runtime_dir == tmp_path / f"calmline-{os.geteuid()}"
 
 
 def test_two_launches_at_once_make_one_instance(env: dict[str, str]) -> None:

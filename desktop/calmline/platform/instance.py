@@ -1,25 +1,35 @@
 """Reaching the running Calmline: its address, a client, and starting it.
 
-The server side is a QLocalServer (instance_server.py). This client is plain
-Python on purpose: a softphone runs `calmline call start` synchronously on every
-call, and importing QtNetwork alone costs about 190 ms here; a Unix socket or
-a Windows named pipe opened as a file is what QLocalSocket would do anyway.
+The server side is instance_server.py. This client is plain Python on purpose:
+a softphone runs `calmline call start` synchronously on every call, and
+importing QtNetwork alone costs about 190 ms here. Before it sends anything it
+checks that the folder, the socket and the program listening are the agent's
+own (runtime_dir.py; on Windows the pipe server's process owner).
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import socket
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calmline.core.commands import MAX_LINE, Command, Reply, decode_reply, encode_command
+from calmline.platform.runtime_dir import (
+    InstanceRefused as InstanceRefused,
+)
+from calmline.platform.runtime_dir import (
+    check_peer,
+    check_private_folder,
+    check_socket_file,
+    folder_problem,
+)
 
 if TYPE_CHECKING:
     import subprocess
@@ -31,107 +41,114 @@ class NotRunning(ConnectionError):
 
 @dataclass(frozen=True)
 class InstanceAddress:
-    server_name: str  # what QLocalServer.listen() takes
-    client_path: str  # what this client opens: a socket file or \\.\pipe\name
-    lock_path: Path  # held by the running instance (QLockFile)
+    server_name: str  # what the server listens on: a socket file or \\.\pipe\name
+    client_path: str  # what this client opens (the same)
+    runtime_dir: Path | None  # the private folder holding the socket (None on Windows)
 
 
 def _safe(text: str, limit: int = 24) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:limit] or "x"
 
 
-def _session_id(env: dict[str, str]) -> str:
-    """Which login session this is: two users, or one user in two sessions of a
-    terminal server, must never reach each other's instance."""
-    if sys.platform == "win32":
-        import ctypes
-
-        sid = ctypes.c_ulong(0)
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        if kernel32.ProcessIdToSessionId(kernel32.GetCurrentProcessId(), ctypes.byref(sid)):
-            return str(sid.value)
-        return env.get("SESSIONNAME", "0")
-    # X11 terminal servers give each session its own display.
-    for key in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_ID"):
-        if env.get(key):
-            return _safe(env[key].lstrip(":"), 16)
-    return "0"
-
-
 def _temp_dir(env: dict[str, str]) -> Path:
     for key in ("TMPDIR", "TEMP", "TMP"):
-        if env.get(key):
+        if env.get(key) and Path(env[key]).is_absolute():
             return Path(env[key])
     import tempfile  # costs ~10 ms; most machines set one of the above
 
     return Path(tempfile.gettempdir())
 
 
+def runtime_dir(env: dict[str, str]) -> Path:
+    """The user's private folder for the socket: XDG_RUNTIME_DIR when it is
+    private and ours, else ``calmline-<uid>`` in the temp folder (which the
+    server creates 0700 and everyone checks before use: another user may have
+    made it first)."""
+    xdg = env.get("XDG_RUNTIME_DIR", "")
+    if xdg and Path(xdg).is_absolute() and folder_problem(Path(xdg)) is None:
+        return Path(xdg)
+    return _temp_dir(env) / f"calmline-{os.geteuid()}"
+
+
 def instance_address(env: dict[str, str] | None = None) -> InstanceAddress:
-    """Unique per user, login session and CALMLINE_HOME (each home is its own
-    Calmline, with its own database). Needs no settings: it must be fast."""
+    """One per user and data folder (CALMLINE_HOME, else the default one): the
+    display name, login session and terminal do not change it, so two launches
+    on one database find each other. Needs no settings: it must be fast. (The
+    data folder's own lock, instance_lock.py, is what keeps it to one.)"""
     env = dict(os.environ) if env is None else env
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
     home = env.get("CALMLINE_HOME", "")
     tag = "main"
     if home:
         tag = f"{zlib.crc32(str(Path(home).expanduser().resolve()).encode()):08x}"
-    name = f"calmline-{_safe(user)}-{_session_id(env)}-{tag}"
     if sys.platform == "win32":
-        return InstanceAddress(name, rf"\\.\pipe\{name}", _temp_dir(env) / f"{name}.lock")
-    # XDG_RUNTIME_DIR is private to the user (0700); else the per-user TMPDIR.
-    run_dir = Path(env.get("XDG_RUNTIME_DIR") or _temp_dir(env))
-    sock = str(run_dir / f"{name}.sock")
-    return InstanceAddress(sock, sock, run_dir / f"{name}.lock")
+        # Pipe names are machine-wide: the user's name keeps users apart; the
+        # pipe's DACL and first-instance flag keep them out (pipe_windows.py).
+        user = env.get("USERNAME") or "user"
+        name = rf"\\.\pipe\calmline-{_safe(user)}-{tag}"
+        return InstanceAddress(name, name, None)
+    folder = runtime_dir(env)
+    sock = str(folder / f"calmline-{tag}.sock")
+    return InstanceAddress(sock, sock, folder)
 
 
-def _read_line(recv: object, timeout: float) -> bytes:
-    data = b""
+def _read_line(recv: Callable[[float], bytes], timeout: float) -> bytes:
+    data = bytearray()
     deadline = time.monotonic() + timeout
     while not data.endswith(b"\n"):
-        chunk = recv()  # type: ignore[operator]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ConnectionError(f"Calmline did not answer within {timeout:.0f} s")
+        chunk = recv(left)
         if not chunk:
             raise ConnectionError("Calmline closed the connection without answering")
         data += chunk
-        if len(data) > MAX_LINE or time.monotonic() > deadline:
-            raise ConnectionError("Calmline's answer was too long or too slow")
-    return data
+        if len(data) > MAX_LINE:
+            raise ConnectionError(f"Calmline's answer was longer than {MAX_LINE} bytes")
+    return bytes(data)
 
 
-def send(address: InstanceAddress, cmd: Command, timeout: float = 10.0) -> Reply:
-    """Send one command and wait for its reply; NotRunning when nobody listens."""
-    data = encode_command(cmd)
-    if sys.platform == "win32":
-        return _send_pipe(address.client_path, data, timeout)
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+def _connect_unix(address: InstanceAddress, timeout: float) -> socket.socket:
+    """A connection to our own server, checked before anything is sent."""
+    assert address.runtime_dir is not None
+    try:
+        check_private_folder(address.runtime_dir)
+        check_socket_file(Path(address.client_path))
+    except FileNotFoundError as exc:
+        raise NotRunning(f"nothing at {exc.filename}") from exc
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
         s.settimeout(timeout)
         try:
             s.connect(address.client_path)
         except (FileNotFoundError, ConnectionRefusedError) as exc:
             # A socket file left by a crash refuses connections: not running.
             raise NotRunning(str(exc)) from exc
-        s.sendall(data)
-        return decode_reply(_read_line(lambda: s.recv(4096), timeout))
+        check_peer(s, address.client_path)
+    except BaseException:
+        s.close()
+        raise
+    return s
 
 
-def _send_pipe(path: str, data: bytes, timeout: float) -> Reply:
-    deadline = time.monotonic() + timeout
-    while True:
+def send(address: InstanceAddress, cmd: Command, timeout: float = 10.0) -> Reply:
+    """Send one command and wait for its reply; NotRunning when nobody listens,
+    InstanceRefused when the folder, socket or server is someone else's."""
+    data = encode_command(cmd)
+    if sys.platform == "win32":
+        from calmline.platform.pipe_windows import send_line
+
         try:
-            pipe = open(path, "r+b", buffering=0)  # noqa: SIM115 - closed below
-            break
+            return decode_reply(send_line(address.client_path, data, timeout))
         except FileNotFoundError as exc:
             raise NotRunning(str(exc)) from exc
-        except OSError:  # ERROR_PIPE_BUSY: the server is answering someone else
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-    with pipe:
-        pipe.write(data)
-        return decode_reply(_read_line(lambda: pipe.read(1), timeout))
+    with _connect_unix(address, timeout) as s:
+        s.sendall(data)
+
+        def recv(left: float) -> bytes:
+            s.settimeout(left)
+            return s.recv(4096)
+
+        return decode_reply(_read_line(recv, timeout))
 
 
 def app_command() -> list[str]:
