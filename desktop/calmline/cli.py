@@ -7,13 +7,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from calmline import __version__
-from calmline.forward import FORWARDED, add_forwarded, forward
+from calmline.forward import FORWARDED, add_forwarded, call_words, forward, softphone_split
 from calmline.incidents_command import add_incidents, run_followups, run_incidents
 from calmline.report_command import ReportError, add_report, run_report
 from calmline.sync_command import add_sync, run_sync_command
+
+if TYPE_CHECKING:
+    from calmline.core.analysis import Analysis
 
 DESCRIPTION = """\
 Calmline: a de-escalation companion for phone agents.
@@ -30,16 +33,31 @@ softphone commands (forwarded to the running window; see docs/softphones.md):
 
 examples:
   calmline call start --caller "+44 20 7946 0000"
+  calmline call start -- -123         a number that starts with "-" (or --caller=-123)
   calmline doctor                     check this machine and show every setting's source
   calmline config validate my.toml    check a settings file before deploying it
   calmline incidents export --format csv -o shift.csv"""
 
 
+ERROR_CHARS = 300  # an argparse error quotes the word it could not use: cut it short
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (what, and where the help is), however
+    long or odd the word it quotes; subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        from calmline.core.commands import as_text
+
+        text = as_text(message)
+        if len(text) > ERROR_CHARS:
+            text = text[:ERROR_CHARS] + "…"
+        self.exit(2, f"{self.prog}: {text} — see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(
-        prog="calmline", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt
-    )
+    p = Parser(prog="calmline", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
     p.add_argument("--version", action="version", version=f"calmline {__version__}")
     p.add_argument(
         "--self-test",
@@ -109,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="levels, speech and cues of a recorded call (WAV)",
         description="Run the meter's maths over a recorded call for coaching: 8-48 kHz, "
-        "16 or 24 bit PCM WAV, mono or stereo (the first channel is taken). Levels in dBFS "
-        "as `sox stats` reports them. Exit 2 if the file cannot be read.",
+        "16 or 24 bit PCM WAV, 1 to 8 channels (the first is taken), up to 12 hours, read a "
+        "block at a time. Levels in dBFS as `sox stats` reports them. Exit 2 if the file "
+        "cannot be read.",
     )
     ana.add_argument("file", type=Path, help="the agent's microphone")
     ana.add_argument(
@@ -138,8 +157,13 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.core.settings import LayerName, all_keys, parse_toml_layer
 
     if args.config_command == "validate":
+        from calmline.platform.bounded import FileRefused
+        from calmline.platform.config_files import read_settings_text
+
         try:
-            text = args.file.read_text(encoding="utf-8")
+            text = read_settings_text(args.file)
+        except FileRefused as exc:
+            return _fail(str(exc))
         except (OSError, UnicodeDecodeError) as exc:
             return _fail(f"{args.file}: cannot read ({exc})")
         layer = parse_toml_layer(LayerName.USER, str(args.file), text)
@@ -190,38 +214,57 @@ def _playbook(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _analyze(args: argparse.Namespace, out: TextIO) -> int:
-    from dataclasses import asdict
+def _analysis(args: argparse.Namespace) -> Analysis:
+    """The file (and the caller's track) read a block at a time through the analysis."""
+    import contextlib
 
-    from calmline.audio.wavfile import WavError, read_wav
+    from calmline.audio.wavfile import WavError, WavReader
     from calmline.context import Context
-    from calmline.core.analysis import analyze_samples
+    from calmline.core.analysis import Analyzer
     from calmline.core.cues import CueParams
 
+    cue_settings = Context.load().settings.settings.cues
+    params = CueParams(**cue_settings.model_dump())
+    with contextlib.ExitStack() as files:
+        mic = files.enter_context(WavReader(args.file))
+        caller = files.enter_context(WavReader(args.caller)) if args.caller else None
+        if caller is not None and caller.rate != mic.rate:
+            raise WavError(
+                f"{args.caller}: {caller.rate} Hz, but {args.file} is {mic.rate} Hz — give "
+                f"both tracks at one rate (e.g. sox {args.caller} -r {mic.rate} caller.wav)"
+            )
+        run = Analyzer(mic.rate, params, str(args.file), caller_channel=caller is not None)
+        heard = caller.blocks(mic.rate) if caller is not None else None
+        for block in mic.blocks(mic.rate):
+            run.feed(block, next(heard, None) if heard is not None else None)
+        return run.finish()
+
+
+def _write_json(result: Analysis, out: TextIO) -> None:
+    """One JSON object, its windows written one by one (an hour has 36 000)."""
+    from dataclasses import asdict, fields
+
+    doc = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "windows"}
+    doc["cues"] = [
+        {k: asdict(c)[k] for k in ("kind", "start_s", "end_s", "max_over_baseline_db")}
+        for c in result.cues
+    ]
+    out.write(json.dumps(doc)[:-1] + ', "windows": [')
+    for i, w in enumerate(result.windows):
+        out.write((", " if i else "") + json.dumps(asdict(w)))
+    out.write("]}\n")
+
+
+def _analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.audio.wavfile import WavError
+
     try:
-        samples, rate = read_wav(args.file)
-        caller = None
-        if args.caller is not None:
-            caller, caller_rate = read_wav(args.caller)
-            if caller_rate != rate:
-                raise WavError(
-                    f"{args.caller}: {caller_rate} Hz, but {args.file} is {rate} Hz — give "
-                    f"both tracks at one rate (e.g. sox {args.caller} -r {rate} caller.wav)"
-                )
+        result = _analysis(args)
     except WavError as exc:
         print(f"calmline: {exc}", file=sys.stderr)
         return 2
-    cue_settings = Context.load().settings.settings.cues
-    params = CueParams(**cue_settings.model_dump())
-    result = analyze_samples(samples, rate, params, str(args.file), caller=caller)
     if args.json:
-        doc = asdict(result)
-        doc["cues"] = [
-            {k: c[k] for k in ("kind", "start_s", "end_s", "max_over_baseline_db")}
-            for c in doc["cues"]
-        ]
-        json.dump(doc, out)
-        print(file=out)
+        _write_json(result, out)
         return 0
     base = f"{result.baseline_dbfs:.1f} dBFS" if result.baseline_dbfs is not None else "not reached"
     print(
@@ -252,9 +295,31 @@ def _wanted_at_login() -> bool:
     return Context.load().settings.settings.start_at_login
 
 
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line as a namespace. What follows `call start`/`call end` is the
+    softphone's (a caller's id may be "-rf" or "--help"): forward.call_words reads it."""
+    split = softphone_split(argv)
+    if split is None:
+        return build_parser().parse_args(argv)
+    head, words = split
+    args = build_parser().parse_args(head)
+    call_words(args, words)
+    return args
+
+
+def _plain_output() -> None:
+    """Undecodable bytes in a name we print (a file name from argv) are written
+    escaped, never a UnicodeEncodeError half-way through the output."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    _plain_output()
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.self_test:
             from calmline.context import Context
@@ -294,10 +359,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "report":
             return run_report(args, out)
     except Exception as exc:  # a user-facing failure becomes one clear line
+        from calmline.core.commands import CommandError
         from calmline.core.problems import ProblemsError
         from calmline.store.database import StoreError
 
-        if isinstance(exc, StoreError | ProblemsError | OSError | ReportError):
+        if isinstance(exc, StoreError | ProblemsError | OSError | ReportError | CommandError):
             return _fail(str(exc))
         raise
     return _fail(f"unknown command {args.command!r}")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calmline.core.playbook import Playbook, parse_playbook
+from calmline.core.playbook import PLAYBOOK_MAX_BYTES, Playbook, parse_playbook
 from calmline.core.problems import Problem, ProblemsError
 from calmline.core.settings import EffectiveSettings
+from calmline.platform.bounded import FileRefused, read_limited_text
 from calmline.platform.config_files import load_settings
 from calmline.platform.fs import network_share_reason
 from calmline.platform.paths import AppPaths, app_paths, resource_path
@@ -23,7 +24,9 @@ ABUSIVE_PLAYBOOK = "abusive-caller.toml"
 def read_playbook(path: Path) -> Playbook:
     """Load and validate a playbook file; ProblemsError names file, line, step, field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited_text(path, PLAYBOOK_MAX_BYTES, "playbook")
+    except FileRefused as exc:  # a folder, a FIFO, a device, or too large
+        raise ProblemsError([Problem(str(path), exc.reason, fix=exc.fix)]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ProblemsError(
             [

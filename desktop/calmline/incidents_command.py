@@ -1,5 +1,9 @@
 """`calmline incidents list|show|search|export` and `calmline followups`: the
-incident log and the promised follow-ups, read from the local database."""
+incident log and the promised follow-ups, read from the local database.
+
+Every argument is bounded where it is parsed (``count`` and ``text`` below): a
+count is a whole number in range, a text has no undecodable bytes and a cap on its
+length. A CSV export cannot run formulas in a spreadsheet (``inert_cell``)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,38 @@ if TYPE_CHECKING:
     from calmline.core.records import FollowUp, Incident
     from calmline.store.repository import Store
 
+MAX_COUNT = 100_000  # --limit: more than a year of calls
+TEXT_CHARS = 10_000  # a --note (as a note from the softphone); filters are shorter
+FILTER_CHARS = 200
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number from 1 to MAX_COUNT."""
+    try:
+        n = int(text)
+    except ValueError:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
+    if not 1 <= n <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{n} is out of range — give 1 to {MAX_COUNT}")
+    return n
+
+
+def text(limit: int) -> Any:
+    """An argparse type: text of at most ``limit`` characters, undecodable bytes
+    (from argv) as U+FFFD so it can be stored and searched."""
+
+    def parse(value: str) -> str:
+        from calmline.core.commands import as_text
+
+        if len(value) > limit:
+            raise argparse.ArgumentTypeError(
+                f"{len(value)} characters is too long, at most {limit} — shorten it"
+            )
+        return as_text(value)
+
+    return parse
+
 
 def add_incidents(sub: Any) -> None:
     inc = sub.add_parser(
@@ -26,7 +62,7 @@ def add_incidents(sub: Any) -> None:
     lst = acts.add_parser(
         "list", help="newest incidents first", description="One line per incident, newest first."
     )
-    lst.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    lst.add_argument("--limit", type=count, default=50, help="how many (default 50)")
     shw = acts.add_parser(
         "show",
         help="one incident with its notes and steps",
@@ -42,20 +78,31 @@ def add_incidents(sub: Any) -> None:
         "be cut short. A run of 3 or more digits matches inside caller numbers, whatever "
         "their spacing. With no TEXT, the newest incidents that pass the filters.",
     )
-    find.add_argument("text", nargs="*", help="words or number fragments")
-    find.add_argument("--caller", metavar="N", help="only this caller number or reference")
-    find.add_argument("--category", metavar="C", help="only this category (any case)")
+    find.add_argument(
+        "text", nargs="*", type=text(FILTER_CHARS * 3), help="words or number fragments"
+    )
+    find.add_argument(
+        "--caller",
+        metavar="N",
+        type=text(FILTER_CHARS),
+        help="only this caller number or reference",
+    )
+    find.add_argument(
+        "--category", metavar="C", type=text(FILTER_CHARS), help="only this category (any case)"
+    )
     find.add_argument(
         "--best-practice",
         action="store_true",
         help="only solutions marked as worth reusing: what worked before",
     )
-    find.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    find.add_argument("--limit", type=count, default=20, help="how many (default 20)")
     exp = acts.add_parser(
         "export",
         help="export incidents as JSON or CSV",
         description="JSON: an array of incidents, each with its notes and step events. CSV: "
-        "one row per incident, for spreadsheets.",
+        "one row per incident, for spreadsheets; a text cell that a spreadsheet would run "
+        "as a formula (it starts with = + - @, a tab or a line break, after any spaces) "
+        "gets a leading ' so it stays text: '+44 20 7946 0000.",
     )
     exp.add_argument("--format", choices=["json", "csv"], required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -75,7 +122,12 @@ def add_incidents(sub: Any) -> None:
         description="Mark a follow-up done; it syncs like any record.",
     )
     done.add_argument("id", help="follow-up id or a unique prefix (as listed)")
-    done.add_argument("--note", required=True, help="what was done, e.g. 'refund confirmed'")
+    done.add_argument(
+        "--note",
+        required=True,
+        type=text(TEXT_CHARS),
+        help="what was done, e.g. 'refund confirmed'",
+    )
 
 
 def _store() -> Store:
@@ -155,6 +207,9 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         best_practice=args.best_practice,
         limit=args.limit,
     )
+    problem = query.problem()
+    if problem:
+        return _fail(problem)
     found = store.search(query)
     if not found:
         print("no incidents match", file=out)
@@ -166,6 +221,21 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         if inc.best_practice:
             print(f"          what worked: {inc.best_practice_text}", file=out)
     return 0
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): these
+# first characters, also after leading spaces, which some spreadsheets skip.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell that cannot run: one that a spreadsheet would take as a formula
+    gets a leading ' (shown, and kept as text). Numbers stay numbers."""
+    if isinstance(value, str) and (
+        value[:1] in FORMULA_START or value.lstrip()[:1] in FORMULA_START
+    ):
+        return "'" + value
+    return value
 
 
 def csv_row(inc: Incident) -> dict[str, Any]:
@@ -209,7 +279,7 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             blank = Incident(shift_id="", started_at=utc_now())
             writer = csv.DictWriter(dest, fieldnames=list(csv_row(blank)))
             writer.writeheader()
-            writer.writerows(csv_row(i) for i in incidents)
+            writer.writerows({k: inert_cell(v) for k, v in csv_row(i).items()} for i in incidents)
     finally:
         if args.output:
             dest.close()

@@ -42,7 +42,8 @@ def _day(flag: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ReportError(f"{flag} {text!r} is not a date — write it as YYYY-MM-DD") from None
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ReportError(f"{flag} {shown!r} is not a date — write it as YYYY-MM-DD") from None
 
 
 def _span(args: argparse.Namespace) -> tuple[datetime, datetime]:

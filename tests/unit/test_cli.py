@@ -156,8 +156,10 @@ def test_incidents_list_show_export(home: Path, tmp_path: Path) -> None:
     assert run("incidents", "export", "--format", "csv", "-o", str(dest))[0] == 0
     assert dest.read_bytes().startswith(b"\xef\xbb\xbfid,")  # UTF-8 for spreadsheets
     rows = list(csv.DictReader(dest.open(encoding="utf-8-sig")))
-    assert len(rows) == 1 and rows[0]["caller_number"] == "+1 555 0100"
-    assert rows[0]["summary"] == "- overcharged, wants refund" and rows[0]["version"] == "1"
+    # Cells a spreadsheet would run as a formula start with ' (OWASP CSV injection;
+    # until issue 17 these two were written bare, which was the defect).
+    assert len(rows) == 1 and rows[0]["caller_number"] == "'+1 555 0100"
+    assert rows[0]["summary"] == "'- overcharged, wants refund" and rows[0]["version"] == "1"
     assert rows[0]["voice_talk_share"] == "0.4" and rows[0]["voice_cues"] == "raised_voice=2"
     assert rows[0]["next_steps"] == "refund the fee (for billing) by 2026-11-24"
     assert "voice" not in rows[0] and "levels_db" not in dest.read_text(encoding="utf-8-sig")

@@ -2,15 +2,32 @@
 
 One JSON object per line each way: ``{"cmd": "call-start", "args": {...}}`` and
 ``{"ok": true, "message": "..."}``. Pure: the socket lives in platform/.
+
+``check_command`` is the one gate every command passes, from the CLI before it is
+sent and from the socket when it arrives: known command and arguments, each text
+at most ARG_CHARS long, and any undecodable bytes (a softphone's argv, a JSON
+``\\udcff``) turned into U+FFFD so the text can be stored and shown.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_LINE = 64 * 1024
+# argument -> most characters. A caller id is an E.164 number (15 digits) or a SIP
+# user; a reference or agent id is a short code; a note is a few sentences.
+ARG_CHARS: dict[str, int] = {"caller": 128, "customer": 128, "agent": 128, "text": 10_000}
+# what each argument is, in the words of the fix
+_ARG_WORDS = {
+    "caller": "pass only the caller's number",
+    "customer": "pass only the customer reference",
+    "agent": "pass only the agent id",
+    "text": "shorten the note (longer text belongs in the incident form)",
+}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # command -> the text arguments it accepts (all optional unless listed in REQUIRED)
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -45,16 +62,35 @@ class Reply:
     message: str
 
 
+def as_text(value: str) -> str:
+    """``value`` with every lone surrogate (undecodable bytes of an argv, or a
+    ``\\udcff`` escape in JSON) as U+FFFD: text that can be encoded, stored and shown."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _short(value: str, n: int = 24) -> str:
+    return repr(value if len(value) <= n else value[:n] + "…")
+
+
 def check_command(cmd: Command) -> Command:
+    """The command as it may run: CommandError names what is wrong and the fix."""
     if cmd.name not in COMMANDS:
-        raise CommandError(f"unknown command {cmd.name!r} — known: {', '.join(COMMANDS)}")
+        raise CommandError(f"unknown command {_short(cmd.name)} — known: {', '.join(COMMANDS)}")
     extra = set(cmd.args) - set(COMMANDS[cmd.name])
     if extra:
-        raise CommandError(f"{cmd.name}: unknown argument {sorted(extra)[0]!r}")
+        raise CommandError(f"{cmd.name}: unknown argument {_short(sorted(extra)[0])}")
+    args = {key: as_text(value) for key, value in cmd.args.items()}
+    for key, value in args.items():
+        limit = ARG_CHARS[key]
+        if len(value) > limit:
+            raise CommandError(
+                f"{cmd.name}: {key} {_short(value)} is too long ({len(value)} characters, "
+                f"at most {limit}) — {_ARG_WORDS[key]}"
+            )
     for key in REQUIRED.get(cmd.name, ()):
-        if not cmd.arg(key).strip():
+        if not args.get(key, "").strip():
             raise CommandError(f"{cmd.name}: {key} is empty")
-    return cmd
+    return Command(cmd.name, args)
 
 
 def _line(obj: dict[str, Any]) -> bytes:
@@ -69,14 +105,18 @@ def _load(line: bytes, what: str) -> dict[str, Any]:
         obj = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CommandError(f"{what} is not one JSON line ({exc})") from exc
+    except RecursionError:  # [[[[... : the parser's depth ran out before the line did
+        raise CommandError(f"{what} is nested too deeply to be a command line") from None
     if not isinstance(obj, dict):
         raise CommandError(f"{what} must be a JSON object")
     return obj
 
 
 def encode_command(cmd: Command) -> bytes:
-    check_command(cmd)
-    return _line({"cmd": cmd.name, "args": dict(cmd.args)})
+    """The line for ``cmd``; any checked command fits in MAX_LINE (ARG_CHARS are
+    chosen so: a character is at most 6 bytes of JSON)."""
+    checked = check_command(cmd)
+    return _line({"cmd": checked.name, "args": dict(checked.args)})
 
 
 def decode_command(line: bytes) -> Command:
@@ -92,7 +132,7 @@ def decode_command(line: bytes) -> Command:
 
 
 def encode_reply(reply: Reply) -> bytes:
-    return _line({"ok": reply.ok, "message": reply.message})
+    return _line({"ok": reply.ok, "message": as_text(reply.message)})
 
 
 def decode_reply(line: bytes) -> Reply:

@@ -1,4 +1,8 @@
-"""Playbook model and its TOML parser (text in, dataclasses out; no file access)."""
+"""Playbook model and its TOML parser (text in, dataclasses out; no file access).
+
+A playbook is bounded: at most PLAYBOOK_MAX_BYTES of text, MAX_STEPS steps, 1 to 3
+phrases a step and a length cap on every text (TEXT_CHARS), so a custom file
+cannot fill the window or hold up the start; parsing is linear in its size."""
 
 from __future__ import annotations
 
@@ -8,7 +12,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from calmline.core.problems import Problem, ProblemsError, toml_error_line
+from calmline.core.problems import Problem, ProblemsError, at_most, shown, toml_error_line
+
+PLAYBOOK_MAX_BYTES = 256 * 1024  # the built-in ones are under 8 KB
+MAX_STEPS = 60  # the built-in ones have 11 and 20
+MAX_PHRASES = 3
+# field -> most characters; the built-in playbooks use at most a third of each
+TEXT_CHARS = {
+    "id": 64,
+    "title": 120,
+    "why": 600,
+    "phrases": 300,  # each phrase
+    "description": 1000,
+}
 
 
 class Phase(StrEnum):
@@ -61,33 +77,71 @@ class Playbook:
 STEP_FIELDS = {"id", "title", "why", "phrases", "kind", "phase"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _STEPS_HEADER = re.compile(r"^\s*\[\[\s*steps\s*\]\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 
-def _step_lines(text: str) -> list[int]:
-    """1-based line number of each ``[[steps]]`` header, in order."""
-    return [n for n, line in enumerate(text.splitlines(), 1) if _STEPS_HEADER.match(line)]
+class _Lines:
+    """Where things are in the text, for problem lines: each line is read once,
+    however many problems a file has (a search per problem was quadratic)."""
 
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # 1-based line number of each ``[[steps]]`` header, in order
+        self.headers = [n for n, line in enumerate(self.lines, 1) if _STEPS_HEADER.match(line)]
+        self._keys: dict[int, dict[str, int]] = {}
 
-def _field_line(text: str, start: int, field: str) -> int:
-    """Line of ``field =`` inside the step block starting at ``start`` (else ``start``)."""
-    lines = text.splitlines()
-    pat = re.compile(rf"^\s*{re.escape(field)}\s*=")
-    for n in range(start, len(lines)):  # 0-based index `start` is the line after the header
-        if lines[n].lstrip().startswith("["):
-            break
-        if pat.match(lines[n]):
-            return n + 1
-    return start
+    def field_line(self, start: int, field: str) -> int:
+        """Line of ``field =`` in the step block whose header is line ``start``
+        (else ``start``)."""
+        keys = self._keys.get(start)
+        if keys is None:
+            keys = self._keys[start] = {}
+            for n in range(start, len(self.lines)):  # index `start`: the line after the header
+                if self.lines[n].lstrip().startswith("["):
+                    break
+                if m := _KEY.match(self.lines[n]):
+                    keys.setdefault(m.group(1), n + 1)
+        return keys.get(field, start)
 
 
 def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _too_long(field: str, value: Any, what: str = "") -> str | None:
+    """What is wrong when a text is longer than its field allows, else None."""
+    limit = TEXT_CHARS[field]
+    if isinstance(value, str) and len(value) > limit:
+        return f"{what or field} is {len(value)} characters long, at most {limit}"
+    return None
+
+
 def parse_playbook(text: str, source: str) -> Playbook:
-    """Parse and validate playbook TOML; raise ProblemsError listing every problem."""
+    """Parse and validate playbook TOML; raise ProblemsError listing the problems
+    (at most MAX_PROBLEMS of them, and how many more)."""
+    if len(text) > PLAYBOOK_MAX_BYTES:
+        raise ProblemsError(
+            [
+                Problem(
+                    source,
+                    f"{len(text)} characters is too long for a playbook "
+                    f"(at most {PLAYBOOK_MAX_BYTES})",
+                    fix="give the right file, or split it",
+                )
+            ]
+        )
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ProblemsError(
+            [
+                Problem(
+                    source,
+                    "not a playbook (values nested too deeply)",
+                    fix="a playbook is a [playbook] table and [[steps]] tables of plain values",
+                )
+            ]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         line = toml_error_line(exc)
         raise ProblemsError(
@@ -106,28 +160,67 @@ def parse_playbook(text: str, source: str) -> Playbook:
             )
         )
         meta = meta if isinstance(meta, dict) else {}
-    for key in set(data) - {"playbook", "steps"}:
+    for field in ("id", "title", "description"):
+        value = meta.get(field)
+        if field != "id" and value is not None and not isinstance(value, str):
+            problems.append(
+                Problem(
+                    source,
+                    f"{field} must be a text, got {shown(value)}",
+                    key=f"playbook.{field}",
+                    fix=f'write {field} = "..."',
+                )
+            )
+        elif too_long := _too_long(field, value):
+            problems.append(
+                Problem(source, too_long, key=f"playbook.{field}", fix=f"shorten the {field}")
+            )
+    for key in sorted(set(data) - {"playbook", "steps"}):
         problems.append(
             Problem(
-                source, f"unknown table '{key}'", key=key, fix="allowed: [playbook] and [[steps]]"
+                source,
+                f"unknown table {shown(key)}",
+                key=key[:60],
+                fix="allowed: [playbook] and [[steps]]",
             )
         )
 
     raw_steps = data.get("steps", [])
-    headers = _step_lines(text)
+    where = _Lines(text)
+    headers = where.headers
     if not isinstance(raw_steps, list) or not raw_steps:
         problems.append(
             Problem(source, "no steps", key="steps", fix="add at least one [[steps]] table")
         )
         raw_steps = []
+    if len(raw_steps) > MAX_STEPS:
+        problems.append(
+            Problem(
+                source,
+                f"{len(raw_steps)} steps, at most {MAX_STEPS} (the rest not checked)",
+                key="steps",
+                fix="keep the checklist to what an agent can follow on a call",
+            )
+        )
+        raw_steps = raw_steps[:MAX_STEPS]
 
     steps: list[Step] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_steps):
         start = headers[index] if index < len(headers) else 1
-        name = (
-            raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else f"#{index + 1}"
-        )
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    source,
+                    f"step #{index + 1} is {shown(raw)}, not a table",
+                    key="steps",
+                    line=start,
+                    fix="write each step as a [[steps]] table",
+                )
+            )
+            continue
+        raw_id = raw.get("id")
+        name = raw_id[:60] if isinstance(raw_id, str) and raw_id else f"#{index + 1}"
         bad: list[Problem] = []
 
         def report(
@@ -143,8 +236,8 @@ def parse_playbook(text: str, source: str) -> Playbook:
                 Problem(
                     source,
                     message,
-                    key=f"step '{_name}' field '{field}'",
-                    line=_field_line(text, _start, field),
+                    key=f"step '{_name}' field '{field[:60]}'",
+                    line=where.field_line(_start, field),
                     fix=fix,
                 )
             )
@@ -152,11 +245,16 @@ def parse_playbook(text: str, source: str) -> Playbook:
         for field in sorted(set(raw) - STEP_FIELDS):
             report(field, "unknown field", f"allowed fields: {', '.join(sorted(STEP_FIELDS))}")
         step_id = raw.get("id")
-        if not isinstance(step_id, str) or not _ID_RE.match(step_id):
+        if (
+            not isinstance(step_id, str)
+            or len(step_id) > TEXT_CHARS["id"]
+            or not _ID_RE.match(step_id)
+        ):
             report(
                 "id",
-                f"invalid id {step_id!r}",
-                'use lower-case letters, digits and hyphens, e.g. "let-them-vent"',
+                f"invalid id {shown(step_id)}",
+                "use lower-case letters, digits and hyphens, at most "
+                f'{TEXT_CHARS["id"]} of them, e.g. "let-them-vent"',
             )
         elif step_id in seen:
             report(
@@ -165,32 +263,39 @@ def parse_playbook(text: str, source: str) -> Playbook:
                 "give every step its own id",
             )
         else:
-            seen[step_id] = _field_line(text, start, "id")
+            seen[step_id] = where.field_line(start, "id")
         for field in ("title", "why"):
             if not _nonempty_str(raw.get(field)):
                 report(field, f"{field} is missing or empty", f"write a short {field}")
-        phrases = raw.get("phrases")
+            elif too_long := _too_long(field, raw[field]):
+                report(field, too_long, f"shorten the {field}")
+        phrases: Any = raw.get("phrases")
         if not (
             isinstance(phrases, list)
-            and 1 <= len(phrases) <= 3
+            and 1 <= len(phrases) <= MAX_PHRASES
             and all(_nonempty_str(p) for p in phrases)
         ):
             report(
                 "phrases",
-                f"needs 1 to 3 non-empty phrases, got {phrases!r}",
+                f"needs 1 to {MAX_PHRASES} non-empty phrases, got {shown(phrases)}",
                 'e.g. phrases = ["I can hear how upsetting this has been."]',
             )
-        kind, phase = raw.get("kind"), raw.get("phase")
-        if kind not in {k.value for k in StepKind}:
+        else:
+            for n, phrase in enumerate(phrases, 1):
+                if too_long := _too_long("phrases", phrase, f"phrase {n}"):
+                    report("phrases", too_long, "shorten the phrase")
+        kind: Any = raw.get("kind")
+        phase: Any = raw.get("phase")
+        if not isinstance(kind, str) or kind not in {k.value for k in StepKind}:
             report(
                 "kind",
-                f"unknown kind {kind!r}",
+                f"unknown kind {shown(kind)}",
                 f"use one of: {', '.join(k.value for k in StepKind)}",
             )
-        if phase not in {p.value for p in Phase}:
+        if not isinstance(phase, str) or phase not in {p.value for p in Phase}:
             report(
                 "phase",
-                f"unknown phase {phase!r}",
+                f"unknown phase {shown(phase)}",
                 f"use one of: {', '.join(p.value for p in Phase)}",
             )
         if bad:
@@ -207,7 +312,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
             )
         )
     if problems:
-        raise ProblemsError(problems)
+        raise ProblemsError(at_most(problems, source))
     return Playbook(
         id=meta["id"],
         title=str(meta.get("title", meta["id"])),

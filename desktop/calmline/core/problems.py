@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from dataclasses import dataclass
+from typing import Any
+
+MAX_PROBLEMS = 20  # listed per file; the rest are counted in one more line
+_REPR = reprlib.Repr()  # (keyword arguments only from Python 3.12)
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 60, 60
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 4
+
+
+def shown(value: Any) -> str:
+    """A value as a problem quotes it: short whatever its size or depth."""
+    text = _REPR.repr(value)
+    if isinstance(value, str) and len(value) > _REPR.maxstring:
+        text += f" ({len(value)} characters)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,15 @@ class Problem:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         text = f"{where}: {self.key + ': ' if self.key else ''}{self.message}"
         return f"{text} — {self.fix}" if self.fix else text
+
+
+def at_most(problems: list[Problem], source: str) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, and one line counting the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    more = Problem(source, f"{rest} more problems not listed", fix="fix the ones above first")
+    return [*problems[:MAX_PROBLEMS], more]
 
 
 class ProblemsError(ValueError):

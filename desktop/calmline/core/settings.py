@@ -3,6 +3,11 @@
 Each layer is validated key by key, so one bad value costs only that value: the
 rest of the file still applies and the problem is reported with its file, key,
 value and what is allowed. Everything here is pure; files are read in platform/.
+
+Every text setting has a length cap and a file at most SETTINGS_MAX_BYTES, so a
+settings file, a policy or a registry value cannot make Calmline hold or show
+more than that; values quoted in problems are cut short (problems.shown), and at
+most MAX_PROBLEMS problems are listed per layer.
 """
 
 from __future__ import annotations
@@ -17,7 +22,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from calmline.core.hotkeys import EXAMPLE, parse_chord
-from calmline.core.problems import Problem, toml_error_line
+from calmline.core.problems import Problem, at_most, shown, toml_error_line
+
+SETTINGS_MAX_BYTES = 1024 * 1024  # a settings or policy file; real ones are a few KB
+# Text settings: an id, a device name, a key combination, a path, a URL.
+ID_CHARS = 128
+NAME_CHARS = 256
+CHORD_CHARS = 64
+PATH_CHARS = 4096
+URL_CHARS = 2048
+SECRET_KEYS = frozenset({"sync.target"})  # may hold a password: never quoted back
 
 
 class _Section(BaseModel):
@@ -34,13 +48,16 @@ class AfterCallSettings(_Section):
 
 
 class AudioSettings(_Section):
-    input_device: str = Field("", description="input device name; empty = system default")
+    input_device: str = Field(
+        "", max_length=NAME_CHARS, description="input device name; empty = system default"
+    )
     # What the agent hears (the softphone's output, as loopback), so the caller's
     # bleed is told from the agent and talking over them is seen. Only levels are
     # kept, as for the microphone.
     caller_channel: bool = True
     caller_device: str = Field(
         "",
+        max_length=NAME_CHARS,
         description="part of the softphone's output device name (macOS: of a loopback "
         "input device such as BlackHole); empty = the default output",
     )
@@ -69,11 +86,11 @@ class HotkeySettings(_Section):
 
     # Ctrl+Shift+F-keys: same keys on US, UK, German and French layouts, and no
     # Ctrl+Alt (which is AltGr on Windows).
-    quick_note: str = "Ctrl+Shift+F8"
-    call_toggle: str = "Ctrl+Shift+F7"
-    next_step: str = "Ctrl+Shift+F9"
-    show_hide: str = "Ctrl+Shift+F6"
-    abusive_mode: str = "Ctrl+Shift+F11"
+    quick_note: str = Field("Ctrl+Shift+F8", max_length=CHORD_CHARS)
+    call_toggle: str = Field("Ctrl+Shift+F7", max_length=CHORD_CHARS)
+    next_step: str = Field("Ctrl+Shift+F9", max_length=CHORD_CHARS)
+    show_hide: str = Field("Ctrl+Shift+F6", max_length=CHORD_CHARS)
+    abusive_mode: str = Field("Ctrl+Shift+F11", max_length=CHORD_CHARS)
 
     @field_validator("*")
     @classmethod
@@ -83,8 +100,14 @@ class HotkeySettings(_Section):
 
 
 class PlaybookSettings(_Section):
-    path: str = Field("", description="playbook TOML replacing the default; empty = built-in")
-    abusive_path: str = Field("", description="abusive-caller playbook; empty = built-in")
+    path: str = Field(
+        "",
+        max_length=PATH_CHARS,
+        description="playbook TOML replacing the default; empty = built-in",
+    )
+    abusive_path: str = Field(
+        "", max_length=PATH_CHARS, description="abusive-caller playbook; empty = built-in"
+    )
 
 
 class ShiftSettings(_Section):
@@ -94,7 +117,9 @@ class ShiftSettings(_Section):
 
 
 class SyncSettings(_Section):
-    target: str = Field("", description="folder path, postgresql:// or https:// URL")
+    target: str = Field(
+        "", max_length=URL_CHARS, description="folder path, postgresql:// or https:// URL"
+    )
     interval_minutes: int = Field(15, ge=0, le=480, description="0 = only at shift end")
 
 
@@ -104,7 +129,7 @@ class WindowSettings(_Section):
 
 
 class Settings(_Section):
-    agent_id: str = ""
+    agent_id: str = Field("", max_length=ID_CHARS)
     start_at_login: bool = Field(
         False, description="open Calmline when the agent logs in (installed copies)"
     )
@@ -193,12 +218,15 @@ def describe_allowed(key: str) -> str:
         float: "a number",
         str: "a text in quotes",
     }.get(ann if isinstance(ann, type) else str, str(ann))
-    lo = hi = None
+    lo = hi = longest = None
     for meta in info.metadata:
         lo = getattr(meta, "ge", lo)
         hi = getattr(meta, "le", hi)
+        longest = getattr(meta, "max_length", longest)
     if lo is not None and hi is not None:
         kind += f" from {lo:g} to {hi:g}"
+    if longest is not None:
+        kind += f" of at most {longest} characters"
     if model is HotkeySettings:
         kind = f'a key combination such as "{EXAMPLE}", or "" for none'
 
@@ -260,7 +288,7 @@ def validate_layer(
                     f"[{s}]" for s in SECTIONS
                 )
             problems.append(
-                Problem(source, f"unknown key, value {value!r} ignored", key=key, fix=fix)
+                Problem(source, f"unknown key, value {shown(value)} ignored", key=key, fix=fix)
             )
             continue
         model, fname = owner
@@ -268,23 +296,37 @@ def validate_layer(
             checked = model.model_validate({fname: value}, strict=strict)
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            quoted = "(not shown: it may hold a password)" if key in SECRET_KEYS else shown(value)
             problems.append(
                 Problem(
                     source,
-                    f"bad value {value!r}: {reason}",
+                    f"bad value {quoted}: {reason}",
                     key=key,
                     fix=f"expected {describe_allowed(key)}",
                 )
             )
             continue
         values[key] = getattr(checked, fname)
-    return Layer(name, source, values, tuple(problems))
+    return Layer(name, source, values, tuple(at_most(problems, source)))
 
 
 def parse_toml_layer(name: LayerName, source: str, text: str) -> Layer:
     """A layer from TOML text; a syntax error drops the whole file, reported."""
     try:
         raw = tomllib.loads(text)
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        return Layer(
+            name,
+            source,
+            {},
+            (
+                Problem(
+                    source,
+                    "not a settings file, ignored (values nested too deeply)",
+                    fix="settings are keys and [tables] of plain values",
+                ),
+            ),
+        )
     except tomllib.TOMLDecodeError as exc:
         return Layer(
             name,

@@ -5,9 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from calmline.core.problems import Problem
-from calmline.core.settings import EffectiveSettings, Layer, LayerName, parse_toml_layer, resolve
+from calmline.core.settings import (
+    SETTINGS_MAX_BYTES,
+    EffectiveSettings,
+    Layer,
+    LayerName,
+    parse_toml_layer,
+    resolve,
+)
+from calmline.platform.bounded import FileRefused, read_limited_text
 from calmline.platform.paths import AppPaths
 from calmline.platform.policy import PolicySource
+
+
+def read_settings_text(path: Path) -> str:
+    """A settings file's text: a regular file of at most SETTINGS_MAX_BYTES, in
+    UTF-8. OSError (FileRefused: not a file, too large) or UnicodeDecodeError."""
+    return read_limited_text(path, SETTINGS_MAX_BYTES, "settings file")
 
 
 def read_toml_layer(name: LayerName, path: Path) -> Layer | None:
@@ -15,7 +29,10 @@ def read_toml_layer(name: LayerName, path: Path) -> Layer | None:
     if not path.exists():
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_settings_text(path)
+    except FileRefused as exc:
+        problem = Problem(str(path), f"{exc.reason}, file ignored", fix=exc.fix)
+        return Layer(name, str(path), {}, (problem,))
     except (OSError, UnicodeDecodeError) as exc:
         return Layer(
             name,

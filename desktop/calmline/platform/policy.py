@@ -1,7 +1,11 @@
 """Managed policy (the top settings layer), as IT deploys it:
 Windows: HKLM\\Software\\Policies\\Calmline (values = top-level keys, subkeys = tables);
 macOS: /Library/Managed Preferences/<bundle id>.plist (from a configuration profile).
-Other systems have no managed policy (null source)."""
+Other systems have no managed policy (null source).
+
+A policy is bounded like a settings file: at most SETTINGS_MAX_BYTES read from a
+plist, at most MAX_POLICY_VALUES registry values read per key (and as many
+subkeys), and every value then checked by the settings model, lengths included."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from xml.parsers.expat import ExpatError
 
 from calmline import BUNDLE_ID
 from calmline.core.problems import Problem
-from calmline.core.settings import Layer, LayerName, validate_layer
+from calmline.core.settings import SETTINGS_MAX_BYTES, Layer, LayerName, validate_layer
+from calmline.platform.bounded import FileRefused, read_limited
 
 WINDOWS_POLICY_KEY = r"Software\Policies\Calmline"
 MAC_POLICY_DIR = Path("/Library/Managed Preferences")
@@ -36,8 +41,19 @@ class NullPolicy:
         return None
 
 
-# What plistlib raises for a file that is not a readable plist.
-PLIST_ERRORS = (OSError, plistlib.InvalidFileException, ValueError, ExpatError)
+# What plistlib raises for a file that is not a readable plist (RecursionError:
+# a binary plist whose objects nest, or refer to each other, without end).
+PLIST_ERRORS = (OSError, plistlib.InvalidFileException, ValueError, ExpatError, RecursionError)
+MAX_POLICY_VALUES = 200  # values per registry key, and subkeys; Calmline has ~40 settings
+
+
+def read_policy_file(path: Path) -> bytes:
+    """A policy file's bytes: a regular file of at most SETTINGS_MAX_BYTES."""
+    return read_limited(path, SETTINGS_MAX_BYTES, "policy file")
+
+
+def refused(exc: FileRefused) -> Layer:
+    return unusable(exc.path, f"{exc.reason}, ignored", exc.fix)
 
 
 def unusable(path: Path, why: str, fix: str) -> Layer:
@@ -56,7 +72,9 @@ class MacPlistPolicy:
         if not self.path.exists():
             return None
         try:
-            data = plistlib.loads(self.path.read_bytes())
+            data = plistlib.loads(read_policy_file(self.path))
+        except FileRefused as exc:
+            return refused(exc)
         except PLIST_ERRORS as exc:
             return unusable(
                 self.path,
@@ -93,14 +111,13 @@ class WindowsRegistryPolicy:
 
         def values(handle: Any) -> dict[str, Any]:
             out: dict[str, Any] = {}
-            i = 0
-            while True:
+            for i in range(MAX_POLICY_VALUES):
                 try:
                     name, value, _kind = winreg.EnumValue(handle, i)
                 except OSError:
-                    return out
+                    break
                 out[name] = value
-                i += 1
+            return out
 
         try:
             root = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, self.key)
@@ -108,15 +125,13 @@ class WindowsRegistryPolicy:
             return None
         with root:
             raw: dict[str, Any] = values(root)
-            i = 0
-            while True:
+            for i in range(MAX_POLICY_VALUES):
                 try:
                     sub = winreg.EnumKey(root, i)
                 except OSError:
                     break
                 with winreg.OpenKey(root, sub) as handle:
                     raw[sub] = values(handle)
-                i += 1
         return registry_layer(raw, self.describe())
 
 

@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from calmline import BUNDLE_ID
-from calmline.core.problems import Problem
+from calmline.core.problems import Problem, at_most, shown
 from calmline.core.settings import Layer, LayerName, validate_layer
+from calmline.platform.bounded import FileRefused
 from calmline.platform.policy import (
+    MAX_POLICY_VALUES,
     PLIST_ERRORS,
     WINDOWS_POLICY_KEY,
     MacPlistPolicy,
     PolicySource,
+    read_policy_file,
+    refused,
     registry_layer,
     unusable,
 )
@@ -46,7 +50,9 @@ class RegFilePolicy:
 
     def read(self) -> Layer | None:
         try:
-            data = self.path.read_bytes()
+            data = read_policy_file(self.path)
+        except FileRefused as exc:
+            return refused(exc)
         except OSError as exc:
             return unusable(self.path, f"cannot read ({exc})", "check the path")
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
@@ -61,6 +67,7 @@ class RegFilePolicy:
         raw: dict[str, Any] = {}
         problems: list[Problem] = []
         table: dict[str, Any] | None = None
+        full: dict[str, Any] | None = None  # the key whose overflow was reported
         for number, line in enumerate(lines[1:], start=2):
             line = line.strip()
             if not line or line.startswith(";"):
@@ -73,11 +80,25 @@ class RegFilePolicy:
                 if line.startswith("@="):  # a key's default value: not a setting
                     continue
                 problems.append(
-                    Problem(str(self.path), f"line not understood, ignored: {line}", line=number)
+                    Problem(
+                        str(self.path), f"line not understood, ignored: {shown(line)}", line=number
+                    )
                 )
                 continue
             name, value_text = _unescape(match.group(1)), match.group(2).strip()
             if value_text == "-":  # a deletion in a .reg file: nothing to apply
+                continue
+            if len(table) >= MAX_POLICY_VALUES:
+                if table is not full:
+                    full = table
+                    problems.append(
+                        Problem(
+                            str(self.path),
+                            f"more than {MAX_POLICY_VALUES} values in one key, the rest ignored",
+                            line=number,
+                            fix="export only Calmline's policy key",
+                        )
+                    )
                 continue
             if m := _STRING.match(value_text):
                 table[name] = _unescape(m.group(1))
@@ -87,14 +108,14 @@ class RegFilePolicy:
                 problems.append(
                     Problem(
                         str(self.path),
-                        f"value type not supported, ignored: {value_text[:40]}",
+                        f"value type not supported, ignored: {shown(value_text[:40])}",
                         line=number,
-                        key=name,
+                        key=name[:60],
                         fix="use text (REG_SZ) or a number (REG_DWORD)",
                     )
                 )
         layer = registry_layer(raw, self.describe())
-        return replace(layer, problems=(*problems, *layer.problems))
+        return replace(layer, problems=tuple(at_most([*problems, *layer.problems], str(self.path))))
 
     def _table(
         self, raw: dict[str, Any], key: str, number: int, problems: list[Problem]
@@ -105,12 +126,22 @@ class RegFilePolicy:
             return raw
         head, _, sub = key.rpartition("\\")
         if head.lower() == _ROOT.lower():
+            if sub not in raw and len(raw) >= MAX_POLICY_VALUES:
+                problems.append(
+                    Problem(
+                        str(self.path),
+                        f"more than {MAX_POLICY_VALUES} subkeys and values, {shown(key)} ignored",
+                        line=number,
+                        fix="export only Calmline's policy key",
+                    )
+                )
+                return None
             table = raw.setdefault(sub, {})
             return table if isinstance(table, dict) else None
         problems.append(
             Problem(
                 str(self.path),
-                f"key [{key}] is not Calmline's policy key, ignored",
+                f"key {shown(key)} is not Calmline's policy key, ignored",
                 line=number,
                 fix=f"Calmline reads [{_ROOT}] and its subkeys",
             )
@@ -130,7 +161,9 @@ class ProfilePolicy:
 
     def read(self) -> Layer | None:
         try:
-            profile = plistlib.loads(self.path.read_bytes())
+            profile = plistlib.loads(read_policy_file(self.path))
+        except FileRefused as exc:
+            return refused(exc)
         except PLIST_ERRORS as exc:
             return unusable(
                 self.path,

@@ -3,6 +3,7 @@ stamps updated_at and queues the record in the outbox, in one transaction."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -38,6 +39,11 @@ LISTED_BY: dict[type, str] = {
     FollowUp: "see `calmline followups`",
     Shift: "see `calmline report --list-shifts`",
 }
+
+
+ID_CHARS = 36  # a uuid4 as text
+_ID_PREFIX = re.compile(rf"[0-9a-f-]{{1,{ID_CHARS}}}")
+_IN_CHUNK = 500  # ids per IN (...): well under SQLite's 32766 host parameters
 
 
 class StaleRecordError(RuntimeError):
@@ -110,9 +116,23 @@ class Store:
         return from_row(cls, rows[0])
 
     def find(self, cls: type[R], prefix: str) -> R:
-        """A record by full id or a unique id prefix (as the CLI lists them)."""
+        """A record by full id or a unique id prefix (as the CLI lists them): hex
+        digits and hyphens, matched as characters (never as a LIKE pattern), read
+        through the id index."""
         name = RECORD_TYPES[cls].replace("_", " ").replace("followup", "follow-up")
-        rows = list(self.db.table(TABLES[cls]).rows_where("id LIKE ?", [prefix + "%"], limit=2))
+        key = prefix.strip().lower()
+        if not _ID_PREFIX.fullmatch(key):
+            shown = prefix if len(prefix) <= 40 else prefix[:40] + "…"
+            raise NotFoundError(
+                f"no {name} with id {shown!r} — {LISTED_BY[cls]} (an id is up to "
+                f"{ID_CHARS} hex digits and hyphens)"
+            )
+        # every id starting with key sorts in [key, key + U+10FFFF) (BINARY collation)
+        rows = list(
+            self.db.table(TABLES[cls]).rows_where(
+                "id >= ? AND id < ?", [key, key + "\U0010ffff"], order_by="id", limit=2
+            )
+        )
         if not rows:
             raise NotFoundError(f"no {name} with id {prefix!r} — {LISTED_BY[cls]}")
         if len(rows) > 1:
@@ -167,13 +187,14 @@ class Store:
         return [from_row(FollowUp, r) for r in rows]
 
     def followups_of_incidents(self, incident_ids: list[str]) -> list[FollowUp]:
-        if not incident_ids:
-            return []
-        marks = ", ".join("?" * len(incident_ids))
-        rows = self.db.table("followups").rows_where(
-            f"incident_id IN ({marks})", incident_ids, order_by="created_at"
-        )
-        return [from_row(FollowUp, r) for r in rows]
+        found: list[FollowUp] = []
+        for at in range(0, len(incident_ids), _IN_CHUNK):
+            chunk = incident_ids[at : at + _IN_CHUNK]
+            rows = self.db.table("followups").rows_where(
+                f"incident_id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found += [from_row(FollowUp, r) for r in rows]
+        return sorted(found, key=lambda f: f.meta.created_at or datetime.min.replace(tzinfo=UTC))
 
     def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
         """Calls started in [start, end), oldest first."""

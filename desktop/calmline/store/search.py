@@ -6,7 +6,12 @@ and best-practice solutions ("what worked before for this problem").
 The agent's text is never FTS syntax: every word is quoted, and the last one is
 a prefix, so results follow the typing. Words are ranked by field (bm25) unless
 they match more than BROAD incidents and notes: ranking every match would take
-too long and say little, so those come newest first."""
+too long and say little, so those come newest first.
+
+The text is bounded whatever door it comes through (search box, CLI): at most
+MAX_TEXT characters and MAX_TERMS words or numbers are searched, the rest is
+left out (``problem`` says so, for the CLI to refuse with), and undecodable
+bytes never reach SQLite."""
 
 from __future__ import annotations
 
@@ -16,11 +21,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from calmline.core.commands import as_text
 from calmline.core.records import Incident
 from calmline.store.codec import from_row
 from calmline.store.migrations import NUMBER_SEPARATORS
 
 MIN_NUMBER_DIGITS = 3  # the trigram index needs three characters
+MAX_TEXT = 500  # characters of search text
+MAX_TERMS = 16  # words and number fragments; each is one more MATCH
+MAX_LIMIT = 1_000_000  # LIMIT must fit SQLite's integer; -1 = all
 BROAD = 2000  # more matches than this: newest first instead of ranked (see _newest)
 _NUMBER = re.compile(r"[\d" + re.escape(NUMBER_SEPARATORS) + r"]+")
 
@@ -36,6 +45,20 @@ class SearchQuery:
     exclude_id: str = ""  # e.g. the call in progress, when looking at its caller's history
     limit: int = 50
 
+    def problem(self) -> str | None:
+        """Why part of the text would not be searched, with the fix; else None."""
+        if len(self.text) > MAX_TEXT:
+            return (
+                f"search text is too long ({len(self.text)} characters, at most {MAX_TEXT}) "
+                "— search for a few words or a number"
+            )
+        if len(self.text.split()) > MAX_TERMS:
+            return (
+                f"{len(self.text.split())} words to search for, at most {MAX_TERMS} "
+                "— search for the few that matter"
+            )
+        return None
+
 
 def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
@@ -50,9 +73,11 @@ def _number_key(word: str) -> str | None:
 
 
 def _split(text: str) -> tuple[str, list[str]]:
-    """The FTS query for the words, and the digit keys of the number fragments."""
+    """The FTS query for the words, and the digit keys of the number fragments
+    (of the first MAX_TEXT characters, the first MAX_TERMS of them)."""
+    text = as_text(text[:MAX_TEXT])
     words, numbers = [], []
-    for raw in text.split():
+    for raw in text.split()[:MAX_TERMS]:
         key = _number_key(raw)
         if key is not None:
             numbers.append(key)
@@ -67,7 +92,7 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
     """Best match first when words are given, else newest first."""
     fts, numbers = _split(query.text)
     where: list[str] = []
-    args: dict[str, Any] = {"limit": query.limit}
+    args: dict[str, Any] = {"limit": max(-1, min(query.limit, MAX_LIMIT))}
     for n, key in enumerate(numbers):
         # A number may be the caller's, a reference's, or written in a note.
         args[f"n{n}"], args[f"p{n}"] = _phrase(key), _phrase(key)
@@ -79,27 +104,27 @@ def search(db: Database, query: SearchQuery) -> list[Incident]:
     who = []
     if query.caller_number:
         who.append("i.caller_number = :number")
-        args["number"] = query.caller_number
+        args["number"] = as_text(query.caller_number)
     if query.customer_ref:
         who.append("i.customer_ref = :ref")
-        args["ref"] = query.customer_ref
+        args["ref"] = as_text(query.customer_ref)
     if who:
         where.append(f"({' OR '.join(who)})")
     if query.category:
         where.append("i.category = :category COLLATE NOCASE")
-        args["category"] = query.category
+        args["category"] = as_text(query.category)
     if query.best_practice:
         where.append("i.best_practice = 1")
     if query.exclude_id:
         where.append("i.id != :exclude")
-        args["exclude"] = query.exclude_id
+        args["exclude"] = as_text(query.exclude_id)
     filters = " AND ".join(where) or "1"
     if not fts:
         sql = f"SELECT i.* FROM incidents i WHERE {filters} ORDER BY i.started_at DESC LIMIT :limit"
         return _rows(db, sql, args)
     args["q"] = fts
     if _matches(db, fts) > BROAD:
-        return _newest(db, filters, args, query.limit)
+        return _newest(db, filters, args, args["limit"])
     sql = f"""
         SELECT i.* FROM (
             SELECT rowid AS r, rank FROM incidents_fts WHERE incidents_fts MATCH :q
@@ -141,7 +166,8 @@ def _newest(db: Database, filters: str, args: dict[str, Any], limit: int) -> lis
         JOIN incidents i ON i.id = n.incident_id
         WHERE notes_fts MATCH :q AND {filters} ORDER BY f.rowid DESC LIMIT :limit"""
     found = {i.meta.id: i for sql in (by_incident, by_note) for i in _rows(db, sql, args)}
-    return sorted(found.values(), key=lambda i: i.started_at, reverse=True)[:limit]
+    newest = sorted(found.values(), key=lambda i: i.started_at, reverse=True)
+    return newest if limit < 0 else newest[:limit]
 
 
 def categories(db: Database) -> list[tuple[str, int]]:
