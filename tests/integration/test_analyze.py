@@ -105,3 +105,31 @@ def test_bad_files_are_one_clear_line_and_exit_2(
     res = calmline("analyze", str(path), env=dict(os.environ))
     assert res.returncode == 2
     assert res.stderr.startswith(f"calmline: {path}: {message}") and res.stderr.count("\n") == 1
+
+
+def test_analysis_in_pieces_is_the_analysis_of_the_whole() -> None:
+    # `calmline analyze` feeds blocks as it reads them: whatever the pieces, the
+    # figures, cues and windows must be those of the whole recording at once.
+    import numpy as np
+
+    from calmline.core.analysis import Analyzer, analyze_samples
+    from calmline.core.cues import CueParams
+
+    rate = 16000
+    rng = np.random.default_rng(3)
+    t = np.arange(rate * 70 + 123) / rate
+    talk = (np.sin(t * 0.7) > 0.2) * (np.sin(t * 9) > 0) + 2.0 * ((t > 40) & (t < 48))
+    mic = rng.normal(0, 1, len(t)) * (0.01 + 0.15 * talk)
+    caller = rng.normal(0, 0.05, len(t) - 5000) * (np.sin(t[:-5000] * 2) > 0.6)
+    whole = analyze_samples(mic, rate, CueParams(), "x.wav", caller=caller)
+    run = Analyzer(rate, CueParams(), "x.wav", caller_channel=True)
+    at, sizes = 0, [1, 7, 159, 1600, 33_333]
+    while at < len(mic):
+        size = sizes[at % len(sizes)]
+        run.feed(mic[at : at + size], caller[at : at + size])
+        at += size
+    parts = run.finish()
+    assert list(parts.windows) == list(whole.windows) and len(whole.windows) == 701
+    assert parts.cues == whole.cues and whole.cues
+    for name in ("duration_s", "rms_dbfs", "peak_dbfs", "speech_s", "talk_share", "baseline_dbfs"):
+        assert getattr(parts, name) == getattr(whole, name), name
