@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from calmline.core.playbook import Playbook, Step, StepKind
+from calmline.ui.plain_text import escape, line, rich, tooltip
 
 PHASE_TITLES = {
     "open": "Opening",
@@ -33,6 +34,8 @@ PHASE_TITLES = {
 }
 STEP_ROLE = Qt.ItemDataRole.UserRole
 WATCH_MARK = "◉ "
+WHY_LINES = 8  # the reason's label: the steps above keep the room
+PHRASE_LINES = 10  # the phrases' list grows to this, then scrolls
 
 
 class WrappingDelegate(QStyledItemDelegate):
@@ -83,9 +86,9 @@ class ChecklistPanel(QWidget):
         self.tree.viewport().installEventFilter(self)
         self.why = QLabel(self)
         self.why.setWordWrap(True)
-        self.why.setTextFormat(Qt.TextFormat.RichText)
         self.why.setAccessibleName("Why this step matters")
         self.why.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        rich(self.why, WHY_LINES)  # playbook text, escaped into markup of our own
         self.phrases = QListWidget(self)
         self.phrases.setAccessibleName("Phrases to use — click or press Enter to copy one")
         self.phrases.setWordWrap(True)
@@ -131,13 +134,13 @@ class ChecklistPanel(QWidget):
             for step in steps:
                 item = QTreeWidgetItem()
                 item.setData(0, STEP_ROLE, step.id)
-                item.setToolTip(0, step.why)
+                item.setToolTip(0, tooltip(step.why))
                 if step.kind is StepKind.WATCH:
                     # A reminder for the whole call: visible, never ticked.
-                    item.setText(0, WATCH_MARK + step.title)
+                    item.setText(0, WATCH_MARK + line(step.title))
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 else:
-                    item.setText(0, step.title)
+                    item.setText(0, line(step.title))
                     item.setFlags(
                         Qt.ItemFlag.ItemIsEnabled
                         | Qt.ItemFlag.ItemIsSelectable
@@ -206,14 +209,18 @@ class ChecklistPanel(QWidget):
             self.why.clear()
             return
         kind = "reminder for the whole call" if step.kind is StepKind.WATCH else "step"
-        self.why.setText(f"<b>{_esc(step.title)}</b> <i>({kind})</i><br>{_esc(step.why)}")
+        self.why.setText(
+            f"<b>{escape(step.title)}</b> <i>({kind})</i><br>{escape(step.why, 600, lines=6)}"
+        )
         for phrase in step.phrases:
-            entry = QListWidgetItem(f"“{phrase}”")
-            entry.setData(STEP_ROLE, phrase)
+            shown = line(phrase)  # copied as shown: no hidden bidi override reaches the CRM
+            entry = QListWidgetItem(f"“{shown}”")
+            entry.setData(STEP_ROLE, shown)
             entry.setToolTip("Click to copy")
             self.phrases.addItem(entry)
         # As tall as its phrases, so the steps above get the rest of the room.
         rows = sum(self.phrases.sizeHintForRow(i) for i in range(self.phrases.count()))
+        rows = min(rows, self.phrases.fontMetrics().lineSpacing() * PHRASE_LINES)
         frame = 2 * self.phrases.frameWidth() + 6
         self.phrases.setFixedHeight(max(rows, self.phrases.fontMetrics().height()) + frame)
 
@@ -221,7 +228,3 @@ class ChecklistPanel(QWidget):
         phrase = str(entry.data(STEP_ROLE))
         self.clipboard.setText(phrase)
         self.phrase_copied.emit(phrase)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

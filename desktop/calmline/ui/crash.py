@@ -50,15 +50,17 @@ class CrashReporter:
         )
         from PySide6.QtWidgets import QApplication, QMessageBox  # rare: not at start-up
 
+        from calmline.ui.plain_text import line, message_box
+
         if self.shown or QApplication.instance() is None:
             return
         if threading.current_thread() is not threading.main_thread():
             return  # widgets belong to the GUI thread; the log has it
         self.shown = True
-        box = QMessageBox(
+        box = message_box(  # the error's words and the log's path are shown literally
             QMessageBox.Icon.Critical,
             "Calmline hit an unexpected error",
-            f"{kind.__name__}: {value}\n\nYour saved notes and incidents are "
-            f"safe. Details were written to:\n{self.log_file}",
+            f"{kind.__name__}: {line(value, 300)}\n\nYour saved notes and incidents are "
+            f"safe. Details were written to:\n{line(self.log_file, 300)}",
         )
         box.exec()

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QInputDialog,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -24,9 +23,11 @@ from calmline.core.followups import Due, complete, due_state, due_text, is_due
 from calmline.core.problems import ProblemsError
 from calmline.core.records import FollowUp, Incident
 from calmline.store.repository import Store
+from calmline.ui.plain_text import ID_MAX, ask_text, block, line, plain, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 LATE = "#c62828"
+PROBLEM = f"QLabel {{ color: {LATE}; }}"
 
 
 class FollowUpsDialog(QDialog):
@@ -41,6 +42,7 @@ class FollowUpsDialog(QDialog):
         self.setWindowTitle("Follow-ups")
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
+        plain(self.intro, 4)  # a refusal can quote the promise
         self.tree = QTreeWidget(self)
         self.tree.setAccessibleName("Open follow-ups")
         self.tree.setHeaderLabels(["Due", "What", "For", "Caller"])
@@ -70,14 +72,16 @@ class FollowUpsDialog(QDialog):
         self.tree.clear()
         for f in followups:
             inc = self.store.get(Incident, f.incident_id)
-            item = QTreeWidgetItem([due_text(f, today), f.what, f.who, caller_of(inc)])
+            shown = [line(f.what), line(f.who, ID_MAX), line(caller_of(inc), ID_MAX)]
+            item = QTreeWidgetItem([due_text(f, today), *shown])
             item.setData(0, ID_ROLE, f.meta.id)
-            item.setToolTip(1, f.what)
+            item.setToolTip(1, tooltip(f.what))
             if due_state(f, today) is Due.OVERDUE:
                 item.setForeground(0, Qt.GlobalColor.red)
             self.tree.addTopLevelItem(item)
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        self.intro.setStyleSheet("")
         self.intro.setText(self._intro(followups, today))
         self._enable()
 
@@ -104,18 +108,16 @@ class FollowUpsDialog(QDialog):
         followup = self._current()
         if followup is None:
             return
-        note, ok = QInputDialog.getText(
-            self, "Follow-up done", f"What was done about “{followup.what}”?"
+        note, ok = ask_text(
+            self, "Follow-up done", f"What was done about “{line(followup.what, 80)}”?"
         )
         if not ok:
             return
         try:
             self.store.save(complete(followup, note, self.now()))
         except ProblemsError as exc:
-            self.intro.setText(
-                f"<span style='color:{LATE}'>{exc.problems[0].message} — "
-                f"{exc.problems[0].fix}</span>"
-            )
+            self.intro.setStyleSheet(PROBLEM)
+            self.intro.setText(block(f"{exc.problems[0].message} — {exc.problems[0].fix}", 400, 4))
             return
         self.reload()
         self.changed.emit()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from calmline.core.after_call import clock_text
 from calmline.core.records import Incident, Shift
+from calmline.ui.plain_text import ID_MAX, line, plain
 
 
 class HeaderPanel(QWidget):
@@ -18,7 +19,7 @@ class HeaderPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = QLabel(self)
+        self.state = plain(QLabel(self))  # the agent id is outside text
         self.state.setAccessibleName("Shift state")
         self.timer = QLabel("--:--", self)
         self.timer.setAccessibleName("Call timer")
@@ -28,7 +29,7 @@ class HeaderPanel(QWidget):
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.timer.setFont(font)
         self.timer.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.caller = QLabel(self)
+        self.caller = plain(QLabel(self))  # the softphone's caller id and reference
         self.caller.setAccessibleName("Caller")
         self.caller.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QPushButton(self)
@@ -70,13 +71,14 @@ class HeaderPanel(QWidget):
         else:
             since = shift.started_at.astimezone().strftime("%H:%M")
             calls = f"{calls_done} call{'s' if calls_done != 1 else ''}"
-            self.state.setText(f"Shift · {shift.agent_id} · since {since} · {calls}")
+            agent = line(shift.agent_id, ID_MAX)
+            self.state.setText(f"Shift · {agent} · since {since} · {calls}")
         who = []
         if call is not None:
             if call.caller_number:
-                who.append(f"Caller {call.caller_number}")
+                who.append(f"Caller {line(call.caller_number, ID_MAX)}")
             if call.customer_ref:
-                who.append(f"Ref {call.customer_ref}")
+                who.append(f"Ref {line(call.customer_ref, ID_MAX)}")
             if not who:
                 who.append("Caller not known")
         self.caller.setText(" · ".join(who) if call else "No call")

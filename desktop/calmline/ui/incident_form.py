@@ -40,9 +40,12 @@ from calmline.core.records import (
     Resolution,
     StepEvent,
 )
+from calmline.ui.plain_text import ID_MAX, block, escape, line, plain, rich, window_title
 from calmline.ui.promises_editor import PromisesEditor
 
 AUTOSAVE_MS = 500  # a change is on disk within this (the promise is 2 s)
+STEPS_SHOWN = 20  # ticked steps named in the facts line; the rest are counted
+PROBLEM = "QLabel { color: #c0392b; }"
 
 RESOLUTIONS = [
     (Resolution.TOTAL, "&Total — resolved"),
@@ -115,7 +118,7 @@ class IncidentForm(QWidget):
 
     # -- layout ------------------------------------------------------------
     def _build(self, today: object) -> None:
-        self.facts_line = QLabel(self)
+        self.facts_line = rich(QLabel(self))  # step titles from the playbook, escaped
         self.facts_line.setWordWrap(True)
         self.facts_line.setAccessibleName("Call times, steps ticked and voice figures")
         self.summary = _text(self, "Summary, one point per line", lines=5)
@@ -153,6 +156,7 @@ class IncidentForm(QWidget):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Save status and problems")
+        plain(self.status, 4)  # a refusal can quote what was typed
         self.later = QPushButton("&Later", self)
         self.later.setToolTip("Keep as a draft; it is listed at shift end (Esc)")
         self.save_button = QPushButton("Save", self)
@@ -267,24 +271,32 @@ class IncidentForm(QWidget):
 
     def _facts_text(self, inc: Incident, events: list[StepEvent], pbs: list[Playbook]) -> str:
         start = inc.started_at.astimezone()
-        line = start.strftime("%a %d %b, %H:%M")
+        text = start.strftime("%a %d %b, %H:%M")
         if inc.ended_at:
             length = clock_text((inc.ended_at - inc.started_at).total_seconds())
-            line += f"–{inc.ended_at.astimezone():%H:%M} ({length})"
+            text += f"–{inc.ended_at.astimezone():%H:%M} ({length})"
         titles = {s.id: s.title for pb in pbs for s in pb.steps}
-        steps = [f"{titles.get(sid, sid)} {clock_text(off)}" for sid, off in ticked_steps(events)]
-        line += "<br><b>Steps ticked:</b> " + (", ".join(steps) if steps else "none")
+        ticked = ticked_steps(events)
+        steps = [
+            f"{escape(titles.get(sid, sid), 60)} {clock_text(off)}"
+            for sid, off in ticked[:STEPS_SHOWN]
+        ]
+        if len(ticked) > STEPS_SHOWN:
+            steps.append(f"and {len(ticked) - STEPS_SHOWN} more")
+        text += "<br><b>Steps ticked:</b> " + (", ".join(steps) if steps else "none")
         v = inc.voice
         if v.baseline_dbfs is None:
-            line += "<br><b>Voice:</b> no figures (the meter was not running)"
+            text += "<br><b>Voice:</b> no figures (the meter was not running)"
         else:
             share = f", talked {v.talk_share:.0%} of the time" if v.talk_share is not None else ""
             over = v.max_over_baseline_db or 0.0
-            line += f"<br><b>Voice:</b> peak {over:+.1f} dB over your calm level{share}"
+            text += f"<br><b>Voice:</b> peak {over:+.1f} dB over your calm level{share}"
             if v.cue_counts:
-                counts = ", ".join(f"{k.replace('_', ' ')} ×{n}" for k, n in v.cue_counts)
-                line += f"; cues: {counts}"
-        return line
+                counts = ", ".join(
+                    f"{escape(k.replace('_', ' '), 40)} ×{n}" for k, n in v.cue_counts
+                )
+                text += f"; cues: {counts}"
+        return text
 
     def values(self) -> Incident:
         """The incident as the form shows it now."""
@@ -319,7 +331,7 @@ class IncidentForm(QWidget):
         self._dirty = False
         status = self.incident.status  # a final incident reopened stays final
         self.incident = self._save(replace(self.values(), status=status), False)
-        self.status.setText(f"Draft saved {datetime.now():%H:%M:%S}")
+        self._say(f"Draft saved {datetime.now():%H:%M:%S}")
         self.saved.emit(self.incident)
 
     def save_final(self) -> None:
@@ -332,13 +344,18 @@ class IncidentForm(QWidget):
         except ProblemsError as exc:
             self._problem("\n".join(f"{p.key}: {p.message} — {p.fix}" for p in exc.problems))
             return
-        self.status.setText("Saved")
+        self._say("Saved")
         self._closing_final = True
         self.finished.emit(self.incident)
         super().close()
 
+    def _say(self, text: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+
     def _problem(self, text: str, focus: QWidget | None = None) -> None:
-        self.status.setText(f"<span style='color:#c0392b'>⚠ {text}</span>")
+        self.status.setStyleSheet(PROBLEM)
+        self.status.setText(block(f"⚠ {text}", 600, 4))
         if focus is not None:
             focus.setFocus()
 
@@ -351,5 +368,5 @@ class IncidentForm(QWidget):
 
     def _title(self) -> str:
         inc = self.incident
-        who = caller_of(inc) or "unknown caller"
-        return f"Incident — {inc.started_at.astimezone():%H:%M}, {who}"
+        who = line(caller_of(inc), ID_MAX) or "unknown caller"
+        return window_title(f"Incident — {inc.started_at.astimezone():%H:%M}, {who}")

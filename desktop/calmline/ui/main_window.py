@@ -18,7 +18,14 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QMoveEvent, QResizeEven
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from calmline import APP_NAME
-from calmline.ui.window_state import Placement, WindowStateFile, layout_key, visible_on
+from calmline.ui.plain_text import ask_text, escape, line, plain, rich
+from calmline.ui.window_state import (
+    Placement,
+    WindowStateFile,
+    fit_on,
+    layout_key,
+    visible_on,
+)
 
 # The panels, forms and flow are imported in attach(): the empty window must
 # paint before anything it does not need is loaded (see app.py).
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATUS_MS = 6000
+STATUS_LINES = 3  # a passing message: notes and step titles in it are cut to fit
+STEP_IN_LINE = 60  # a step's title inside a message
 
 
 class CompanionWindow(QMainWindow):
@@ -119,7 +128,8 @@ class CompanionWindow(QMainWindow):
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Suggestion")
         self.hint.setStyleSheet("QLabel { background: #e8f0fe; padding: 4px; border-radius: 3px; }")
-        self.title = QLabel(full)
+        plain(self.hint, STATUS_LINES)
+        self.title = rich(QLabel(full))  # the playbook's title, escaped
         self.title.setAccessibleName("Playbook")
         clipboard = QGuiApplication.clipboard()
         self.checklist = ChecklistPanel(self.flow.playbook, clipboard, full)
@@ -130,6 +140,7 @@ class CompanionWindow(QMainWindow):
         self.status = QLabel(full)
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Status")
+        plain(self.status, STATUS_LINES)  # notes, phrases, step titles, save failures
         layout = QVBoxLayout(full)
         layout.setContentsMargins(6, 6, 6, 6)
         for w in (self.banner, self.header, self.hint, self.meter_slot, self.title):
@@ -176,7 +187,7 @@ class CompanionWindow(QMainWindow):
         current = flow.session.next_step() if in_call else None
         self.checklist.set_state(flow.session.ticked if in_call else [], current)
         mode = " — abusive-caller mode" if flow.abusive else ""
-        self.title.setText(f"<b>{flow.playbook.title}</b>{mode}")
+        self.title.setText(f"<b>{escape(flow.playbook.title)}</b>{mode}")
         calls = len(flow.store.incidents(shift_id=flow.shift.meta.id)) if flow.shift else 0
         badge = history_badge(flow.history(flow.call), self.now()) if flow.call else ""
         self.header.show_state(flow.shift, flow.call, calls, badge, self.now())
@@ -221,7 +232,7 @@ class CompanionWindow(QMainWindow):
 
     def say(self, text: str) -> None:
         """A passing message in the window: never a dialog, never focus."""
-        self.status.setText(text)
+        self.status.setText(line(text))
         self._status_timer.start(STATUS_MS)
 
     # -- actions -----------------------------------------------------------
@@ -238,11 +249,7 @@ class CompanionWindow(QMainWindow):
 
     def toggle_shift(self) -> None:
         if self.flow.shift is None:
-            from PySide6.QtWidgets import QInputDialog
-
-            agent, ok = QInputDialog.getText(
-                self, "Start shift", "Agent id:", text=self.flow.agent_id
-            )
+            agent, ok = ask_text(self, "Start shift", "Agent id:", self.flow.agent_id)
             if ok:
                 self._attempt(lambda: self.flow.start_shift(agent))
             return
@@ -266,8 +273,11 @@ class CompanionWindow(QMainWindow):
         flow, ticked = self.flow, []
         if self._attempt(lambda: ticked.append(flow.tick())):
             nxt = flow.session.next_step()
-            after = f" — next: {flow.playbook.step(nxt).title}" if nxt else " — all steps done"
-            self.say(f"Ticked: {flow.playbook.step(ticked[0]).title}{after}")
+            step = flow.playbook.step
+            after = (
+                f" — next: {line(step(nxt).title, STEP_IN_LINE)}" if nxt else " — all steps done"
+            )
+            self.say(f"Ticked: {line(step(ticked[0]).title, STEP_IN_LINE)}{after}")
 
     def add_problems(self, problems: list[Problem]) -> None:
         """More problems for the banner (e.g. hotkeys that could not be had)."""
@@ -321,6 +331,7 @@ class CompanionWindow(QMainWindow):
     def _restore_placement(self) -> Placement | None:
         placement = self.state_file.load(layout_key(self._screens()))
         if placement is not None and visible_on(placement.rect(), self._screens()):
+            placement = fit_on(placement, self._screens())  # a stretched size is not kept
             self.setGeometry(placement.rect())
             self._full_height = placement.height
             return placement

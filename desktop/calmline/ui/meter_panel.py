@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QW
 from calmline.core.cues import CueKind
 from calmline.ui.history_strip import HistoryStrip
 from calmline.ui.level_bar import RAISED, LevelBar
+from calmline.ui.plain_text import line, plain
 
 CUE_WORDS = {
     CueKind.RAISED_VOICE: "Lower your voice",
@@ -46,8 +47,8 @@ class MeterPanel(QWidget):
         self.history = HistoryStrip(self)
         self.status = QLabel(self)
         self.status.setAccessibleName("Microphone")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)  # device names come from the OS
         self.status.setWordWrap(True)
+        plain(self.status, 3)  # device names come from the OS (a USB headset names itself)
         self.calibrate = QPushButton("Calibrate", self)
         self.calibrate.setAccessibleName("Calibrate your calm voice level")
         self.calibrate.setToolTip("Read a sentence in your normal voice to set your calm level")
@@ -101,6 +102,7 @@ class MeterPanel(QWidget):
             self.talk.setValue(percent)
 
     def show_status(self, text: str) -> None:
+        text = line(text)
         if text == self.status.text():
             return
         self.status.setText(text)

@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from calmline.ui.plain_text import line, plain
+
 TITLE = "Calmline quick note"
 GAP = 8
 
@@ -23,7 +25,7 @@ class QuickNoteBox(QWidget):
         self.setWindowTitle(TITLE)
         self.setAccessibleName(TITLE)
         self.opened_at: datetime | None = None  # when the agent asked for it
-        self.heading = QLabel(self)
+        self.heading = plain(QLabel(self))
         self.heading.setAccessibleName("Note for")
         self.editor = QPlainTextEdit(self)
         self.editor.setAccessibleName("Note text")
@@ -34,6 +36,7 @@ class QuickNoteBox(QWidget):
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Why the note was not saved")
+        plain(self.error, 4)  # a refusal can name the database's file or a step
         self.error.hide()
         hint = QLabel("Enter saves · Shift+Enter new line · Esc cancels", self)
         hint.setEnabled(False)  # greyed: a reminder, not content
@@ -62,7 +65,7 @@ class QuickNoteBox(QWidget):
 
     def refuse(self, reason: str) -> None:
         """Saving failed: say why and keep the text."""
-        self.error.setText(reason)
+        self.error.setText(line(reason))
         self.error.show()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

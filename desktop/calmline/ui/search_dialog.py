@@ -26,26 +26,28 @@ from calmline.core.after_call import ago_text, caller_of, headline, outcome_word
 from calmline.core.records import Incident
 from calmline.store.repository import Store
 from calmline.store.search import SearchQuery, categories
+from calmline.ui.plain_text import ID_MAX, button_text, cannot_widen, line, plain, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 TYPING_MS = 150
 
 
 def incident_line(inc: Incident, now: datetime) -> str:
-    """'02 Nov 09:00 · (3 days ago) · pending · 555-0101 · first line of the summary'."""
+    """'02 Nov 09:00 · (3 days ago) · pending · 555-0101 · first line of the summary'
+    (the caller and the summary cut to fit one line)."""
     when = inc.started_at.astimezone().strftime("%d %b %H:%M")
-    parts = [when, f"({ago_text(inc.started_at, now)})", outcome_word(inc), caller_of(inc)]
-    parts.append(headline(inc))
+    parts = [when, f"({ago_text(inc.started_at, now)})", outcome_word(inc)]
+    parts += [line(caller_of(inc), ID_MAX), line(headline(inc), 80)]
     return " · ".join(p for p in parts if p)
 
 
 def result_text(inc: Incident, now: datetime) -> str:
-    line = incident_line(inc, now)
+    text = incident_line(inc, now)
     if inc.category:
-        line += f" · {inc.category}"
+        text += f" · {line(inc.category, ID_MAX)}"
     if inc.best_practice and inc.best_practice_text:
-        line += f"\n    What worked: {inc.best_practice_text}"
-    return line
+        text += f"\n    What worked: {line(inc.best_practice_text)}"
+    return text
 
 
 class SearchDialog(QDialog):
@@ -66,14 +68,20 @@ class SearchDialog(QDialog):
         self.text.setClearButtonEnabled(True)
         self.category = QComboBox(self)
         self.category.setAccessibleName("Category")
+        # Category names are typed by agents: the box never widens to the longest.
+        self.category.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.category.setMinimumContentsLength(24)
         self.worked = QCheckBox("Only what &worked (best practice)", self)
         self.caller_chip = QPushButton(self)
         self.caller_chip.setToolTip("Show every caller again")
+        cannot_widen(self.caller_chip)
         self.caller_chip.clicked.connect(lambda: self.set_caller(""))
         self.results = QListWidget(self)
         self.results.setAccessibleName("Search results")
         self.results.setWordWrap(True)
-        self.count = QLabel(self)
+        self.count = plain(QLabel(self))
         filters = QHBoxLayout()
         filters.addWidget(self.category, 1)
         filters.addWidget(self.worked)
@@ -102,7 +110,7 @@ class SearchDialog(QDialog):
         self.category.clear()
         self.category.addItem("Any category", "")
         for name, n in categories(self.store.db):
-            self.category.addItem(f"{name} ({n})", name)
+            self.category.addItem(f"{line(name, ID_MAX)} ({n})", name)
         found = self.category.findData(current) if current else 0
         self.category.setCurrentIndex(max(found, 0))
         self.category.blockSignals(False)
@@ -111,8 +119,8 @@ class SearchDialog(QDialog):
         """Only the incidents of this caller number or customer reference (as the
         history badge counts them), or everyone's; ``exclude``: the call in progress."""
         self.caller, self.ref, self.exclude = caller, ref, exclude
-        who = " · ref ".join(w for w in (caller, ref) if w)
-        self.caller_chip.setText(f"Only caller {who}  ✕" if who else "")
+        who = " · ref ".join(line(w, ID_MAX) for w in (caller, ref) if w)
+        self.caller_chip.setText(f"Only caller {button_text(who)}  ✕" if who else "")
         self.caller_chip.setAccessibleName(f"Only caller {who}; press to show every caller")
         self.caller_chip.setVisible(bool(who))
         self.run()
@@ -135,7 +143,7 @@ class SearchDialog(QDialog):
         for inc in found:
             item = QListWidgetItem(result_text(inc, now))
             item.setData(ID_ROLE, inc.meta.id)
-            item.setToolTip(inc.summary or "no summary")
+            item.setToolTip(tooltip(inc.summary or "no summary"))
             self.results.addItem(item)
         shown = len(found)
         more = "+" if shown == SearchQuery.limit else ""

@@ -7,25 +7,32 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from calmline.core.followups import due_text
 from calmline.core.records import FollowUp
 from calmline.core.shift_summary import ShiftSummary, figure_rows
+from calmline.ui.plain_text import ID_MAX, line, plain
 from calmline.ui.summary_plots import TalkShareBars, VoiceTimeline
+
+DUE_SHOWN = 12  # follow-ups listed; the rest are counted (the Follow-ups list has them all)
 
 
 class ShiftSummaryPanel(QWidget):
     def __init__(self, raised_db: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.raised_db = raised_db
-        self.title = QLabel(self)
+        self.title = plain(QLabel(self))
         self.title.setWordWrap(True)
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
         self.figures = QFormLayout()
         self.timeline = VoiceTimeline(self)
         self.talk = TalkShareBars(self)
         self.due_box = QGroupBox("Follow-ups due", self)
-        self.due_list = QLabel(self.due_box)
+        self.due_list = plain(QLabel(self.due_box))  # promises as agents typed them
         self.due_list.setWordWrap(True)
         self.due_list.setAccessibleName("Follow-ups due")
         self.due_list.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -42,17 +49,21 @@ class ShiftSummaryPanel(QWidget):
         layout.addWidget(self.talk, 1)
 
     def show_summary(self, title: str, s: ShiftSummary, due: list[FollowUp], today: date) -> None:
-        self.title.setText(f"<b>{title}</b>")
+        self.title.setText(line(title))
         while self.figures.rowCount():
             self.figures.removeRow(0)
         for label, text in figure_rows(s):
-            value = QLabel(text)
+            value = plain(QLabel(text))
             value.setWordWrap(True)
             value.setAccessibleName(label)
             self.figures.addRow(f"{label}:", value)
         self.timeline.show_calls(s.voice, self.raised_db)
         self.talk.show_calls(s.voice)
         lines = [
-            f"• {f.what}{f' (for {f.who})' if f.who else ''} — {due_text(f, today)}" for f in due
+            f"• {line(f.what, 80)}{f' (for {line(f.who, ID_MAX)})' if f.who else ''}"
+            f" — {due_text(f, today)}"
+            for f in due[:DUE_SHOWN]
         ]
+        if len(due) > DUE_SHOWN:
+            lines.append(f"… and {len(due) - DUE_SHOWN} more")
         self.due_list.setText("\n".join(lines) or "Nothing due.")

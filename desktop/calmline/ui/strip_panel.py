@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from calmline.ui.plain_text import line, plain, tooltip
+
 
 class StripPanel(QWidget):
     expand_clicked = Signal()
@@ -15,9 +17,8 @@ class StripPanel(QWidget):
         self.meter_slot = QWidget(self)  # the meter issue puts a compact bar here
         self.meter_slot.setAccessibleName("Voice meter")
         QHBoxLayout(self.meter_slot).setContentsMargins(0, 0, 0, 0)
-        self.step = QLabel(self)
+        self.step = plain(QLabel(self))  # a playbook's step title
         self.step.setAccessibleName("Current step")
-        self.step.setTextFormat(Qt.TextFormat.PlainText)
         self.timer = QLabel("--:--", self)
         self.timer.setAccessibleName("Call timer")
         font = QFont(self.timer.font())
@@ -36,8 +37,9 @@ class StripPanel(QWidget):
         layout.addWidget(self.expand)
 
     def show_state(self, step_title: str, timer: str) -> None:
+        title = line(step_title)
         metrics = self.step.fontMetrics()
         width = max(40, self.step.width())
-        self.step.setText(metrics.elidedText(step_title, Qt.TextElideMode.ElideRight, width))
-        self.step.setToolTip(step_title)
+        self.step.setText(metrics.elidedText(title, Qt.TextElideMode.ElideRight, width))
+        self.step.setToolTip(tooltip(title))
         self.timer.setText(timer)

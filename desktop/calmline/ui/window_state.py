@@ -3,7 +3,7 @@ its docking station's two monitors each get their own place for the window."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QRect
@@ -55,7 +55,23 @@ class WindowStateFile:
         write_json_object(self.path, data, "the window position")
 
 
+def _title_area(rect: QRect) -> QRect:
+    return QRect(rect.x(), rect.y(), rect.width(), 40)
+
+
 def visible_on(rect: QRect, screens: list[QScreen]) -> bool:
     """At least a grabbable part of the title area is on some screen."""
-    grab = QRect(rect.x(), rect.y(), rect.width(), 40)
+    grab = _title_area(rect)
     return any(s.availableGeometry().intersected(grab).width() >= 60 for s in screens)
+
+
+def fit_on(placement: Placement, screens: list[QScreen]) -> Placement:
+    """No larger than the screen its title area is on: a size the window was
+    once stretched to (by text it showed, say) is not brought back."""
+    grab = _title_area(placement.rect())
+    for screen in screens:
+        area = screen.availableGeometry()
+        if area.intersected(grab).width() >= 60:
+            width, height = min(placement.width, area.width()), min(placement.height, area.height())
+            return replace(placement, width=width, height=height)
+    return placement
