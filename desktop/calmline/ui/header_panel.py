@@ -19,7 +19,10 @@ class HeaderPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = plain(QLabel(self))  # the agent id is outside text
+        # The agent id, the caller id and reference are outside text: cut to ID_MAX
+        # each, and wrapped rather than clipped at the window's edge.
+        self.state = plain(QLabel(self))
+        self.state.setWordWrap(True)
         self.state.setAccessibleName("Shift state")
         self.timer = QLabel("--:--", self)
         self.timer.setAccessibleName("Call timer")
@@ -29,7 +32,8 @@ class HeaderPanel(QWidget):
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.timer.setFont(font)
         self.timer.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.caller = plain(QLabel(self))  # the softphone's caller id and reference
+        self.caller = plain(QLabel(self))
+        self.caller.setWordWrap(True)
         self.caller.setAccessibleName("Caller")
         self.caller.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QPushButton(self)

@@ -130,6 +130,7 @@ class CompanionWindow(QMainWindow):
         self.hint.setStyleSheet("QLabel { background: #e8f0fe; padding: 4px; border-radius: 3px; }")
         plain(self.hint, STATUS_LINES)
         self.title = rich(QLabel(full))  # the playbook's title, escaped
+        self.title.setWordWrap(True)
         self.title.setAccessibleName("Playbook")
         clipboard = QGuiApplication.clipboard()
         self.checklist = ChecklistPanel(self.flow.playbook, clipboard, full)

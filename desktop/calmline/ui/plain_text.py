@@ -37,7 +37,7 @@ from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QSizePolicy, QWidget
 
-ID_MAX = 40  # a caller id, customer reference or agent id inside a line
+ID_MAX = 32  # a caller id, customer reference or agent id inside a line
 LINE_MAX = 160  # one line: a title, a list row, a status message
 BLOCK_MAX = 1000  # a paragraph: a step's reason, a problem list
 BLOCK_LINES = 12
