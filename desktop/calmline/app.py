@@ -62,12 +62,18 @@ def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            reply = send(address, Command("show"), timeout=5)
+            # Its first command waits for its database and settings to load.
+            reply = send(address, Command("show"), timeout=30)
+        except InstanceRefused:
+            raise
         except NotRunning:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.1)
             continue
+        except (ConnectionError, TimeoutError) as exc:  # ours (its uid was checked), but busy
+            print(f"Calmline is already running, but did not show its window ({exc})")
+            return True
         print(f"Calmline is already running: {reply.message}")
         return True
 

@@ -109,6 +109,7 @@ def call_words(args: argparse.Namespace, words: Sequence[str]) -> None:
 def forward(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.core.commands import Command, CommandError, check_command
     from calmline.platform.instance import (
+        InstanceRefused,
         NotRunning,
         instance_address,
         send,
@@ -143,6 +144,9 @@ def forward(args: argparse.Namespace, out: TextIO) -> int:
     except NotRunning as exc:
         detail = str(exc) if "Calmline" in str(exc) else "Calmline is not running"
         print(f"calmline: {detail} — start it with `calmline`", file=sys.stderr)
+        return NOT_RUNNING
+    except InstanceRefused as exc:  # someone else's folder, socket or server: said as it is
+        print(f"calmline: {exc}", file=sys.stderr)
         return NOT_RUNNING
     except (ConnectionError, TimeoutError) as exc:
         print(f"calmline: no answer from the running Calmline ({exc})", file=sys.stderr)

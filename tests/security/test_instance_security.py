@@ -149,6 +149,7 @@ def refused(res: subprocess.CompletedProcess[str], *names: str) -> None:
     """Refused in one line naming each of ``names``; never taken for running."""
     assert res.returncode != 0, (res.stdout, res.stderr)
     line = one_line(res.stderr)
+    assert line.startswith("calmline: "), line
     for name in names:
         assert name in line, line
     assert "already running" not in res.stdout + res.stderr
@@ -171,9 +172,9 @@ def test_a_runtime_folder_another_user_made_first_is_refused(
     }[planted]
     subprocess.run([*nobody, make], check=True)
     res = calmline(env=shared_env, timeout=30)  # the window
-    refused(res, str(folder), "nobody")
+    refused(res, f"refusing {folder}", "nobody")
     res = calmline("note", "the customer's card number", env=shared_env)
-    refused(res, str(folder), "nobody")
+    refused(res, f"refusing {folder}", "nobody")
     assert lock_pid(shared_env) is None  # no instance was started either
     if bait.exists():
         assert list(bait.iterdir()) == []  # nothing of ours went into nobody's folder
@@ -209,9 +210,9 @@ def test_a_server_run_by_another_user_is_refused_before_anything_is_sent(
         with squatter(nobody, path, bound.fileno()) as proc:
             bound.close()
             res = calmline("note", "secret-words", env=env)
-            refused(res, path, "nobody")
+            refused(res, f"refusing {path}", "runs as nobody")
             res = calmline(env=env, timeout=30)
-            refused(res, path, "nobody")
+            refused(res, f"refusing {path}", "runs as nobody")
             heard = squatter_heard(proc)
     assert "secret-words" not in heard and "show" not in heard, heard
 

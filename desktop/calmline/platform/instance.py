@@ -115,6 +115,13 @@ def _connect_unix(address: InstanceAddress, timeout: float) -> socket.socket:
         check_socket_file(Path(address.client_path))
     except FileNotFoundError as exc:
         raise NotRunning(f"nothing at {exc.filename}") from exc
+    except InstanceRefused:
+        raise
+    except OSError as exc:  # e.g. a folder on the way we may not enter
+        raise InstanceRefused(
+            f"cannot check {exc.filename or address.client_path}: {exc.strerror} — set "
+            "XDG_RUNTIME_DIR to a folder of your own with mode 0700"
+        ) from exc
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)

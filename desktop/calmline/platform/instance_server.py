@@ -97,7 +97,7 @@ class InstanceServer(QObject):
         self._lock = InstanceLock(lock_path)
         self._server: QLocalServer | None = None
         self._pipe: PipeServer | None = None
-        self._open: dict[QLocalSocket, bytes] = {}  # connections still owed an answer
+        self._open: dict[QLocalSocket, bytearray] = {}  # connections still owed an answer
         self._asked.connect(self._answer_job)
 
     def start(self) -> bool:
@@ -120,8 +120,13 @@ class InstanceServer(QObject):
                 self._listen_pipe()
             else:
                 self._listen_socket()
-        except BaseException:
+        except BaseException as exc:
             self._lock.release()
+            if isinstance(exc, OSError) and not isinstance(exc, InstanceRefused):
+                raise InstanceError(
+                    f"cannot make the command socket {self.address.server_name}: {exc} — set "
+                    "XDG_RUNTIME_DIR or TMPDIR to a folder of yours that exists"
+                ) from exc
             raise
         log.info("listening for commands on %s", self.address.server_name)
         return True
@@ -183,12 +188,13 @@ class InstanceServer(QObject):
                     user_text(os.geteuid()),
                 )
                 sock.abort()
+                self._forget(sock)
                 continue
             if len(self._open) >= self.max_clients:
                 log.warning("refused a command connection: %d are open already", len(self._open))
                 self._answer(sock, Reply(False, "Calmline is busy with other commands — try again"))
                 continue
-            self._open[sock] = b""
+            self._open[sock] = bytearray()
             sock.setReadBufferSize(MAX_LINE + 1)
             QTimer.singleShot(int(self.read_timeout_s * 1000), sock, lambda s=sock: self._expire(s))
             sock.readyRead.connect(lambda s=sock: self._read(s))
@@ -207,19 +213,21 @@ class InstanceServer(QObject):
             )
             self._answer(sock, Reply(False, "no complete command line in time — send it at once"))
             sock.abort()
+            self._forget(sock)
 
     def _read(self, sock: QLocalSocket) -> None:
         if sock not in self._open:
             return  # answered already; the rest is ignored
-        data = self._open[sock] + bytes(sock.readAll().data())
-        if b"\n" not in data:
+        data = self._open[sock]
+        start = len(data)
+        data += bytes(sock.readAll().data())
+        end = data.find(b"\n", start)
+        if end < 0:
             if len(data) > MAX_LINE:
                 self._answer(sock, Reply(False, f"command too long (at most {MAX_LINE} bytes)"))
-            else:
-                self._open[sock] = data
             return
         self._open.pop(sock, None)  # answered now, whatever follows
-        self._answer(sock, reply_to(data.split(b"\n", 1)[0], self.handler))
+        self._answer(sock, reply_to(bytes(data[:end]), self.handler))
 
     def _answer(self, sock: QLocalSocket, reply: Reply) -> None:
         self._open.pop(sock, None)

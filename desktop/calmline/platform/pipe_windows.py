@@ -93,7 +93,6 @@ class _Win:
             "WaitNamedPipeW": (k, b, [w.LPCWSTR, d]),
             "ReadFile": (k, b, [h, p, d, ctypes.POINTER(d), p]),
             "WriteFile": (k, b, [h, p, d, ctypes.POINTER(d), p]),
-            "FlushFileBuffers": (k, b, [h]),
             "PeekNamedPipe": (k, b, [h, p, d, p, ctypes.POINTER(d), p]),
             "CloseHandle": (k, b, [h]),
             "GetNamedPipeServerProcessId": (k, b, [h, ctypes.POINTER(w.ULONG)]),
@@ -189,10 +188,11 @@ def _owner_of(pid_getter: Callable[..., int], pipe: int) -> str | None:
 
 
 def _write_all(pipe: int, data: bytes) -> None:
+    """Into the pipe's buffer (sized for a whole line): never waits for the
+    other end to read, so a peer that does not read holds no thread."""
     k, done = win(), wintypes.DWORD()
     if not k.WriteFile(pipe, data, len(data), ctypes.byref(done), None) or done.value != len(data):
         raise k.error("WriteFile")
-    k.FlushFileBuffers(pipe)
 
 
 def _read_line(pipe: int, deadline: float) -> bytes:
@@ -233,8 +233,9 @@ def send_line(path: str, data: bytes, timeout: float) -> bytes:
             raise FileNotFoundError(2, "no Calmline pipe", path)
         if code == ERROR_ACCESS_DENIED:
             raise InstanceRefused(
-                f"refusing {path}: another user's program holds this pipe name — it is not "
-                "your Calmline and nothing was sent to it; tell IT"
+                f"refusing {path}: the pipe is not open to you (another user's, or your "
+                "Calmline in another Windows session) — nothing was sent to it; if you have "
+                "no other session, tell IT"
             )
         if code != ERROR_PIPE_BUSY or time.monotonic() > deadline:
             raise k.error(f"opening {path}")
@@ -295,8 +296,8 @@ class PipeServer:
                 mode,
                 PIPE_REJECT_REMOTE_CLIENTS,  # byte mode, blocking
                 PIPE_UNLIMITED_INSTANCES,
-                4096,
-                4096,
+                MAX_LINE + 1,  # out: a whole reply fits, so writing never waits
+                MAX_LINE + 1,  # in
                 0,
                 ctypes.byref(sa),
             )
@@ -371,12 +372,15 @@ class PipeServer:
                 self._active -= 1
 
     def _close(self, pipe: int, reply: Reply | bytes | None) -> None:
+        """Answer and close (the client still reads what was written), or, with
+        no reply, cut the connection (DisconnectNamedPipe drops unread data)."""
         k = win()
         try:
-            if reply is not None:
+            if reply is None:
+                k.DisconnectNamedPipe(pipe)
+            else:
                 _write_all(pipe, reply if isinstance(reply, bytes) else encode_reply(reply))
         except OSError:
             pass  # the client went away; nothing to tell it
         finally:
-            k.DisconnectNamedPipe(pipe)
             k.CloseHandle(pipe)

@@ -9,6 +9,7 @@ Stdlib only: the softphone's client runs these on every call.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -74,17 +75,8 @@ def folder_problem(path: Path) -> str | None:
 
 def ensure_private_folder(path: Path) -> None:
     """Create ``path`` (mode 0700) unless it exists, then check it is ours."""
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass  # whoever made it, the check below decides
-    except FileNotFoundError as exc:
-        raise InstanceRefused(
-            f"cannot create {path}: its parent folder does not exist — set TMPDIR or "
-            "XDG_RUNTIME_DIR to a folder that exists"
-        ) from exc
-    else:
-        os.chmod(path, 0o700)  # ours alone since mkdir; the umask may have taken bits
+    with contextlib.suppress(FileExistsError):  # whoever made it, the check decides
+        os.mkdir(path, 0o700)  # the umask can only take bits away
     check_private_folder(path)
 
 
