@@ -196,6 +196,7 @@ class PgServer:
     def __init__(self, pg_bin: Path, root: Path, port: int, as_postgres: list[str]) -> None:
         self.pg_bin, self.root, self.port, self.as_postgres = pg_bin, root, port, as_postgres
         self.url = f"postgresql://postgres@/postgres?host={root / 'sock'}&port={port}"
+        self.options = ""  # more server options (TLS)
 
     def _ctl(self, *args: str, check: bool = True) -> None:
         subprocess.run(
@@ -206,6 +207,7 @@ class PgServer:
 
     def start(self) -> None:
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root / 'sock'} -c fsync=off"
+        opts += self.options
         self._ctl("-l", str(self.root / "log"), "-o", opts, "start")
 
     def stop(self, check: bool = True) -> None:
@@ -213,9 +215,11 @@ class PgServer:
 
 
 @contextlib.contextmanager
-def postgresql() -> Iterator[PgServer]:
+def postgresql(tls_names: str | None = None) -> Iterator[PgServer]:
     """A throwaway PostgreSQL server on a free port (superuser ``postgres``: trust
-    on its private socket, scram passwords over TCP). Stopped and removed after."""
+    on its private socket, scram passwords over TCP). Stopped and removed after.
+    ``tls_names`` (a subjectAltName list): TLS on, with a fresh self-signed
+    certificate for them at ``server.root / "tls" / "cert.pem"`` (to trust)."""
     pg_bin = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
     if not (pg_bin / "initdb").exists():
         raise RuntimeError("PostgreSQL is not installed — run `make test`, which installs it")
@@ -232,6 +236,15 @@ def postgresql() -> Iterator[PgServer]:
         check=True, capture_output=True,
     )  # fmt: skip
     server = PgServer(pg_bin, root, _free_port(), as_postgres)
+    if tls_names:
+        tls = root / "tls"
+        tls.mkdir()
+        cert, key = self_signed(tls, tls_names)
+        key.chmod(0o600)
+        if as_postgres:
+            for path in (tls, cert, key):
+                shutil.chown(path, "postgres")
+        server.options = f" -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"
     server.start()
     try:
         yield server
@@ -241,26 +254,83 @@ def postgresql() -> Iterator[PgServer]:
 
 
 @contextlib.contextmanager
-def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ignore[type-arg]
-    """A sync endpoint over real TLS on 127.0.0.1 (a fresh self-signed
-    certificate): keeps the highest version of each record it is sent. Yields
-    (url, state, certificate file to trust). ``state`` holds "records",
-    "keys" (Idempotency-Key of each request) and fault switches: "fail" (answer
-    503 that many times), "reject" ((status, JSON body) for the next request)."""
-    import http.server
-    import json
-    import ssl
-    import threading
+def calmline_postgresql(tls_names: str | None = None) -> Iterator[dict]:  # type: ignore[type-arg]
+    """``postgresql()`` with the shipped server SQL on database ``calmline``, two
+    agents (``agent-7``, ``agent-8``) and a team lead (``lead``), each with the
+    password ``pw-<role>``. Yields {"admin": superuser URL, "port", "pg"}."""
+    import psycopg
 
-    folder = Path(tempfile.mkdtemp(prefix="calmline-https-"))
+    sql = Path(__file__).resolve().parents[1] / "installers" / "server" / "postgresql.sql"
+    with postgresql(tls_names) as pg:
+        with psycopg.connect(pg.url, autocommit=True) as c:
+            c.execute("CREATE DATABASE calmline")
+        db = pg.url.replace("/postgres?", "/calmline?")
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(sql)],
+                       check=True, capture_output=True)  # fmt: skip
+        with psycopg.connect(db, autocommit=True) as c:
+            for role, group in (("agent-7", "agent"), ("agent-8", "agent"), ("lead", "lead")):
+                c.execute(
+                    f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'pw-{role}' IN ROLE calmline_{group}"
+                )
+        yield {"admin": db, "port": str(pg.port), "pg": pg}
+
+
+def self_signed(folder: Path, names: str = "IP:127.0.0.1") -> tuple[Path, Path]:
+    """A fresh self-signed certificate (its own CA) for ``names`` (a
+    subjectAltName list); returns (certificate, key) in ``folder``."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-subj", "/CN=calmline-test", "-addext", f"subjectAltName={names}",
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )  # fmt: skip
-    state: dict = {"records": {}, "keys": [], "fail": 0, "reject": None}  # type: ignore[type-arg]
+    return cert, key
+
+
+@contextlib.contextmanager
+def _tls_server(handler: type, cert: Path, key: Path) -> Iterator[int]:
+    """``handler`` served over TLS on 127.0.0.1; yields the port."""
+    import http.server
+    import ssl
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ignore[type-arg]
+    """A sync endpoint over real TLS on 127.0.0.1 (a fresh self-signed
+    certificate): keeps the highest version of each record it is sent, and
+    answers each POST as the contract says (docs/deploying.md): a "records" list
+    with each record's status ("stored", or "held" when it had that version or a
+    newer one), beside the older "accepted" count. Yields (url, state,
+    certificate file to trust). ``state`` holds "records", "keys"
+    (Idempotency-Key of each request), "headers" (every request's headers) and
+    fault switches: "fail" (answer 503 that many times), "reject" ((status,
+    JSON body) for the next request), "raw" ((status, content type, body bytes)
+    for the next request, e.g. a captive portal's page), "refuse" ({record id:
+    reason}: answered "rejected", not kept)."""
+    import http.server
+    import json
+    import threading
+
+    folder = Path(tempfile.mkdtemp(prefix="calmline-https-"))
+    cert, key = self_signed(folder)
+    state: dict = {  # type: ignore[type-arg]
+        "records": {}, "keys": [], "headers": [], "fail": 0, "reject": None, "raw": None,
+        "refuse": {},
+    }  # fmt: skip
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -268,9 +338,11 @@ def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ign
             pass
 
         def _answer(self, status: int, body: dict) -> None:  # type: ignore[type-arg]
-            data = json.dumps(body).encode()
+            self._send(status, "application/json", json.dumps(body).encode())
+
+        def _send(self, status: int, kind: str, data: bytes) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -279,6 +351,10 @@ def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ign
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
                 state["keys"].append(self.headers.get("Idempotency-Key"))
+                state["headers"].append(dict(self.headers))
+                if state["raw"]:
+                    raw, state["raw"] = state["raw"], None
+                    return self._send(*raw)
                 if self.headers.get("Authorization") != f"Bearer {token}":
                     return self._answer(401, {"message": "invalid or expired token"})
                 if state["fail"]:
@@ -290,22 +366,69 @@ def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ign
                     return self._answer(status, answer)
                 records = json.loads(body)["records"]
                 assert len(records) <= 100
+                answers = []
                 for doc in records:
                     k = (doc["type"], doc["id"])
-                    state["records"][k] = max(state["records"].get(k, 0), doc["version"])
-            self._answer(200, {"accepted": len(records)})
+                    if doc["id"] in state["refuse"]:
+                        reason = state["refuse"][doc["id"]]
+                        answers.append({"type": k[0], "id": k[1], "version": doc["version"],
+                                        "status": "rejected", "reason": reason})  # fmt: skip
+                        continue
+                    held = state["records"].get(k, 0)
+                    state["records"][k] = max(held, doc["version"])
+                    status = "stored" if doc["version"] > held else "held"
+                    answers.append({"type": k[0], "id": k[1], "version": state["records"][k],
+                                    "status": status})  # fmt: skip
+            self._answer(200, {"accepted": len(records), "records": answers})
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/api/records", state, cert
+        with _tls_server(Handler, cert, key) as port:
+            yield f"https://127.0.0.1:{port}/api/records", state, cert
     finally:
-        server.shutdown()
-        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def https_probe(
+    location: str | None = None, status: int = 307
+) -> Iterator[tuple[str, list[tuple[str, str, dict[str, str]]], Path]]:
+    """A TLS server on 127.0.0.1 that records every request it gets (method,
+    path, headers) and answers each with ``status`` and ``Location: location``
+    (a redirecting sync server), or 200 and {} when ``location`` is None (the
+    place a redirect points to, which must never see the token). Yields (url,
+    requests, certificate file to trust)."""
+    import http.server
+    import threading
+
+    folder = Path(tempfile.mkdtemp(prefix="calmline-probe-"))
+    cert, key = self_signed(folder)
+    requests: list[tuple[str, str, dict[str, str]]] = []
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            with lock:
+                requests.append((self.command, self.path, dict(self.headers)))
+            body = b"{}"
+            self.send_response(200 if location is None else status)
+            if location is not None:
+                self.send_header("Location", location)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_HEAD = _any
+
+    try:
+        with _tls_server(Handler, cert, key) as port:
+            yield f"https://127.0.0.1:{port}/api/records", requests, cert
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -1,4 +1,6 @@
-"""`calmline doctor`: every setting with its source, paths, and pass/fail checks."""
+"""`calmline doctor`: every setting with its source, paths, and pass/fail checks.
+Every line goes out through redact_target: a sync target's password or token,
+in a setting, a problem or an error, is never printed."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, list_input_devices
 from calmline.context import Context
 from calmline.core.problems import ProblemsError
+from calmline.core.redact import redact_target
 from calmline.core.settings import LayerName, all_keys
 from calmline.store.database import StoreError, latest_schema_version, schema_version
 
@@ -25,7 +28,7 @@ class Check:
     detail: str
 
     def line(self) -> str:
-        return f"  [{'pass' if self.ok else 'FAIL'}] {self.name}: {self.detail}"
+        return redact_target(f"  [{'pass' if self.ok else 'FAIL'}] {self.name}: {self.detail}")
 
 
 def _writable(path: os.PathLike[str] | str) -> str | None:
@@ -49,7 +52,8 @@ def settings_lines(ctx: Context) -> list[str]:
             else f"{src.layer.label}: {src.source}"
         )
         lock = ", locked" if s.is_locked(key) else ""
-        lines.append(f"  {key} = {json.dumps(s.settings.get(key))}  [{where}{lock}]")
+        line = f"  {key} = {json.dumps(s.settings.get(key))}  [{where}{lock}]"
+        lines.append(redact_target(line))
     return lines
 
 
@@ -59,6 +63,7 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
         microphone_check(ctx, list_devices),
         voice_mode_check(ctx),
         hotkeys_check(ctx),
+        sync_check(ctx),
     ]
 
 
@@ -154,6 +159,47 @@ def voice_mode_check(ctx: Context) -> Check:
     )
 
 
+def sync_check(ctx: Context, listed: int = 10) -> Check:
+    """The sync target (named without secrets; a folder is checked to be the
+    team store, no server is contacted), what waits, and every record the
+    target refused for good, with its reason."""
+    from calmline.store.sync_queue import pending_count, set_aside_records
+    from calmline.sync.base import TargetError
+    from calmline.sync.folder import FolderTarget
+    from calmline.sync.runner import record_label
+    from calmline.sync.targets import target_for
+
+    try:
+        target = target_for(ctx.settings.settings.sync.target, ctx.paths.sync_folder)
+        if isinstance(target, FolderTarget):
+            target.check()
+        name = target.name
+        target.close()
+    except TargetError as exc:
+        return Check("sync", False, str(exc))
+    try:
+        store = ctx.open_store()
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        return Check("sync", False, f"to {name}; the local database cannot be read ({exc})")
+    try:
+        waiting, aside = pending_count(store), set_aside_records(store)
+    finally:
+        store.db.close()
+    if not aside:
+        return Check("sync", True, f"to {name}; {waiting} record(s) waiting, none set aside")
+    shown = "; ".join(
+        f"{record_label(r)} by {r.target} at {r.set_aside_at[:16]}: {r.reason}"
+        for r in aside[:listed]
+    )
+    more = f"; and {len(aside) - listed} more" if len(aside) > listed else ""
+    return Check(
+        "sync",
+        False,
+        f"to {name}; {len(aside)} record(s) set aside, refused by the target for good: "
+        f"{shown}{more} — fix the cause, then run `calmline sync --retry-set-aside`",
+    )
+
+
 def hotkeys_check(ctx: Context) -> Check:
     """The running app's own report when it runs (it holds the keys); else try
     each combination here and let it go again."""
@@ -182,31 +228,28 @@ def hotkeys_check(ctx: Context) -> Check:
 
 def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices) -> int:
     """Print the report; return the exit status (1 when any check fails)."""
+
+    def say(line: str) -> None:
+        print(redact_target(line), file=out)
+
     p = ctx.paths
-    print(f"Calmline {__version__}", file=out)
-    print("Paths:", file=out)
-    print(
-        f"  user settings:    {p.user_config}{'' if p.user_config.exists() else ' (none)'}",
-        file=out,
-    )
-    print(
-        f"  machine settings: {p.machine_config}{'' if p.machine_config.exists() else ' (none)'}",
-        file=out,
-    )
-    print(f"  managed policy:   {ctx.policy.describe()}", file=out)
-    print(f"  database:         {p.database}", file=out)
-    print(f"  logs:             {p.log_dir}", file=out)
-    print("Settings (value  [source]):", file=out)
+    say(f"Calmline {__version__}")
+    say("Paths:")
+    say(f"  user settings:    {p.user_config}{'' if p.user_config.exists() else ' (none)'}")
+    say(f"  machine settings: {p.machine_config}{'' if p.machine_config.exists() else ' (none)'}")
+    say(f"  managed policy:   {ctx.policy.describe()}")
+    say(f"  database:         {p.database}")
+    say(f"  logs:             {p.log_dir}")
+    say("Settings (value  [source]):")
     for line in settings_lines(ctx):
-        print(line, file=out)
-    print("Checks:", file=out)
+        say(line)
+    say("Checks:")
     checks = run_checks(ctx, list_devices)
     for c in checks:
-        print(c.line(), file=out)
+        say(c.line())
     failed = [c.name for c in checks if not c.ok]
-    print(
+    say(
         f"{len(checks) - len(failed)} of {len(checks)} checks passed"
-        + (f"; failed: {', '.join(failed)}" if failed else ""),
-        file=out,
+        + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     return 1 if failed else 0

@@ -1,5 +1,6 @@
-"""`calmline sync [--target URL]`: send everything queued now, with progress
-and a summary; exit 1 when anything is left pending."""
+"""`calmline sync [--target URL] [--retry-set-aside]`: send everything queued
+now, with progress and a summary; exit 1 when anything is left pending or set
+aside. Every line it prints names the target through redact_target."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ def add_sync(sub: Any) -> None:
         "sync",
         help="send queued incidents, notes and follow-ups to the team store now",
         description="Send every record not yet confirmed by the team store (sync.target in "
-        "settings, or --target): shows progress, then what was sent and what is still "
-        "pending. Records stay safe locally until the target confirms them. Exit 1 if "
-        "anything is left pending.",
+        "settings, or --target): shows progress, then what was sent, what the target "
+        "refused for good (set aside, with its reason) and what is still pending. Records "
+        "stay safe locally until the target confirms them. Exit 1 if anything is left "
+        "pending or set aside.",
     )
     p.add_argument(
         "--target",
@@ -28,10 +30,16 @@ def add_sync(sub: Any) -> None:
         help="store the target's password in the OS keyring (asked for, never shown), then "
         "exit without syncing",
     )
+    p.add_argument(
+        "--retry-set-aside",
+        action="store_true",
+        help="send again the records the target refused before (once their cause is fixed)",
+    )
 
 
 def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.context import Context
+    from calmline.core.redact import redact_target
     from calmline.sync.base import TargetError
     from calmline.sync.runner import run_sync
     from calmline.sync.targets import target_for
@@ -41,7 +49,7 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
     try:
         target = target_for(url, ctx.paths.sync_folder)
     except TargetError as exc:
-        print(f"calmline: {exc}", file=sys.stderr)
+        print(f"calmline: {redact_target(exc)}", file=sys.stderr)
         return 1
     if args.set_secret:
         return _set_secret(target.name)
@@ -54,15 +62,18 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
             print(f"sent {done} of {total}", end=end, file=sys.stderr, flush=True)
 
     try:
-        summary = run_sync(store, target, progress, ctx.settings.settings.retention_days)
+        summary = run_sync(
+            store, target, progress, ctx.settings.settings.retention_days, args.retry_set_aside
+        )
     finally:
         target.close()
         store.db.close()
-    print(summary.text(), file=out)
-    return 1 if summary.pending else 0
+    print(redact_target(summary.text()), file=out)
+    return 1 if summary.unsynced else 0
 
 
 def _set_secret(name: str) -> int:
+    """``name``: the target's (secret-free) name, which is also its keyring entry."""
     import getpass
 
     from calmline.sync.credentials import store_secret

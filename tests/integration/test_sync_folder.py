@@ -84,6 +84,7 @@ def test_everything_lands_once_and_a_second_run_sends_nothing(home: Path, tmp_pa
     seed(home, calls=3)
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     first = sync(home, target)
     assert first.returncode == 0, first.stderr
     # 1 shift + 3 x (incident, note, tick, follow-up)
@@ -100,6 +101,7 @@ def test_a_record_changed_after_sync_is_sent_again_at_its_new_version(
     flow = seed(home, calls=1)
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     assert sync(home, target).returncode == 0
     [incident] = flow.store.incidents()
     changed = flow.store.save(type(incident)(**{**incident.__dict__, "summary": "- refund agreed"}))
@@ -117,6 +119,7 @@ def test_an_older_version_never_replaces_a_newer_one(home: Path, tmp_path: Path)
     flow = seed(home, calls=1)
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     assert sync(home, target).returncode == 0
     [path] = target.rglob("incident-*.json")
     newer = json.loads(path.read_text())
@@ -134,6 +137,7 @@ def test_killed_at_random_points_20_times_lands_exactly_once(home: Path, tmp_pat
     flow = seed(home, calls=150)  # 601 records: seven batches
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     env = dict(os.environ, CALMLINE_HOME=str(home))
     assert kill_mid_sync(flow.store, env, str(target), seed=7) >= 10  # most landed mid-sync
     final = sync(home, target)
@@ -153,6 +157,7 @@ def test_two_machines_of_one_agent_sync_the_same_records(home: Path, tmp_path: P
     flow.store.save(type(first)(**{**first.__dict__, "summary": "- newer on the desktop"}))
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     env = dict(os.environ)
     runs = [
         subprocess.Popen(
@@ -188,6 +193,7 @@ def test_a_full_then_read_only_share_stops_the_sync_and_keeps_the_rest_pending(
 ) -> None:
     seed(home, calls=10)  # 41 records; 4 KiB each on tmpfs: a 64 KiB share fills partway
     with small_filesystem(tmp_path / "team", "64k") as target:
+        (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
         full = sync(home, target)
         assert full.returncode == 1
         sent = int(full.stdout.split("Sent ")[1].split(" of ")[0])
@@ -254,6 +260,7 @@ def test_retention_purges_only_old_shifts_whose_records_are_all_synced(
     old_synced, old_open_promise = shift(), shift(followup_open=True)
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     assert sync(home, target).returncode == 0  # sends all, then purges old confirmed shifts
     store = Store(open_database(home / "calmline.db"))
     shifts = {r[0] for r in store.db.execute("SELECT id FROM shifts")}

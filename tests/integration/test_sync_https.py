@@ -1,6 +1,7 @@
 """Sync to an HTTPS endpoint served by the test on 127.0.0.1 over real TLS:
 idempotency keys, the bearer token from the keyring, retries on 5xx, the
-server's own message on 4xx, 409 as synced, an untrusted certificate, kills."""
+server's own message on 4xx, 409 as synced only for the records it names, an
+untrusted certificate, kills."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ def test_5xx_is_retried_then_left_pending_with_the_reason(home: Path, tmp_path: 
         assert pending(home) == 1
 
 
-def test_4xx_shows_the_server_message_and_409_counts_as_synced(home: Path, tmp_path: Path) -> None:
+def test_4xx_shows_the_server_message_and_409_counts_only_for_the_records_it_names(
+    home: Path, tmp_path: Path
+) -> None:
     flow = seed(home, calls=1)
     with https_endpoint(TOKEN) as (url, state, cert):
         env = env_for(home, tmp_path, url, cert)
@@ -66,7 +69,15 @@ def test_4xx_shows_the_server_message_and_409_counts_as_synced(home: Path, tmp_p
         assert bad.returncode == 1
         assert f"{url}: refused (422): field 'shift_day' is not a date" in bad.stdout
         assert pending(home) == 5
+        # A bare 409 used to count the whole batch as synced: that was the defect
+        # (issue 17). It says nothing of any record, so all five stay pending.
         state["reject"] = (409, {"message": "newer version held"})
+        bare = calmline(env, "sync", "--target", url)
+        assert bare.returncode == 1 and "refused (409): newer version held" in bare.stdout
+        assert pending(home) == 5
+        held = [{"type": t, "id": i, "version": v + 3, "status": "held"}
+                for (t, i), v in local_versions(home).items()]  # fmt: skip
+        state["reject"] = (409, {"message": "newer version held", "records": held})
         assert calmline(env, "sync", "--target", url).returncode == 0
         assert pending(home) == 0
         wrong = env_for(home, tmp_path, url, cert, token="stale")

@@ -14,35 +14,21 @@ from typing import Any
 import psycopg
 import pytest
 
-from calmline.platform.paths import resource_path
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 from calmline.store.sync_queue import pending_count
 from tests.integration.sync_kills import change_everything, kill_mid_sync
 from tests.integration.test_sync_folder import local_versions, seed
-from tests.servers import postgresql
+from tests.servers import calmline_postgresql
 
-SQL = resource_path("..", "installers", "server", "postgresql.sql").resolve()
 TABLES = ("shifts", "incidents", "notes", "step_events", "followups")
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, Any]]:
     """The server with the Calmline schema, two agents and a team lead."""
-    with postgresql() as pg:
-        admin = pg.url
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute("CREATE DATABASE calmline")
-        db = admin.replace("/postgres?", "/calmline?")
-        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f", str(SQL)],
-                       check=True, capture_output=True)  # fmt: skip
-        with psycopg.connect(db, autocommit=True) as c:
-            for role, group in (("agent-7", "agent"), ("agent-8", "agent"), ("lead", "lead")):
-                c.execute(
-                    f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'pw-{role}' IN ROLE calmline_{group}"
-                )
-        port = db.split("port=")[1]
-        yield {"admin": db, "port": port, "pg": pg}
+    with calmline_postgresql() as found:
+        yield found
 
 
 def url(server: dict[str, Any], role: str) -> str:

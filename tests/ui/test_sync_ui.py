@@ -25,6 +25,7 @@ def controller(flow: Flow, url: str, folder: Path, minutes: int = 15) -> SyncCon
 def test_shift_end_sends_everything_and_says_so(qtbot: QtBot, flow: Flow, tmp_path: Path) -> None:
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     sync = controller(flow, str(target), tmp_path / "default")
     flow.start_shift("agent-7")
     flow.start_call("+44 20 7946 0000")
@@ -62,6 +63,7 @@ def test_runs_quietly_during_a_shift_off_the_gui_thread(
 ) -> None:
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     sync = controller(flow, f"file://{target}", tmp_path / "default", minutes=15)
     flow.start_shift("agent-7")
     assert sync.timer.isActive() and sync.timer.interval() == 15 * 60_000
@@ -85,6 +87,7 @@ def test_shift_end_during_a_quiet_sync_runs_once_more_for_what_it_missed(
 ) -> None:
     target = tmp_path / "team"
     target.mkdir()
+    (target / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
     release = threading.Event()
 

@@ -25,6 +25,7 @@ from calmline.core.records import (
     VoiceFigures,
 )
 from calmline.doctor import doctor
+from calmline.store.database import latest_schema_version
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -187,11 +188,12 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     assert "window.opacity = 1.0  [default]" in text
     assert "[FAIL] settings: 1 problem(s)" in text and "window.opacity: bad value 2" in text
     assert "[pass] microphone: Headset Mic (default)" in text
-    assert "[pass] database:" in text and "schema 2/2, wal" in text
+    latest = latest_schema_version()
+    assert "[pass] database:" in text and f"schema {latest}/{latest}, wal" in text
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
-    assert "9 of 9 checks passed" in out.getvalue()
+    assert "10 of 10 checks passed" in out.getvalue()  # sync is the tenth
     assert "[pass] voice: " in out.getvalue()
     assert "[pass] hotkeys: " in out.getvalue()
 

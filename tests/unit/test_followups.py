@@ -108,6 +108,7 @@ def test_a_done_followup_syncs_like_any_record(tmp_path: Path) -> None:
     followup = seed(store)[1]
     share = tmp_path / "share"
     share.mkdir()
+    (share / ".calmline-store").touch()  # IT marks the team store (docs/deploying.md)
     assert run_sync(store, FolderTarget(share)).total == 6  # shift, incident, 4 follow-ups
     store.save(complete(followup, "refund sent", NOW))
     again = run_sync(store, FolderTarget(share))

@@ -145,3 +145,22 @@ def _after_call(db: Database) -> None:
     INSERT INTO incidents_fts (incidents_fts, rank)
         VALUES ('rank', 'bm25(8.0, 8.0, 4.0, 2.0, 1.0, 2.0, 2.0, 3.0)');
     """)
+
+
+@migrations(name="0003_sync_set_aside")
+def _sync_set_aside(db: Database) -> None:
+    """Records a sync target refused for good (row-level security, a validation
+    answer): kept out of the next runs to that target until the record changes
+    (a newer version) or the agent asks again; they stay in the outbox meanwhile,
+    so they are never purged and never counted as synced."""
+    db.executescript("""
+    CREATE TABLE sync_set_aside (
+        record_type TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        set_aside_at TEXT NOT NULL,
+        PRIMARY KEY (record_type, record_id)
+    );
+    """)

@@ -1,17 +1,22 @@
 """The store's side of sync: the records waiting in the outbox as documents
 (with the agent and shift day each belongs to), and marking versions the
 target confirmed. Only the confirmed version leaves the outbox: a record saved
-again meanwhile stays queued with its newer version."""
+again meanwhile stays queued with its newer version. A version a target refused
+for good is set aside (with the target's reason): it stays in the outbox, never
+synced and never purged, but later runs to that target skip it until the record
+changes again or the agent asks for a retry."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
 from calmline.core.serialize import flat_record
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.store.codec import from_row
+from calmline.store.codec import from_row, iso
 from calmline.store.repository import Store
 
 # record type -> (class, table, SQL joining the row to its shift as s)
@@ -32,20 +37,36 @@ _SOURCES: dict[str, tuple[type, str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A record version a target refused for good, and the target's reason."""
+
+    record_type: str
+    record_id: str
+    version: int
+    reason: str
+    target: str = ""  # the target's name (no secret), filled in when stored
+    set_aside_at: str = ""  # ISO UTC
+
+
 def pending_count(store: Store) -> int:
+    """Records the team store has not confirmed (set-aside ones included)."""
     return int(store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
 
-def pending_docs(store: Store) -> list[SyncDoc]:
+def pending_docs(store: Store, target: str | None = None) -> list[SyncDoc]:
     """Every queued record as a document, shifts first (then incidents, ...), so
-    a target never holds a child before its parent."""
+    a target never holds a child before its parent. With ``target``, versions
+    that target set aside are left out."""
     docs: list[SyncDoc] = []
     for record_type, (cls, table, join) in _SOURCES.items():
         rows = store.db.query(
             f"SELECT t.*, s.agent_id AS _agent, substr(s.started_at, 1, 10) AS _day "
             f"FROM outbox o JOIN {table} t ON t.id = o.record_id JOIN {join} "
-            f"WHERE o.record_type = ? ORDER BY t.created_at",
-            [record_type],
+            "WHERE o.record_type = ? AND NOT EXISTS (SELECT 1 FROM sync_set_aside a "
+            "WHERE a.record_type = o.record_type AND a.record_id = o.record_id "
+            "AND a.version >= t.version AND a.target = ?) ORDER BY t.created_at",
+            [record_type, target],
         )
         for row in rows:
             record: Any = from_row(cls, row)
@@ -63,13 +84,50 @@ def pending_docs(store: Store) -> list[SyncDoc]:
 
 
 def mark_synced(store: Store, confirmed: Iterable[Confirmed]) -> int:
-    """Drop confirmed versions from the outbox, in one transaction; returns how
-    many left it."""
+    """Drop confirmed versions from the outbox (and from the set-aside list), in
+    one transaction; returns how many left the outbox."""
+    rows = [(c.record_type, c.record_id, c.version) for c in confirmed]
     with store.db.atomic():
         cur = store.db.conn.executemany(
-            "DELETE FROM outbox WHERE record_type = ? AND record_id = ? AND version <= ?",
-            [(c.record_type, c.record_id, c.version) for c in confirmed],
+            "DELETE FROM outbox WHERE record_type = ? AND record_id = ? AND version <= ?", rows
         )
+        left = int(cur.rowcount)
+        store.db.conn.executemany(
+            "DELETE FROM sync_set_aside WHERE record_type = ? AND record_id = ? AND version <= ?",
+            rows,
+        )
+    return left
+
+
+def mark_set_aside(store: Store, target: str, refused: Iterable[SetAside]) -> int:
+    """Remember versions ``target`` refused for good, with its reasons; returns how many."""
+    now = iso(datetime.now(UTC))
+    rows = [(r.record_type, r.record_id, r.version, target, r.reason, now) for r in refused]
+    with store.db.atomic():
+        store.db.conn.executemany(
+            "INSERT INTO sync_set_aside (record_type, record_id, version, target, reason, "
+            "set_aside_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_type, record_id) DO "
+            "UPDATE SET version = excluded.version, target = excluded.target, "
+            "reason = excluded.reason, set_aside_at = excluded.set_aside_at",
+            rows,
+        )
+    return len(rows)
+
+
+def set_aside_records(store: Store) -> list[SetAside]:
+    """The records still set aside (not changed since), oldest first."""
+    rows = store.db.execute(
+        "SELECT a.record_type, a.record_id, a.version, a.reason, a.target, a.set_aside_at "
+        "FROM sync_set_aside a JOIN outbox o ON o.record_type = a.record_type "
+        "AND o.record_id = a.record_id AND o.version <= a.version ORDER BY a.set_aside_at"
+    ).fetchall()
+    return [SetAside(*r) for r in rows]
+
+
+def retry_set_aside(store: Store) -> int:
+    """Forget every refusal, so the next run sends those records again; returns how many."""
+    with store.db.atomic():
+        cur = store.db.conn.execute("DELETE FROM sync_set_aside")
     return int(cur.rowcount)
 
 

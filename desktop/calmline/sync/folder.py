@@ -1,81 +1,56 @@
 """Folder target (a shared network folder in practice): one JSON document per
 record at <root>/<agent>/<yyyy-mm-dd>/<type>-<uuid>.json, written atomically
-(temporary file flushed to disk, then renamed) and never over a newer version."""
+(temporary file flushed to disk, then renamed) and never over a newer version.
+
+Others write to the share too, so nothing found in it is trusted:
+- Calmline writes only into a root IT marked as the team store, with a file
+  named .calmline-store at its root. An empty mount point on the local disk
+  (the share not mounted) has none, so records are never written there.
+  Calmline's own default folder gets the file when Calmline makes the folder.
+- It never follows a link planted in the share, creates its temporary files
+  exclusively under unpredictable names, and reads only regular files of
+  bounded size (share.py).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import sys
+import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from calmline.core.sync_docs import Confirmed, SyncDoc, accepts, path_part
-from calmline.sync.base import BatchResult, TargetError
+from calmline.core.redact import redact_target
+from calmline.core.sync_docs import RECORD_TYPES, Confirmed, SyncDoc, accepts, path_part
+from calmline.sync.base import BatchResult, TargetError, refused
+from calmline.sync.share import NEW_FILE, NotAFolder, ShareDir, sweep_leftovers, tmp_name
+
+MARKER = ".calmline-store"
+MARKER_TEXT = (
+    "This folder is a Calmline team store: Calmline writes its sync documents only\n"
+    "into a folder holding this file (so an unmounted share is never mistaken for it).\n"
+    "Do not delete it. See docs/deploying.md.\n"
+)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 
 def doc_path(root: Path, doc: SyncDoc) -> Path:
-    name = f"{doc.record_type}-{doc.record_id}.json"
-    return root / path_part(doc.agent_id) / doc.shift_day / name
+    return root / path_part(doc.agent_id) / doc.shift_day / doc_name(doc)
 
 
-def held_version(path: Path) -> int | None:
-    """The version stored at ``path``; None when there is none (or it is
-    unreadable, e.g. cut short by a crash of an older writer: then replaced)."""
-    try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError, UnicodeDecodeError):
-        return None
-    version = data.get("version") if isinstance(data, dict) else None
-    return version if isinstance(version, int) else None
+def doc_name(doc: SyncDoc) -> str:
+    return f"{doc.record_type}-{doc.record_id}.json"
 
 
-HOST = path_part(socket.gethostname())
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
-        return _alive_windows(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but not ours to signal
-        return True
-    return True
-
-
-def _alive_windows(pid: int) -> bool:
-    import ctypes
-
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
-    if not handle:
-        return bool(ctypes.get_last_error() == 5)  # type: ignore[attr-defined]  # denied: exists
-    try:
-        return bool(kernel32.WaitForSingleObject(handle, 0) == 0x102)  # WAIT_TIMEOUT: running
-    finally:
-        kernel32.CloseHandle(handle)
-
-
-def sweep_leftovers(folder: Path) -> None:
-    """Remove temporary files a killed sync on this computer left in ``folder``
-    (other computers' and live processes' files are left alone)."""
-    for tmp in folder.glob(f".*.{HOST}.*.tmp"):
-        pid = tmp.name.removesuffix(".tmp").rsplit(".", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):  # POSIX: makes the renames in it durable
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _not_writable_here(doc: SyncDoc) -> str | None:
+    """Why ``doc`` can never be written as a file of the share, or None."""
+    if doc.record_type not in RECORD_TYPES or not _ID.fullmatch(doc.record_id):
+        return f"its type or id ({doc.record_type!r}, {doc.record_id!r}) is not a file name"
+    if not _DAY.fullmatch(doc.shift_day):
+        return f"its shift day {doc.shift_day!r} is not a date (yyyy-mm-dd)"
+    return None
 
 
 class _Batch:
@@ -85,83 +60,170 @@ class _Batch:
     then are the records confirmed."""
 
     def __init__(self) -> None:
-        self.staged: list[tuple[Path, Path, int]] = []  # (temporary file, final path, version)
-        self.folders: set[Path] = set()
+        self.staged: list[tuple[ShareDir, str, SyncDoc]] = []  # (folder, temporary file, doc)
 
-    def stage(self, path: Path, text: str, version: int) -> None:
-        if path.parent not in self.folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sweep_leftovers(path.parent)
-            self.folders.add(path.parent)
-        tmp = path.with_name(f".{path.name}.{HOST}.{os.getpid()}.tmp")
+    def stage(self, folder: ShareDir, doc: SyncDoc, text: str) -> None:
+        tmp = tmp_name(doc_name(doc))
+        fd = folder.create(tmp)
         try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
+            with os.fdopen(fd, "wb") as f:
+                f.write(text.encode("utf-8"))
                 if not hasattr(os, "sync"):
                     f.flush()
                     os.fsync(f.fileno())
         except OSError:
-            tmp.unlink(missing_ok=True)  # cut short (disk full): never renamed into place
+            folder.unlink(tmp)  # cut short (disk full): never renamed into place
             raise
-        self.staged.append((tmp, path, version))
+        self.staged.append((folder, tmp, doc))
 
-    def commit(self) -> None:
+    def commit(self, result: BatchResult) -> None:
+        """Rename each file into place (never over a newer version); a folder
+        standing where a document goes sets that record aside. The records are
+        confirmed once their folders are fsynced too."""
         if hasattr(os, "sync"):
             os.sync()
-        for tmp, path, version in self.staged:
-            if not accepts(version, held_version(path)):  # another computer was quicker
-                tmp.unlink()
+        folders: dict[int, ShareDir] = {}
+        confirmed: list[Confirmed] = []
+        while self.staged:
+            folder, tmp, doc = self.staged[0]
+            name = doc_name(doc)
+            folders[id(folder)] = folder
+            done = Confirmed(doc.record_type, doc.record_id, doc.version)
+            try:
+                in_the_way = stat.S_ISDIR(folder.lstat(name).st_mode)
+            except FileNotFoundError:
+                in_the_way = False
+            if in_the_way:
+                folder.unlink(tmp)
+                result.set_aside.append(
+                    refused(doc, f"a folder named {name} stands where its document goes, in "
+                                 f"{folder.shown} of the share; ask IT to move it away")
+                )  # fmt: skip
+            elif not accepts(doc.version, folder.read_version(name)):  # another was quicker
+                folder.unlink(tmp)
+                confirmed.append(done)
             else:
-                os.replace(tmp, path)
-        for folder in self.folders:
-            _fsync_folder(folder)
+                folder.replace(tmp, name)
+                confirmed.append(done)
+            self.staged.pop(0)
+        for f in folders.values():
+            f.fsync()
+        result.confirmed += confirmed
 
     def discard(self) -> None:
-        for tmp, _, _ in self.staged:
-            tmp.unlink(missing_ok=True)
+        for folder, tmp, _ in self.staged:
+            folder.unlink(tmp)
+        self.staged.clear()
+
+
+def _prepare_own(root: Path) -> None:
+    """Calmline's own default folder: made private to the agent, and marked."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(root / MARKER, NEW_FILE, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as f:
+        f.write(MARKER_TEXT.encode())
 
 
 class FolderTarget:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, own: bool = False) -> None:
+        """``own``: Calmline's default folder, which it makes and marks itself."""
+        self.root, self.own = root, own
 
     @property
     def name(self) -> str:
-        return f"folder {self.root}"
+        return redact_target(f"folder {self.root}")
 
     def check(self) -> None:
+        """That the folder is the team store (raises TargetError if not)."""
+        self._open_root().close()
+
+    def _open_root(self) -> ShareDir:
+        if self.own:
+            try:
+                _prepare_own(self.root)
+            except OSError as exc:
+                raise TargetError(
+                    f"{self.name}: cannot make Calmline's own sync folder "
+                    f"({exc.strerror or exc}); set sync.target to a team store"
+                ) from exc
         if not self.root.is_dir():
             raise TargetError(
                 f"{self.name}: the folder does not exist or is not reachable — check the "
                 "share is mounted, or set sync.target to a folder that exists"
             )
+        try:
+            root = ShareDir.open_root(self.root)
+        except OSError as exc:
+            raise TargetError(f"{self.name}: cannot open it ({exc.strerror or exc})") from exc
+        try:
+            marked = stat.S_ISREG(root.lstat(MARKER).st_mode)
+        except OSError:
+            marked = False
+        if not marked:
+            root.close()
+            raise TargetError(
+                f"{self.name}: no {MARKER} file at its root, so it is not the team store "
+                "(is the share mounted?); nothing was written — IT marks the team store by "
+                f"putting an empty file named {MARKER} at its root (docs/deploying.md)"
+            )
+        return root
 
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult:
-        self.check()
+        root = self._open_root()
         result, batch = BatchResult(), _Batch()
-        staged: list[Confirmed] = []
-        for doc in docs:
-            path = doc_path(self.root, doc)
-            done = Confirmed(doc.record_type, doc.record_id, doc.version)
-            try:
-                if not accepts(doc.version, held_version(path)):
-                    result.confirmed.append(done)  # that version (or newer) is there
-                    continue
-                text = json.dumps(doc.document(), ensure_ascii=False, indent=1)
-                batch.stage(path, text + "\n", doc.version)
-            except OSError as exc:
-                result.failure = f"{self.name}: cannot write {path.name} ({exc.strerror or exc})"
-                break
-            staged.append(done)
+        folders: dict[tuple[str, str], ShareDir] = {}
         try:
-            batch.commit()
-        except OSError as exc:
-            batch.discard()
-            reason = f"{self.name}: cannot finish writing ({exc.strerror or exc})"
-            result.failure = result.failure or reason
-            return result
-        result.confirmed += staged
+            for doc in docs:
+                why = _not_writable_here(doc)
+                if why:
+                    result.set_aside.append(refused(doc, why))
+                    continue
+                name = doc_name(doc)
+                try:
+                    folder = self._folder(root, folders, doc)
+                    if not accepts(doc.version, folder.read_version(name)):
+                        result.confirmed.append(  # that version (or newer) is there
+                            Confirmed(doc.record_type, doc.record_id, doc.version)
+                        )
+                        continue
+                    text = json.dumps(doc.document(), ensure_ascii=False, indent=1)
+                    batch.stage(folder, doc, text + "\n")
+                except NotAFolder as exc:
+                    result.failure = (
+                        f"{self.name}: {exc.where} in it is a link or not a folder — Calmline "
+                        "never writes through a link planted in the share; ask IT to remove "
+                        "it, then sync again"
+                    )
+                    break
+                except OSError as exc:
+                    result.failure = f"{self.name}: cannot write {name} ({exc.strerror or exc})"
+                    break
+            try:
+                batch.commit(result)
+            except OSError as exc:
+                batch.discard()
+                reason = f"{self.name}: cannot finish writing ({exc.strerror or exc})"
+                result.failure = result.failure or reason
+        finally:
+            for folder in folders.values():
+                folder.close()
+            root.close()
         return result
+
+    @staticmethod
+    def _folder(root: ShareDir, folders: dict[tuple[str, str], ShareDir], doc: SyncDoc) -> ShareDir:
+        agent = path_part(doc.agent_id)
+        folder = folders.get((agent, doc.shift_day))
+        if folder is None:
+            parent = folders.get((agent, ""))
+            if parent is None:
+                parent = folders[(agent, "")] = root.child(agent)
+            folder = folders[(agent, doc.shift_day)] = parent.child(doc.shift_day)
+            sweep_leftovers(folder)
+        return folder
 
     def close(self) -> None:
         pass

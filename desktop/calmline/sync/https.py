@@ -2,9 +2,24 @@
 Idempotency-Key (the same batch always has the same key) and a bearer token
 from the OS keyring; TLS checked against the OS trust store (truststore).
 
-2xx: accepted. 409/412: the server holds a newer version (counts as synced).
-Other 4xx: stop and show the server's own message. 5xx, timeouts and lost
-connections: retried with backoff (stamina), then left pending."""
+A record counts as sent only when the server's answer to its own POST says so
+(the contract, docs/deploying.md and installers/server/sync-answer.schema.json):
+
+    2xx (or 409/412), application/json:
+    {"records": [{"type": "incident", "id": "…", "version": 3,
+                  "status": "stored" | "held" | "rejected", "reason": "…"}, …]}
+
+"stored" (this version is kept now) and "held" (this version or a newer one was
+already there) confirm the record when they name its type and id and a version
+no lower than the one sent; "rejected" sets it aside with the server's reason
+(refused for good: the records behind it still go). Any other answer confirms
+nothing: a 2xx that is not that JSON (a captive portal's login page, an empty
+body, other ids) stops the run and keeps the batch pending, as does a 409/412
+without it. Redirects are never followed, so the token never goes to another
+address: a 3xx is a failure naming its status and the host it points to. Another
+4xx may set records aside by the same list ("rejected" only); without it, or
+for 401/403/407/408/429, the run stops with the server's own message. 5xx,
+timeouts and lost connections: retried with backoff (stamina), then left pending."""
 
 from __future__ import annotations
 
@@ -16,18 +31,30 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+from calmline.core.redact import redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.sync.base import BatchResult, TargetError
+from calmline.sync.base import BatchResult, TargetError, refused
 from calmline.sync.credentials import secret_for
 
 ATTEMPTS = 4
 TIMEOUT_S = 15.0
+MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a batch's answer is a few KiB; more is not ours
+CONFIRMING = ("stored", "held")
+# Answers about the login or the rate, never about one record: the run stops.
+NEVER_ABOUT_A_RECORD = (401, 403, 407, 408, 429)
 
 
 class _Retry(Exception):
     """A failure worth trying again (5xx, timeout, connection lost)."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx comes back as an HTTPError instead of being followed (with the token)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def idempotency_key(docs: Sequence[SyncDoc]) -> str:
@@ -46,25 +73,82 @@ def server_message(body: bytes) -> str:
     if isinstance(data, dict):
         for key in ("message", "error", "detail"):
             if isinstance(data.get(key), str):
-                return str(data[key])
-    return text.splitlines()[0][:300] if text else "(no message)"
+                return _one_line(str(data[key]))
+    return _one_line(text.splitlines()[0]) if text else "(no message)"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(redact_target(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def read_answer(docs: Sequence[SyncDoc], body: bytes, content_type: str) -> BatchResult | str:
+    """What the server's answer says of each record of ``docs``; a string when
+    it is not Calmline's answer at all (then nothing is confirmed)."""
+    kind = content_type.split(";", 1)[0].strip().lower() or "no content type"
+    try:
+        data: Any = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    results = data.get("records") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        shown = "an empty body" if not body.strip() else f'{kind} without a "records" list'
+        return f"its answer ({shown}) does not confirm any record"
+    sent = {d.key: d for d in docs}
+    answer = BatchResult()
+    seen: set[tuple[str, str]] = set()
+    for item in results:
+        if not isinstance(item, dict):
+            continue
+        key = (item.get("type"), item.get("id"))
+        doc = sent.get(key)  # type: ignore[arg-type]
+        version, status = item.get("version"), item.get("status")
+        if doc is None or doc.key in seen or not isinstance(version, int):
+            continue  # not a record of this batch: ignored
+        if status in CONFIRMING and version >= doc.version:
+            answer.confirmed.append(Confirmed(doc.record_type, doc.record_id, doc.version))
+        elif status == "rejected" and version == doc.version:
+            reason = item.get("reason")
+            answer.set_aside.append(
+                refused(doc, f"refused by the server: {reason if isinstance(reason, str) else ''}")
+            )
+        else:
+            continue
+        seen.add(doc.key)
+    if len(seen) < len(sent):
+        answer.failure = (
+            f"its answer confirms {len(answer.confirmed)} and refuses {len(answer.set_aside)} "
+            f"of the {len(sent)} records sent; the other {len(sent) - len(seen)} stay pending"
+        )
+    return answer
 
 
 class HttpsTarget:
     def __init__(self, url: str, context: ssl.SSLContext | None = None) -> None:
-        parts = urlsplit(url)
-        if parts.password or parts.username:
+        try:
+            parts = urlsplit(url)
+            host, _ = parts.hostname, parts.port
+        except ValueError as exc:  # its words may quote the URL's parts: not shown
             raise TargetError(
-                f"sync target https://{parts.hostname}{parts.path}: the URL holds a user or "
+                f"sync target {url!r} is not a valid URL (its host or port cannot be read); "
+                "e.g. https://sync.example.com/api"
+            ) from exc
+        if "@" in parts.netloc or "@" in parts.path:  # a password may hold a "/"
+            raise TargetError(
+                f"sync target https://{host}{parts.path}: the URL holds a user or "
                 "password; remove it and store the token in the OS keyring: "
                 "`calmline sync --set-secret --target URL`"
             )
-        if not parts.hostname:
+        if not host:
             raise TargetError(
                 f"sync target {url!r}: no host name; e.g. https://sync.example.com/api"
             )
         self.url = url
+        self.host = host
         self.context = context or _os_trust_store()
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=self.context), _NoRedirects()
+        )
 
     @functools.cached_property
     def token(self) -> str | None:
@@ -74,24 +158,24 @@ class HttpsTarget:
 
     @property
     def name(self) -> str:
-        return self.url.split("?", 1)[0]
+        return redact_target(self.url.split("?", 1)[0])
 
-    def _post(self, body: bytes, key: str) -> BatchResult | None:
-        """One attempt: a result, or None when the batch was accepted."""
-        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+    def _post(self, docs: Sequence[SyncDoc], body: bytes, key: str) -> BatchResult:
+        """One attempt: what the answer says of each record, or why nothing counts."""
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": key,
+        }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S, context=self.context):
-                return None
+            with self._opener.open(request, timeout=TIMEOUT_S) as response:
+                answer = response.read(MAX_ANSWER_BYTES + 1)
+                status, content_type = response.status, response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
-            message = server_message(exc.read())
-            if exc.code in (409, 412):
-                return None  # a newer version is there: synced as far as we are concerned
-            if exc.code >= 500:
-                raise _Retry(f"server error {exc.code}: {message}") from exc
-            return BatchResult(failure=f"{self.name}: refused ({exc.code}): {message}")
+            return self._refusal(docs, exc)
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, ssl.SSLCertVerificationError):
                 return BatchResult(
@@ -101,6 +185,51 @@ class HttpsTarget:
             raise _Retry(f"cannot reach it ({exc.reason})") from exc
         except (TimeoutError, ConnectionError) as exc:
             raise _Retry(f"no answer ({exc})") from exc
+        except ValueError:  # http.client.InvalidURL: a URL its parser refuses
+            return BatchResult(failure=f"{self.name}: not a URL that can be sent to")
+        if len(answer) > MAX_ANSWER_BYTES:
+            return BatchResult(failure=f"{self.name}: its answer is too large to be Calmline's")
+        read = read_answer(docs, answer, content_type)
+        if isinstance(read, str):
+            return BatchResult(
+                failure=f"{self.name}: answered {status}, but {read} — nothing of this batch "
+                "counts as sent (is a login page or a proxy in the way?)"
+            )
+        if read.failure:
+            read.failure = f"{self.name}: {read.failure}"
+        return read
+
+    def _refusal(self, docs: Sequence[SyncDoc], exc: urllib.error.HTTPError) -> BatchResult:
+        body = exc.read(MAX_ANSWER_BYTES + 1)
+        if 300 <= exc.code < 400:
+            location = exc.headers.get("Location", "")
+            try:
+                where = urlsplit(urljoin(self.url, location)).hostname or "(no address)"
+            except ValueError:
+                where = "(an address that is not a URL)"
+            return BatchResult(
+                failure=f"{self.name}: redirected ({exc.code}) to {where}; Calmline never "
+                "follows a redirect (the token would go with it) — set sync.target to the "
+                "address the records should really go to"
+            )
+        if exc.code >= 500:
+            raise _Retry(f"server error {exc.code}: {server_message(body)}") from exc
+        refusal = BatchResult(failure=f"{self.name}: refused ({exc.code}): {server_message(body)}")
+        if exc.code in NEVER_ABOUT_A_RECORD or not 400 <= exc.code < 500:
+            return refusal
+        read = read_answer(docs, body, exc.headers.get("Content-Type", ""))
+        if isinstance(read, str):  # not said of any record: the batch as a whole
+            return refusal
+        if exc.code not in (409, 412):  # only "rejected" counts in any other refusal
+            read.confirmed.clear()
+            if not read.failure and len(read.set_aside) < len(docs):
+                read.failure = (
+                    f"refused ({exc.code}) {len(read.set_aside)} of the {len(docs)} records; "
+                    "the others stay pending"
+                )
+        if read.failure:
+            read.failure = f"{self.name}: {read.failure}"
+        return read
 
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult:
         import stamina
@@ -110,14 +239,10 @@ class HttpsTarget:
         try:
             for attempt in stamina.retry_context(on=_Retry, attempts=ATTEMPTS, wait_max=10.0):
                 with attempt:
-                    refused = self._post(body, key)
+                    return self._post(docs, body, key)
         except _Retry as exc:
             return BatchResult(failure=f"{self.name}: {exc} (tried {ATTEMPTS} times)")
-        if refused is not None:
-            return refused
-        return BatchResult(
-            confirmed=[Confirmed(d.record_type, d.record_id, d.version) for d in docs]
-        )
+        raise AssertionError("unreachable: stamina either returns or raises")
 
     def close(self) -> None:
         pass

@@ -1,19 +1,38 @@
 """PostgreSQL target: upsert by record id, only where the incoming version is
-newer, one transaction per batch (all of a batch is confirmed, or none). The
-server side is installers/server/postgresql.sql (schema `calmline`, row-level
-security per agent). Authentication is the connection's own: a password from
-the OS keyring, or Kerberos/GSSAPI, SSPI or client certificates when the URL
-asks for them; never a password in the URL or in settings."""
+newer, one transaction per batch. The server side is installers/server/postgresql.sql
+(schema `calmline`, row-level security per agent). Authentication is the
+connection's own: a password from the OS keyring, or Kerberos/GSSAPI, SSPI or
+client certificates when the URL asks for them; never a password in the URL or
+in settings.
+
+TLS: for any server that is not this computer, Calmline asks for
+sslmode=verify-full (encrypted, and the certificate checked against the CA and
+the host name) unless the URL sets sslmode itself: IT's explicit choice wins.
+The CA is the URL's sslrootcert, PGSSLROOTCERT, libpq's own root.crt, or else
+the OS trust store's bundle.
+
+A record the server refuses for good (row-level security, a constraint, a value
+it cannot take) is set aside with the server's reason and the rest of the batch
+still lands: the batch runs in one transaction with a savepoint, and only when
+that fails for such a reason is it replayed a record at a time, each in its
+own savepoint. Any other error (connection, missing schema, no privilege at
+all) fails the batch: nothing of it is confirmed."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import re
-from collections.abc import Sequence
+import ssl
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from calmline.core.redact import MASK, redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.sync.base import BatchResult, TargetError
+from calmline.sync.base import BatchResult, TargetError, refused
 from calmline.sync.credentials import secret_for
 
 log = logging.getLogger(__name__)
@@ -27,16 +46,75 @@ TABLES = {
 NO_PASSWORD_NEEDED = ("gssencmode", "krbsrvname", "sslcert", "sslkey")
 
 
+def is_this_computer(host: str) -> bool:
+    """Whether a libpq host (or hostaddr) is the local machine: a Unix-socket
+    folder, localhost, or a loopback address."""
+    h = host.strip()
+    if not h or h.startswith(("/", "@")) or (len(h) > 2 and h[1] == ":" and h[2] in "\\/"):
+        return True  # the default socket, a socket folder, an abstract socket, C:\...
+    if h.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_required(info: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+    """Whether Calmline must ask for verified TLS (sslmode=verify-full) for the
+    connection ``info`` (libpq parameters) describes: yes for any server that is
+    not this computer, unless the URL sets sslmode itself. Where libpq would
+    take the host from the environment (PGHOST), that host counts."""
+    if info.get("sslmode"):
+        return False
+    if info.get("service") and not info.get("host") and not info.get("hostaddr"):
+        return True  # pg_service.conf decides where: assume elsewhere
+    hosts = str(info.get("host") or env.get("PGHOST") or "").split(",")
+    addrs = str(info.get("hostaddr") or env.get("PGHOSTADDR") or "").split(",")
+    return not (
+        all(is_this_computer(h) for h in hosts)
+        and all(not a.strip() or is_this_computer(a) for a in addrs)
+    )
+
+
+def _libpq_root_cert(env: Mapping[str, str]) -> Path:
+    if sys.platform == "win32":
+        return Path(env.get("APPDATA", "")) / "postgresql" / "root.crt"
+    return Path.home() / ".postgresql" / "root.crt"
+
+
+def tls_options(info: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """The connection options that make Calmline's TLS rule hold for ``info``."""
+    if not tls_required(info, env):
+        return {}
+    options = {"sslmode": "verify-full"}
+    configured = info.get("sslrootcert") or env.get("PGSSLROOTCERT")
+    if not configured and not _libpq_root_cert(env).is_file():
+        paths = ssl.get_default_verify_paths()
+        bundle = env.get("SSL_CERT_FILE") or paths.cafile or paths.openssl_cafile
+        options["sslrootcert"] = bundle if bundle and Path(bundle).is_file() else "system"
+    return options
+
+
+def _about_the_record(exc: BaseException) -> bool:
+    """A refusal that is about this record (so it is set aside), not about the
+    connection, the schema or the login as a whole."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return "row-level security" in str(exc)
+    return isinstance(exc, psycopg.IntegrityError | psycopg.DataError)
+
+
 class PostgresTarget:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, env: Mapping[str, str] | None = None) -> None:
         import psycopg.conninfo
 
         try:
             self.info: dict[str, Any] = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
-            shown = re.sub(r"//([^/@:]*):[^@/]*@", r"//\1:***@", url)
             raise TargetError(
-                f"sync target {shown!r} is not a valid PostgreSQL URL ({_first_line(exc)})"
+                f"sync target {url!r} is not a valid PostgreSQL URL ({_parse_error(url, exc)})"
             ) from exc
         if "password" in self.info:
             raise TargetError(
@@ -44,6 +122,7 @@ class PostgresTarget:
                 f"the OS keyring instead: `calmline sync --set-secret --target URL`"
             )
         self.url = url
+        self.tls = tls_options(self.info, os.environ if env is None else env)
         self._conn: Any = None
 
     @property
@@ -53,14 +132,14 @@ class PostgresTarget:
         host = i.get("host") or "localhost"
         port = f":{i['port']}" if i.get("port") else ""
         user = f"{i['user']}@" if i.get("user") else ""
-        return f"postgresql://{user}{host}{port}/{i.get('dbname', '')}"
+        return redact_target(f"postgresql://{user}{host}{port}/{i.get('dbname', '')}")
 
     def _connect(self) -> Any:
         import psycopg
 
         if self._conn is not None and not self._conn.closed:
             return self._conn
-        extra: dict[str, Any] = {"connect_timeout": 10}
+        extra: dict[str, Any] = {"connect_timeout": 10, **self.tls}
         if not any(k in self.info for k in NO_PASSWORD_NEEDED):
             password = secret_for(self.name)
             if password:
@@ -68,32 +147,43 @@ class PostgresTarget:
         try:
             self._conn = psycopg.connect(self.url, **extra)
         except psycopg.OperationalError as exc:
-            raise TargetError(f"{self.name}: cannot connect ({_first_line(exc)})") from exc
+            raise TargetError(self._cannot_connect(exc)) from exc
         return self._conn
+
+    def _cannot_connect(self, exc: BaseException) -> str:
+        text = str(exc)
+        if "does not support SSL" in text:
+            return (
+                f"{self.name}: the server does not offer TLS, and Calmline sends records to a "
+                "server that is not this computer only over verified TLS — ask IT to turn on "
+                "ssl on the server (or, on a network IT trusts, to set sslmode in sync.target)"
+            )
+        if "certificate verify failed" in text or "root certificate file" in text:
+            return (
+                f"{self.name}: its TLS certificate is not trusted here ({_reason(exc)}); ask IT "
+                "for the CA certificate and add sslrootcert=<file> to sync.target"
+            )
+        if "does not match host name" in text:
+            return (
+                f"{self.name}: its TLS certificate is for another host name ({_reason(exc)}); "
+                "use the name the certificate holds in sync.target"
+            )
+        return f"{self.name}: cannot connect ({_first_line(exc)})"
 
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult:
         import psycopg
-        from psycopg.types.json import Jsonb
 
         conn = self._connect()
-        by_type: dict[str, list[SyncDoc]] = {}
-        for doc in docs:
-            by_type.setdefault(doc.record_type, []).append(doc)
         try:
-            with conn.transaction(), conn.cursor() as cur:
-                for record_type, group in by_type.items():
-                    table = TABLES[record_type]
-                    cur.executemany(
-                        f"INSERT INTO calmline.{table} (id, version, agent_id, shift_day, record) "
-                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
-                        "version = EXCLUDED.version, agent_id = EXCLUDED.agent_id, "
-                        "shift_day = EXCLUDED.shift_day, record = EXCLUDED.record, "
-                        f"received_at = now() WHERE calmline.{table}.version < EXCLUDED.version",
-                        [
-                            (d.record_id, d.version, d.agent_id, d.shift_day, Jsonb(d.record))
-                            for d in group
-                        ],
-                    )
+            with conn.transaction():
+                try:
+                    with conn.transaction():  # a savepoint: the whole batch at once
+                        self._upsert(conn, docs)
+                    return BatchResult(confirmed=[_confirmed(d) for d in docs])
+                except psycopg.Error as exc:
+                    if not _about_the_record(exc):
+                        raise
+                return self._one_by_one(conn, docs)
         except psycopg.OperationalError as exc:
             self.close()
             return BatchResult(failure=f"{self.name}: connection lost ({_first_line(exc)})")
@@ -109,9 +199,55 @@ class PostgresTarget:
             )
         except psycopg.Error as exc:
             return BatchResult(failure=f"{self.name}: {_first_line(exc)}")
-        return BatchResult(
-            confirmed=[Confirmed(d.record_type, d.record_id, d.version) for d in docs]
-        )
+
+    def _one_by_one(self, conn: Any, docs: Sequence[SyncDoc]) -> BatchResult:
+        """Inside the batch's transaction: each record in its own savepoint; the
+        ones refused for a reason about them are set aside."""
+        import psycopg
+
+        result = BatchResult()
+        for doc in docs:
+            try:
+                with conn.transaction():
+                    self._upsert(conn, [doc])
+            except psycopg.Error as exc:
+                if not _about_the_record(exc):
+                    raise
+                result.set_aside.append(refused(doc, self._refusal(exc, doc)))
+            else:
+                result.confirmed.append(_confirmed(doc))
+        return result
+
+    def _refusal(self, exc: BaseException, doc: SyncDoc) -> str:
+        login = self._conn.info.user if self._conn is not None else self.info.get("user", "")
+        if "row-level security" in str(exc) and login and doc.agent_id != login:
+            return (
+                f"refused by the server's row-level security: the login {login} may write "
+                f"only its own records, and this one belongs to agent {doc.agent_id}"
+            )
+        return f"refused by the server: {_reason(exc)}"
+
+    @staticmethod
+    def _upsert(conn: Any, docs: Sequence[SyncDoc]) -> None:
+        from psycopg.types.json import Jsonb
+
+        by_type: dict[str, list[SyncDoc]] = {}
+        for doc in docs:
+            by_type.setdefault(doc.record_type, []).append(doc)
+        with conn.cursor() as cur:
+            for record_type, group in by_type.items():
+                table = TABLES[record_type]
+                cur.executemany(
+                    f"INSERT INTO calmline.{table} (id, version, agent_id, shift_day, record) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                    "version = EXCLUDED.version, agent_id = EXCLUDED.agent_id, "
+                    "shift_day = EXCLUDED.shift_day, record = EXCLUDED.record, "
+                    f"received_at = now() WHERE calmline.{table}.version < EXCLUDED.version",
+                    [
+                        (d.record_id, d.version, d.agent_id, d.shift_day, Jsonb(d.record))
+                        for d in group
+                    ],
+                )
 
     def close(self) -> None:
         if self._conn is not None:
@@ -119,6 +255,27 @@ class PostgresTarget:
             self._conn = None
 
 
+def _confirmed(doc: SyncDoc) -> Confirmed:
+    return Confirmed(doc.record_type, doc.record_id, doc.version)
+
+
+def _parse_error(url: str, exc: BaseException) -> str:
+    """libpq's words on a URL it cannot read, keeping only what the redacted
+    URL shows too: it quotes the parts it stumbled on, which may be a password."""
+    shown = redact_target(url)
+    return re.sub(
+        r'"([^"]*)"',
+        lambda m: m[0] if m[1] and m[1] in shown and MASK not in m[1] else '"…"',
+        _first_line(exc),
+    )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    """libpq's own words, without its "connection to server at ... failed:" lead."""
+    line = _first_line(exc)
+    return line.split(" failed: ", 1)[-1] if "connection to server" in line else line

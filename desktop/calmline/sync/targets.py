@@ -1,4 +1,6 @@
-"""The sync target named by a URL in settings, policy or `--target`."""
+"""The sync target named by a URL in settings, policy or `--target`. Every
+error names the target through redact_target (TargetError does it): a URL's
+password or token never reaches a message."""
 
 from __future__ import annotations
 
@@ -9,26 +11,37 @@ from urllib.parse import unquote, urlsplit
 from calmline.sync.base import Target, TargetError
 from calmline.sync.folder import FolderTarget
 
-KINDS = "a folder path, file:///…, postgresql://… or https://…"
+KINDS = "a folder path, file:///…, postgresql://… (or libpq's host=… dbname=…) or https://…"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_CONNINFO = re.compile(r"^[A-Za-z_]+\s*=")  # libpq keywords: "host=db dbname=calmline"
 
 
 def target_for(url: str, default_folder: Path) -> Target:
-    """A target for ``url``; "" means the default folder (created if missing)."""
+    """A target for ``url``; "" means Calmline's own default folder (made and
+    marked as a team store when first used)."""
     text = url.strip()
     if not text:
-        default_folder.mkdir(parents=True, exist_ok=True)
-        return FolderTarget(default_folder)
+        return FolderTarget(default_folder, own=True)
     if _WINDOWS_DRIVE.match(text) or text.startswith(("\\\\", "/", "~", ".")):
         return FolderTarget(Path(text).expanduser())
+    if _CONNINFO.match(text):
+        from calmline.sync.postgres import PostgresTarget
+
+        return PostgresTarget(text)
     try:
         parts = urlsplit(text)
-    except ValueError as exc:
-        raise TargetError(f"sync target {text!r} is not a valid URL ({exc}); use {KINDS}") from exc
-    scheme = parts.scheme.lower()
+        scheme = parts.scheme.lower()
+        netloc = parts.netloc
+    except ValueError as exc:  # its words may quote the URL's parts: not shown
+        raise TargetError(f"sync target {text!r} is not a valid URL; use {KINDS}") from exc
     if scheme == "file":
-        if parts.netloc not in ("", "localhost"):  # file://server/share/path (UNC)
-            return FolderTarget(Path(f"//{parts.netloc}{unquote(parts.path)}"))
+        if "@" in netloc:
+            raise TargetError(
+                f"sync target {text!r}: a file:// URL cannot hold a user or password; the "
+                "share's own sign-in (the agent's Windows or Kerberos login) is used"
+            )
+        if netloc not in ("", "localhost"):  # file://server/share/path (UNC)
+            return FolderTarget(Path(f"//{netloc}{unquote(parts.path)}"))
         return FolderTarget(Path(unquote(parts.path)))
     if scheme == "http":
         raise TargetError(
@@ -43,5 +56,7 @@ def target_for(url: str, default_folder: Path) -> Target:
 
         return HttpsTarget(text)
     if not scheme:
+        if "://" in text:  # never a path (a path would drop one slash, and show the rest)
+            raise TargetError(f"sync target {text!r} is not a valid URL (no scheme); use {KINDS}")
         return FolderTarget(Path(text).expanduser())  # a relative path such as "team/sync"
     raise TargetError(f"sync target {text!r}: unknown kind '{scheme}:'; use {KINDS}")

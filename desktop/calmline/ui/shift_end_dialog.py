@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -34,6 +34,7 @@ class ShiftEndDialog(QDialog):
             "anyway — drafts are kept and listed again next time.",
             self,
         )
+        text.setTextFormat(Qt.TextFormat.PlainText)
         text.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setAccessibleName("Incident drafts still to finish")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from calmline.core.redact import redact_target
 from calmline.store.sync_queue import pending_count
 from calmline.sync.base import TargetError
 from calmline.sync.runner import SyncSummary, run_sync
@@ -47,7 +49,8 @@ class SyncWorker(QObject):
         try:
             summary = self._sync(store)
         except Exception as exc:  # a worker must always report back
-            log.exception("sync failed")
+            trace = "".join(traceback.format_exception(exc))
+            log.error("sync failed: %s", redact_target(trace))
             summary = SyncSummary(self.url, pending_count(store), 0, str(exc))
         finally:
             store.db.close()
@@ -148,7 +151,7 @@ class SyncController(QObject):
         assert self.worker is not None
         self.last_thread_id = self.worker.thread_id  # tests check it is not the GUI's
         self.thread = self.worker = None
-        log.info("%s", summary.text())
+        log.info("%s", redact_target(summary.text()))
         if self._again:
             self._again = False
             self.start(quiet=True)  # an open dialog follows this run too

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from calmline.core.redact import redact_target
 
 if TYPE_CHECKING:
     from calmline.sync.runner import SyncSummary
@@ -24,6 +27,7 @@ class SyncDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Sending the shift's records")
         self.text = QLabel(self)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)  # server messages are not markup
         self.text.setWordWrap(True)
         self.text.setAccessibleName("Sync result")
         self.bar = QProgressBar(self)
@@ -49,4 +53,4 @@ class SyncDialog(QDialog):
         self.bar.setRange(0, max(summary.total, 1))
         self.bar.setValue(summary.sent)
         self.bar.setVisible(summary.total > 0)
-        self.text.setText(summary.text())
+        self.text.setText(redact_target(summary.text()))
