@@ -5,6 +5,13 @@
 --    certificates work too: only the role name matters here)
 -- and per team lead: CREATE ROLE lead_anna LOGIN ... IN ROLE calmline_lead;
 --
+-- TLS: Calmline connects to a server that is not the agent's own computer only with
+-- sslmode=verify-full, so turn on ssl in postgresql.conf with a certificate for the host
+-- name in sync.target, signed by a CA the agents' machines trust (docs/deploying.md).
+--
+-- A row refused here (row-level security, a constraint) is set aside by Calmline with
+-- the server's reason; the agent's other records still land.
+--
 -- Each table holds the newest version of each record. Calmline upserts by id
 -- and only where its version is newer, so a sync run twice or from two
 -- computers changes nothing. Row-level security: an agent inserts, updates and

@@ -45,6 +45,7 @@ from tests.integration.test_sync_folder import local_versions, seed, small_files
 from tests.servers import calmline_postgresql, https_endpoint, https_probe
 
 TOKEN = "t0ken-for-agent-7"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def trusting(*certs: Path) -> ssl.SSLContext:
@@ -217,6 +218,40 @@ def test_a_set_aside_record_changed_again_is_sent_by_itself(home: Path) -> None:
         second = run_sync(flow.store, https_target(url, cert))
         assert (second.total, second.sent, second.earlier) == (1, 1, 0)
         assert set_aside_records(flow.store) == [] and pending_count(flow.store) == 0
+
+
+def test_the_documented_answer_is_what_confirms_and_the_test_server_gives_it(
+    home: Path,
+) -> None:
+    import urllib.request
+
+    import jsonschema
+
+    from calmline.sync.https import read_answer
+
+    schema = json.loads((REPO / "installers" / "server" / "sync-answer.schema.json").read_text())
+    flow = seed(home, calls=1)
+    docs = pending_docs(flow.store)[:3]
+    answer = {"records": [
+        {"type": docs[0].record_type, "id": docs[0].record_id, "version": docs[0].version,
+         "status": "stored"},
+        {"type": docs[1].record_type, "id": docs[1].record_id, "version": docs[1].version + 2,
+         "status": "held"},
+        {"type": docs[2].record_type, "id": docs[2].record_id, "version": docs[2].version,
+         "status": "rejected", "reason": "not an account we know"},
+    ]}  # fmt: skip
+    jsonschema.validate(answer, schema)
+    read = read_answer(docs, json.dumps(answer).encode(), "application/json")
+    assert not isinstance(read, str) and not read.failure
+    assert [c.record_id for c in read.confirmed] == [docs[0].record_id, docs[1].record_id]
+    assert [r.reason for r in read.set_aside] == ["refused by the server: not an account we know"]
+    with https_endpoint(TOKEN) as (url, state, cert):
+        state["refuse"] = {docs[2].record_id: "not an account we know"}
+        body = json.dumps({"records": [d.document() for d in docs]}).encode()
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})  # fmt: skip
+        with urllib.request.urlopen(request, context=trusting(cert)) as response:
+            jsonschema.validate(json.loads(response.read()), schema)
 
 
 def test_a_409_counts_only_for_the_records_its_answer_names(home: Path) -> None:
