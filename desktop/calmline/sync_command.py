@@ -9,6 +9,23 @@ import sys
 from typing import Any, TextIO
 
 
+def target_text(value: str) -> str:
+    """An argparse type: a target as sync.target allows it (URL_CHARS at most), and
+    text (undecodable bytes cannot be stored with the records it queues)."""
+    from calmline.core.commands import as_text
+    from calmline.core.settings import URL_CHARS
+
+    if len(value) > URL_CHARS:
+        raise argparse.ArgumentTypeError(
+            f"{len(value)} characters is too long for a target, at most {URL_CHARS}"
+        )
+    if as_text(value) != value:
+        raise argparse.ArgumentTypeError(
+            "holds bytes that are not text (UTF-8) — give the folder or URL as text"
+        )
+    return value
+
+
 def add_sync(sub: Any) -> None:
     p = sub.add_parser(
         "sync",
@@ -22,6 +39,7 @@ def add_sync(sub: Any) -> None:
     p.add_argument(
         "--target",
         metavar="URL",
+        type=target_text,
         help="a folder path, file://, postgresql:// or https:// URL instead of sync.target",
     )
     p.add_argument(

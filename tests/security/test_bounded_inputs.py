@@ -354,6 +354,8 @@ def test_argument_mistakes_are_one_line(home: Path) -> None:
         (["incidents", "search", "--caller", "1" * 300], "300 characters is too long"),
         (["incidents", "nope" * 1000], "invalid choice"),
         (["report", "--from", "x" * 5000], "is not a date"),
+        (["sync", "--target", "/tmp/" + "y" * 5000], "5005 characters is too long for a target"),
+        (["sync", "--target", os.fsdecode(b"/tmp/\xff")], "holds bytes that are not text"),
     ]:
         res = calmline(*argv, env=env)
         assert res.returncode in (1, 2), argv[:3]

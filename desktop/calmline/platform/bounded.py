@@ -2,11 +2,13 @@
 recordings) without letting its size or kind decide how long Calmline waits or
 how much memory it takes.
 
-The file is opened without blocking (a FIFO would otherwise wait for a writer
-forever), then checked *on the open descriptor* to be a regular file, so the
-check and the read see the same file. Size caps are checked before a byte is
-read, and the read itself never takes more than the cap (a file that grows while
-it is read is still cut off).
+Only a regular file is opened: the path is checked first (opening a device can
+act on it, and a terminal could become this process's own), then opened without
+blocking (a FIFO swapped in meanwhile would otherwise wait for a writer for
+ever) and checked again *on the open descriptor*, so the check and the read see
+the same file. Size caps are checked before a byte is read, and the read itself
+never takes more than the cap (a file that grows while it is read is still cut
+off).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
+_FLAGS = (
+    os.O_RDONLY
+    | _NONBLOCK
+    | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+    | getattr(os, "O_NOCTTY", 0)  # a terminal never becomes ours
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 class FileRefused(OSError):
@@ -40,24 +48,28 @@ def _size_text(n: int) -> str:
     return f"{n} bytes"
 
 
+def _refuse_kind(path: Path, st: os.stat_result, what: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise FileRefused(path, f"is a folder, not a {what}", f"give the {what} in it")
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRefused(
+            path,
+            "is not a regular file (a device, pipe or socket)",
+            f"give the path of a saved {what}",
+        )
+
+
 def open_regular(path: Path, what: str = "file") -> BinaryIO:
     """``path`` opened for reading, only if it is a regular file (links followed)."""
+    _refuse_kind(path, os.stat(path), what)
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _FLAGS)
     except (IsADirectoryError, PermissionError) as exc:
         if not os.path.isdir(path):  # Windows opens no folder: it says "permission denied"
             raise
         raise FileRefused(path, f"is a folder, not a {what}", f"give the {what} in it") from exc
     try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise FileRefused(path, f"is a folder, not a {what}", f"give the {what} in it")
-        if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(
-                path,
-                "is not a regular file (a device, pipe or socket)",
-                f"give the path of a saved {what}",
-            )
+        _refuse_kind(path, os.fstat(fd), what)
         if _NONBLOCK:  # reads of a regular file never block; say so plainly
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
