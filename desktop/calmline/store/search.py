@@ -72,10 +72,14 @@ def _number_key(word: str) -> str | None:
     return digits if len(digits) >= MIN_NUMBER_DIGITS else None
 
 
+# Control characters separate words: FTS5 ends a string at a NUL ("unterminated string").
+_CONTROLS = {c: " " for c in [*range(32), 127]}
+
+
 def _split(text: str) -> tuple[str, list[str]]:
     """The FTS query for the words, and the digit keys of the number fragments
     (of the first MAX_TEXT characters, the first MAX_TERMS of them)."""
-    text = as_text(text[:MAX_TEXT])
+    text = as_text(text[:MAX_TEXT]).translate(_CONTROLS)
     words, numbers = [], []
     for raw in text.split()[:MAX_TERMS]:
         key = _number_key(raw)
