@@ -126,6 +126,7 @@ class _Loader:
         from calmline.core.problems import Problem
         from calmline.flow import Flow
         from calmline.store.database import StoreError
+        from calmline.ui.plain_text import message_box
 
         ctx = Context.load(paths=self.paths)
         settings = ctx.settings.settings
@@ -134,9 +135,12 @@ class _Loader:
         except StoreError as exc:
             self.failed = True
             log.error("cannot open the local database: %s", exc)
-            QMessageBox.critical(
-                self.window, APP_NAME, f"Calmline cannot open its database.\n\n{exc}"
-            )
+            message_box(
+                QMessageBox.Icon.Critical,
+                APP_NAME,
+                f"Calmline cannot open its database.\n\n{exc}",  # a path: plain text
+                self.window,
+            ).exec()
             self.app.exit(1)
             return None
         self.flow = Flow(

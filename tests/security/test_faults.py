@@ -187,3 +187,51 @@ def test_a_failed_save_keeps_the_session_as_it_was(flow: Flow, clock: FakeClock)
     assert flow.end_call().meta.id == call.meta.id
     note = flow.note("shift note " + uuid.uuid4().hex)
     assert flow.store.get(Note, note.meta.id).text == note.text
+
+
+def test_the_windows_own_doors_are_held_to_the_command_limits(flow: Flow) -> None:
+    """A pasted 1 MB note, agent id or caller is refused in one line at every door
+    (the quick note keeps its text on a refusal), as the softphone's is."""
+    from calmline.core.session import TransitionError
+
+    with pytest.raises(TransitionError, match=r"the agent id is too long \(200 characters"):
+        flow.start_shift("a" * 200)
+    flow.start_shift("a-1")
+    with pytest.raises(TransitionError, match="the caller number is too long"):
+        flow.start_call("1" * 129)
+    assert flow.call is None
+    flow.start_call("+44 1")
+    with pytest.raises(
+        TransitionError,
+        match=r"^the note is too long \(1,000,000 characters, at most 10,000\) — shorten it$",
+    ):
+        flow.note("x" * 1_000_000)
+    assert flow.store.notes_for(flow.call.meta.id) == []
+
+
+def test_an_incident_form_the_database_refuses_keeps_its_text(qtbot, flow: Flow) -> None:  # type: ignore[no-untyped-def]
+    """A draft that cannot be saved is said in the form, which stays open with what
+    was typed; once the cause is gone, closing it saves everything."""
+    from tests.ui.conftest import make
+
+    w = make(qtbot, flow)
+    flow.start_shift("a-1")
+    flow.start_call("+44 1")
+    ended = flow.end_call()
+    form = w.forms.forms[ended.meta.id]
+    conn = flow.store.db.conn
+    conn.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON incidents BEGIN "
+        "SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    form.summary.setPlainText("- wants a refund for the double charge")
+    assert form.save_draft() is False
+    assert form.status.text().startswith("⚠ Cannot save the incident: the disk is full")
+    form.close()
+    assert form.isVisible()  # not closed: the text would go with it
+    conn.execute("DROP TRIGGER refuse")
+    form.close()
+    assert not form.isVisible()
+    assert flow.store.get(Incident, ended.meta.id).summary == (
+        "- wants a refund for the double charge"
+    )

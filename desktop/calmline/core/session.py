@@ -25,6 +25,18 @@ class TransitionError(ValueError):
     """An action that is not possible in the current state."""
 
 
+def _bounded(what: str, value: str, key: str) -> str:
+    """Every door's text is held to the softphone command's limits (core/commands)."""
+    from calmline.core.commands import ARG_CHARS
+
+    limit = ARG_CHARS[key]
+    if len(value) > limit:
+        raise TransitionError(
+            f"the {what} is too long ({len(value):,} characters, at most {limit:,}) — shorten it"
+        )
+    return value
+
+
 class Session:
     def __init__(self, playbook: Playbook, clock: Clock = utc_now) -> None:
         self._clock = clock
@@ -45,7 +57,8 @@ class Session:
             raise TransitionError(
                 "an agent id is needed to start a shift — set agent_id or pass --agent"
             )
-        self.shift = Shift(agent_id=agent_id.strip(), started_at=self._clock())
+        agent = _bounded("agent id", agent_id.strip(), "agent")
+        self.shift = Shift(agent_id=agent, started_at=self._clock())
         return self.shift
 
     def end_shift(self) -> Shift:
@@ -65,8 +78,8 @@ class Session:
             shift_id=shift.meta.id,
             started_at=self._clock(),
             playbook_id=self.playbook.id,
-            caller_number=caller_number.strip(),
-            customer_ref=customer_ref.strip(),
+            caller_number=_bounded("caller number", caller_number.strip(), "caller"),
+            customer_ref=_bounded("customer reference", customer_ref.strip(), "customer"),
         )
         self.ticked = []
         return self.call
@@ -133,6 +146,7 @@ class Session:
         shift = self._need_shift("take a note")
         if not text.strip():
             raise TransitionError("the note is empty — type something first")
+        text = _bounded("note", text.strip(), "text")
         now = self._clock() if at is None else at
         if self.call is None:
             return Note(shift_id=shift.meta.id, text=text.strip(), wall_time=now)

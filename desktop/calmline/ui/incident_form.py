@@ -40,6 +40,7 @@ from calmline.core.records import (
     Resolution,
     StepEvent,
 )
+from calmline.core.session import TransitionError
 from calmline.ui.plain_text import ID_MAX, block, escape, line, plain, rich, window_title
 from calmline.ui.promises_editor import PromisesEditor
 
@@ -324,18 +325,26 @@ class IncidentForm(QWidget):
         if not self._timer.isActive():
             self._timer.start()
 
-    def save_draft(self) -> None:
+    def save_draft(self) -> bool:
+        """Save what changed; False (said in the form, the text kept in its fields,
+        saved again at the next change or close) when the database refused it."""
         self._timer.stop()
         if not self._dirty:
-            return
-        self._dirty = False
+            return True
         status = self.incident.status  # a final incident reopened stays final
-        self.incident = self._save(replace(self.values(), status=status), False)
+        try:
+            self.incident = self._save(replace(self.values(), status=status), False)
+        except TransitionError as exc:
+            self._problem(str(exc)[0].upper() + str(exc)[1:])
+            return False
+        self._dirty = False
         self._say(f"Draft saved {datetime.now():%H:%M:%S}")
         self.saved.emit(self.incident)
+        return True
 
     def save_final(self) -> None:
-        self.save_draft()  # whatever happens next, nothing typed is lost
+        if not self.save_draft():  # whatever happens next, nothing typed is lost
+            return
         if self.resolution.checkedId() < 0:
             self._problem("Choose a resolution (Alt+T for resolved)", self.resolution.button(0))
             return
@@ -343,6 +352,9 @@ class IncidentForm(QWidget):
             self.incident = self._save(self.values(), True)
         except ProblemsError as exc:
             self._problem("\n".join(f"{p.key}: {p.message} — {p.fix}" for p in exc.problems))
+            return
+        except TransitionError as exc:
+            self._problem(str(exc)[0].upper() + str(exc)[1:])
             return
         self._say("Saved")
         self._closing_final = True
@@ -360,8 +372,11 @@ class IncidentForm(QWidget):
             focus.setFocus()
 
     def closeEvent(self, event: object) -> None:
-        """'Later' and the window's close button both keep a draft."""
-        self.save_draft()
+        """'Later' and the window's close button both keep a draft; a draft the
+        database refuses keeps the form open, its text in it."""
+        if not self.save_draft():
+            event.ignore()  # type: ignore[attr-defined]
+            return
         if not self._closing_final:
             self.finished.emit(self.incident)
         super().closeEvent(event)  # type: ignore[arg-type]
