@@ -3,6 +3,7 @@ moment they exist, whatever the umask; another local user reads nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -15,7 +16,7 @@ from calmline.platform.json_file import write_json_object
 from calmline.platform.logs import configure_logging
 from calmline.platform.private import PrivateError, open_private, private_dir, replacing
 from calmline.store.database import StoreError, open_database
-from tests.apps import calmline, running_app
+from tests.apps import calmline, lock_pid, stop_pid
 
 
 @pytest.fixture
@@ -54,7 +55,9 @@ def test_the_app_and_cli_create_only_private_files(
     runtime.mkdir(mode=0o700)
     env["XDG_RUNTIME_DIR"] = str(runtime)
     env.pop("DISPLAY", None)
-    with running_app(env):
+    assert calmline("show", env=env).returncode == 0  # starts it: launch.log
+    with contextlib.ExitStack() as running:
+        running.callback(lambda: stop_pid(lock_pid(env)))
         assert calmline("shift", "start", "--agent", "a-1", env=env).returncode == 0
         assert calmline("call", "start", "--caller", "+44 1", env=env).returncode == 0
         assert calmline("note", "said", "my", "card", "number", env=env).returncode == 0
@@ -70,9 +73,19 @@ def test_the_app_and_cli_create_only_private_files(
     res = calmline("report", "--output", str(exports / "r.html"), env=env)
     assert res.returncode == 0, res.stderr
     modes = _modes(home)
-    for name in ("calmline.db", "logs/calmline.log", "exports/x.csv", "exports/r.html"):
+    for name in (
+        "calmline.db",
+        "logs/calmline.log",
+        "logs/launch.log",
+        "exports/x.csv",
+        "exports/r.html",
+    ):
         assert name in modes, sorted(modes)
-    assert _wide(modes, home) == {}, modes
+    # The default sync folder is a team store in miniature: what is inside keeps the
+    # modes a share would give (IT may share it); its root keeps everyone else out.
+    assert modes["sync"] == "700"
+    inside_sync = {k: v for k, v in modes.items() if not k.startswith("sync/")}
+    assert _wide(inside_sync, home) == {}, modes
 
 
 def test_each_writer_creates_0600_under_a_0022_umask(tmp_path: Path, open_umask: None) -> None:

@@ -170,13 +170,15 @@ def spawn_app(log_dir: Path) -> subprocess.Popen[bytes]:
     (before logging is set up) go to launch.log in the log folder."""
     import subprocess
 
-    log_dir.mkdir(parents=True, exist_ok=True)
+    from calmline.platform.private import open_private, private_dir
+
+    private_dir(log_dir)
     kwargs: dict[str, object] = {}
     if sys.platform == "win32":
         kwargs["creationflags"] = 0x00000008 | 0x00000200  # DETACHED | NEW_PROCESS_GROUP
     else:
         kwargs["start_new_session"] = True
-    with open(log_dir / "launch.log", "wb") as err:
+    with open_private(log_dir / "launch.log", "wb") as err:
         return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
             app_command(), stdin=subprocess.DEVNULL, stdout=err, stderr=err, **kwargs
         )
