@@ -254,6 +254,26 @@ def test_the_documented_answer_is_what_confirms_and_the_test_server_gives_it(
             jsonschema.validate(json.loads(response.read()), schema)
 
 
+def test_a_422_that_names_a_rejected_record_sets_only_that_one_aside(home: Path) -> None:
+    flow = seed(home, calls=1)
+    docs = pending_docs(flow.store)
+    bad = docs[1]
+    rejected = {"message": "validation failed", "records": [
+        {"type": bad.record_type, "id": bad.record_id, "version": bad.version,
+         "status": "rejected", "reason": "shift_day is in the future"},
+        {"type": docs[0].record_type, "id": docs[0].record_id, "version": docs[0].version,
+         "status": "stored"},  # a refusal's answer cannot confirm: ignored
+    ]}  # fmt: skip
+    with https_endpoint(TOKEN) as (url, state, cert):
+        state["reject"] = (422, rejected)
+        first = run_sync(flow.store, https_target(url, cert))
+        assert first.sent == 0 and [r.record_id for r in first.set_aside] == [bad.record_id]
+        assert "the other 4 stay pending" in first.failure and pending_count(flow.store) == 5
+        second = run_sync(flow.store, https_target(url, cert))
+        assert (second.total, second.sent, second.earlier) == (4, 4, 1)
+        assert bad.key not in state["records"] and len(state["records"]) == 4
+
+
 def test_a_409_counts_only_for_the_records_its_answer_names(home: Path) -> None:
     flow = seed(home, calls=1)
     docs = pending_docs(flow.store)

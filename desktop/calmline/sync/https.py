@@ -82,9 +82,12 @@ def _one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def read_answer(docs: Sequence[SyncDoc], body: bytes, content_type: str) -> BatchResult | str:
+def read_answer(
+    docs: Sequence[SyncDoc], body: bytes, content_type: str, confirming: Sequence[str] = CONFIRMING
+) -> BatchResult | str:
     """What the server's answer says of each record of ``docs``; a string when
-    it is not Calmline's answer at all (then nothing is confirmed)."""
+    it is not Calmline's answer at all (then nothing is confirmed). Statuses
+    outside ``confirming`` and "rejected" are ignored."""
     kind = content_type.split(";", 1)[0].strip().lower() or "no content type"
     try:
         data: Any = json.loads(body.decode("utf-8"))
@@ -105,7 +108,7 @@ def read_answer(docs: Sequence[SyncDoc], body: bytes, content_type: str) -> Batc
         version, status = item.get("version"), item.get("status")
         if doc is None or doc.key in seen or not isinstance(version, int):
             continue  # not a record of this batch: ignored
-        if status in CONFIRMING and version >= doc.version:
+        if status in confirming and version >= doc.version:
             answer.confirmed.append(Confirmed(doc.record_type, doc.record_id, doc.version))
         elif status == "rejected" and version == doc.version:
             reason = item.get("reason")
@@ -217,16 +220,12 @@ class HttpsTarget:
         refusal = BatchResult(failure=f"{self.name}: refused ({exc.code}): {server_message(body)}")
         if exc.code in NEVER_ABOUT_A_RECORD or not 400 <= exc.code < 500:
             return refusal
-        read = read_answer(docs, body, exc.headers.get("Content-Type", ""))
+        # 409/412: "a newer version is there", said per record; any other refusal
+        # can only set records aside
+        confirming = CONFIRMING if exc.code in (409, 412) else ()
+        read = read_answer(docs, body, exc.headers.get("Content-Type", ""), confirming)
         if isinstance(read, str):  # not said of any record: the batch as a whole
             return refusal
-        if exc.code not in (409, 412):  # only "rejected" counts in any other refusal
-            read.confirmed.clear()
-            if not read.failure and len(read.set_aside) < len(docs):
-                read.failure = (
-                    f"refused ({exc.code}) {len(read.set_aside)} of the {len(docs)} records; "
-                    "the others stay pending"
-                )
         if read.failure:
             read.failure = f"{self.name}: {read.failure}"
         return read
