@@ -158,7 +158,7 @@ def test_an_older_open_folder_is_closed_and_a_foreign_one_refused(
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     os.chown(theirs, 65534, 65534)  # nobody made it first
-    with pytest.raises(StoreError, match=r"theirs belongs to nobody, not to you; move it aside"):
+    with pytest.raises(StoreError, match=r"theirs belongs to nobody \(uid 65534\), not to you; move it aside"):
         open_database(theirs / "calmline.db")
 
 

@@ -31,16 +31,10 @@ class PrivateError(OSError):
 
 
 def _owner_problem(path: Path, st: os.stat_result) -> str | None:
-    if not _POSIX:
-        return None
-    if st.st_uid != os.geteuid():
-        import pwd
+    if _POSIX and st.st_uid != os.geteuid():
+        from calmline.platform.runtime_dir import user_text
 
-        try:
-            owner = pwd.getpwuid(st.st_uid).pw_name
-        except KeyError:
-            owner = f"uid {st.st_uid}"
-        return f"{path} belongs to {owner}, not to you"
+        return f"{path} belongs to {user_text(st.st_uid)}, not to you"
     return None
 
 
@@ -123,20 +117,14 @@ def replacing(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
 
 
 def check_private_dir(path: Path) -> str | None:
-    """What is wrong with a folder that should be the agent's alone, or None."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
+    """What is wrong with a folder that should be the agent's alone, or None
+    (a missing one is made private when first needed)."""
+    if not os.path.lexists(path):
         return None
     if not _POSIX:
         from calmline.platform.acl_windows import acl_problem
 
         return acl_problem(path)
-    if stat.S_ISLNK(st.st_mode):
-        return f"{path} is a link"
-    problem = _owner_problem(path, st)
-    if problem:
-        return problem
-    if _POSIX and stat.S_IMODE(st.st_mode) & 0o077:
-        return f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o})"
-    return None
+    from calmline.platform.runtime_dir import folder_problem
+
+    return folder_problem(path)
