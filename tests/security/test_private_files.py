@@ -158,7 +158,9 @@ def test_an_older_open_folder_is_closed_and_a_foreign_one_refused(
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     os.chown(theirs, 65534, 65534)  # nobody made it first
-    with pytest.raises(StoreError, match=r"theirs belongs to nobody \(uid 65534\), not to you; move it aside"):
+    with pytest.raises(
+        StoreError, match=r"theirs belongs to nobody \(uid 65534\), not to you; move it aside"
+    ):
         open_database(theirs / "calmline.db")
 
 
@@ -206,3 +208,21 @@ def test_the_local_app_data_folder_is_private_on_windows(tmp_path: Path) -> None
 
     data = private_dir(app_paths({}).data_dir)
     assert check_private_dir(data) is None
+
+
+def test_opening_the_database_again_keeps_the_first_connections_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops this process's POSIX locks on it: a
+    second open must never open and close the database file behind SQLite's back."""
+    import sqlite3
+
+    path = tmp_path / "calmline.db"
+    first = open_database(path)
+    first.conn.execute("BEGIN IMMEDIATE")  # holds the write lock (a POSIX lock)
+    first.conn.execute("CREATE TABLE held(x)")
+    second = open_database(path)
+    other = sqlite3.connect(path, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")  # still locked: the first keeps its lock
+    first.conn.execute("ROLLBACK")
+    for conn in (other, second.conn, first.conn):
+        conn.close()

@@ -84,9 +84,23 @@ def open_private_fd(path: Path, flags: int) -> int:
 
 
 def touch_private(path: Path) -> Path:
-    """Make sure ``path`` exists as a 0600 file of ours without changing its content
-    (for files another library then opens, such as a SQLite database)."""
-    os.close(open_private_fd(path, os.O_RDWR | os.O_CREAT))
+    """Make sure ``path`` exists as a 0600 file of ours without changing its content,
+    for files another library then opens (a SQLite database). One already there is
+    never opened: closing any descriptor of a file drops every POSIX lock this
+    process holds on it, SQLite's included."""
+    try:
+        os.close(open_private_fd(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        return path
+    except FileExistsError:
+        pass
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise PrivateError(f"{path} is not a plain file (a link or a folder); move it aside")
+    problem = _owner_problem(path, st)
+    if problem:
+        raise PrivateError(f"{problem}; move it aside")
+    if _POSIX and stat.S_IMODE(st.st_mode) != FILE_MODE:
+        os.chmod(path, FILE_MODE)
     return path
 
 
