@@ -212,17 +212,29 @@ def test_the_local_app_data_folder_is_private_on_windows(tmp_path: Path) -> None
 
 def test_opening_the_database_again_keeps_the_first_connections_locks(tmp_path: Path) -> None:
     """Closing any descriptor of a file drops this process's POSIX locks on it: a
-    second open must never open and close the database file behind SQLite's back."""
-    import sqlite3
+    second open must never open and close the database file behind SQLite's back.
+    Without its shared lock, another process that closes the database takes itself
+    for the last user and removes the WAL this process still writes to."""
+    import sys
 
     path = tmp_path / "calmline.db"
     first = open_database(path)
-    first.conn.execute("BEGIN IMMEDIATE")  # holds the write lock (a POSIX lock)
-    first.conn.execute("CREATE TABLE held(x)")
+    first.conn.execute("CREATE TABLE t(x)")
+    first.conn.commit()
     second = open_database(path)
-    other = sqlite3.connect(path, timeout=0)
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
-        other.execute("BEGIN IMMEDIATE")  # still locked: the first keeps its lock
-    first.conn.execute("ROLLBACK")
-    for conn in (other, second.conn, first.conn):
+    visit = (
+        "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n"
+        "c.execute('SELECT 1 FROM t')\nc.close()"
+    )
+    subprocess.run([sys.executable, "-c", visit, str(path)], check=True)
+    assert Path(f"{path}-wal").exists()  # still in use here: the visitor left it
+    first.conn.execute("INSERT INTO t VALUES (1)")
+    first.conn.commit()
+    res = subprocess.run(
+        [sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
+         ".execute('SELECT count(*) FROM t').fetchone()[0])", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert res.stdout.strip() == "1"  # what was saved here is seen there
+    for conn in (second.conn, first.conn):
         conn.close()
