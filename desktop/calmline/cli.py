@@ -176,9 +176,14 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
     ctx = Context.load()
     eff = ctx.settings
     if args.json:
+        from calmline.core.redact import redact_target
+
+        def value(v: object) -> object:
+            return redact_target(v) if isinstance(v, str) else v
+
         data = {
             k: {
-                "value": eff.settings.get(k),
+                "value": value(eff.settings.get(k)),
                 "layer": eff.source_of(k).layer.value,
                 "source": eff.source_of(k).source,
                 "locked": eff.is_locked(k),

@@ -226,12 +226,6 @@ def test_doctor_and_config_hide_the_secret(url: str, home: Path) -> None:
     assert shown_secret(lines) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/settings.py quotes an unknown key's value cut short in its middle "
-    "(problems.shown) before anything can redact it: 'password=' becomes '...sword='; "
-    "it should quote shown(redact_target(value)) — reported to the owner of core/",
-)
 def test_a_settings_problem_never_quotes_a_secret(home: Path) -> None:
     from calmline.context import Context
     from calmline.doctor import doctor
@@ -265,3 +259,37 @@ def test_the_sync_dialog_hides_the_secret(qtbot: QtBot, tmp_path: Path) -> None:
     assert "unknown kind 'ftp:'" in text and "files.example.com" in text
     assert SECRET not in text and SECRET not in done.args[0].text()
     assert sync.dialog.text.textFormat() is Qt.TextFormat.PlainText
+
+
+def test_config_json_never_prints_a_query_token(home: Path) -> None:
+    """A token in sync.target's query is a valid setting; `config --json` shows the
+    target without it."""
+    import json as _json
+
+    from tests.apps import calmline
+
+    (home / "config.toml").write_text(
+        '[sync]\ntarget = "https://sync.example.com/api?token=S3CRET&site=4"\n'
+    )
+    res = calmline("config", "show", "--json", env=dict(os.environ, CALMLINE_HOME=str(home)))
+    assert res.returncode == 0, res.stderr
+    assert "S3CRET" not in res.stdout + res.stderr
+    shown = _json.loads(res.stdout)["sync.target"]["value"]
+    assert shown.startswith("https://sync.example.com/api?") and "site=4" in shown
+
+
+def test_the_log_file_redacts_whatever_a_line_holds(tmp_path: Path) -> None:
+    """Even a line no sync code wrote (a library's, a traceback's) loses its secret."""
+    log_file = tmp_path / "logs" / "calmline.log"
+    handler = configure_logging(log_file)
+    try:
+        try:
+            raise ValueError("connect to postgresql://agent-7:S3CRET@db.example/calmline failed")
+        except ValueError:
+            logging.getLogger("some.library").exception("https://x.example/?token=T0KEN gone")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    text = log_file.read_text()
+    assert "some.library" in text and "ValueError" in text
+    assert "S3CRET" not in text and "T0KEN" not in text

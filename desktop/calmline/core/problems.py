@@ -14,7 +14,12 @@ _REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 4
 
 
 def shown(value: Any) -> str:
-    """A value as a problem quotes it: short whatever its size or depth."""
+    """A value as a problem quotes it: short whatever its size or depth, and never
+    a secret it holds (a password or token in a URL-like value)."""
+    if isinstance(value, str):
+        from calmline.core.redact import redact_target
+
+        value = redact_target(value)
     text = _REPR.repr(value)
     if isinstance(value, str) and len(value) > _REPR.maxstring:
         text += f" ({len(value)} characters)"

@@ -7,9 +7,18 @@ import logging.handlers
 from pathlib import Path
 from typing import IO, Any
 
+from calmline.core.redact import redact_target
 from calmline.platform.private import open_private, private_dir
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _RedactingFormatter(logging.Formatter):
+    """The second line of defence: whatever a log line (or its traceback) holds,
+    no password or token of a target reaches the file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_target(super().format(record))
 
 
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
@@ -26,7 +35,7 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> logging.Hand
     """Send the root logger to ``log_file`` (1 MB x 5 files); returns the handler."""
     private_dir(log_file.parent)
     handler = _PrivateRotatingHandler(log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(_RedactingFormatter(FORMAT))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_calmline", False)]:
         root.removeHandler(old)
