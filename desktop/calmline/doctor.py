@@ -5,11 +5,11 @@ in a setting, a problem or an error, is never printed."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from calmline import __version__
@@ -31,14 +31,17 @@ class Check:
         return redact_target(f"  [{'pass' if self.ok else 'FAIL'}] {self.name}: {self.detail}")
 
 
-def _writable(path: os.PathLike[str] | str) -> str | None:
+def _writable(path: Path) -> str | None:
+    """Why the folder cannot hold the agent's data (made private when missing), or None."""
+    from calmline.platform.private import check_private_dir, private_dir
+
     try:
-        os.makedirs(path, exist_ok=True)
+        private_dir(path)
         with tempfile.NamedTemporaryFile(dir=path):
             pass
     except OSError as exc:
         return str(exc)
-    return None
+    return check_private_dir(path)
 
 
 def settings_lines(ctx: Context) -> list[str]:

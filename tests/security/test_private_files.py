@@ -238,3 +238,20 @@ def test_opening_the_database_again_keeps_the_first_connections_locks(tmp_path: 
     assert res.stdout.strip() == "1"  # what was saved here is seen there
     for conn in (second.conn, first.conn):
         conn.close()
+
+
+def test_doctor_fails_a_data_folder_that_is_not_the_agents(home: Path) -> None:
+    import io
+
+    from calmline.context import Context
+    from calmline.doctor import doctor
+
+    logs = home / "logs"
+    logs.mkdir()
+    os.chown(logs, 65534, 65534)  # another user made it first
+    out = io.StringIO()
+    assert doctor(Context.load(), out, list_devices=lambda: []) == 1
+    assert f"[FAIL] log folder: {logs}: {logs} belongs to nobody (uid 65534), not to you" in (
+        out.getvalue()
+    )
+    assert "[pass] data folder" in out.getvalue()
