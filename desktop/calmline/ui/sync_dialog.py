@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from calmline.core.redact import redact_target
+from calmline.ui.plain_text import block, plain
 
 if TYPE_CHECKING:
     from calmline.sync.runner import SyncSummary
@@ -27,8 +27,8 @@ class SyncDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Sending the shift's records")
         self.text = QLabel(self)
-        self.text.setTextFormat(Qt.TextFormat.PlainText)  # server messages are not markup
         self.text.setWordWrap(True)
+        plain(self.text, 8)  # server messages are not markup, nor the dialog's size
         self.text.setAccessibleName("Sync result")
         self.bar = QProgressBar(self)
         self.bar.setFormat("%v of %m records")
@@ -53,4 +53,4 @@ class SyncDialog(QDialog):
         self.bar.setRange(0, max(summary.total, 1))
         self.bar.setValue(summary.sent)
         self.bar.setVisible(summary.total > 0)
-        self.text.setText(redact_target(summary.text()))
+        self.text.setText(block(redact_target(summary.text())))
