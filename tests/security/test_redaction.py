@@ -293,3 +293,23 @@ def test_the_log_file_redacts_whatever_a_line_holds(tmp_path: Path) -> None:
     text = log_file.read_text()
     assert "some.library" in text and "ValueError" in text
     assert "S3CRET" not in text and "T0KEN" not in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '  hotkeys.quick_note = "Ctrl+Shift+F10"  [default]',
+        "keyboard=de monkeys=3 hotkeys=on",
+        "https://x.example/api?site=4&keyboard=us",
+    ],
+)
+def test_settings_that_only_look_like_keys_are_shown(line: str) -> None:
+    """doctor printed `hotkeys.quick_note = ***"`: a name holding "key" is not a key."""
+    assert redact_target(line) == line
+
+
+@pytest.mark.parametrize("name", ["key", "apikey", "api_key", "x-api-key", "sslkey", "KEY"])
+def test_names_ending_in_key_are_secret(name: str) -> None:
+    assert redact_target(f"https://x.example/api?{name}=S3CRET") == (
+        f"https://x.example/api?{name}=***"
+    )

@@ -17,14 +17,15 @@ import re
 
 MASK = "***"
 _KEEP_USER = frozenset({"postgresql", "postgres"})
-# Words that make a parameter's value a secret. "key" also hides sslkey (a file
-# path) and "auth" hides author: hiding too much is the safe side.
+# Words that make a parameter's value a secret, read in the last dotted part of its
+# name ("hotkeys.quick_note" is a setting, not a key). "auth" hides author: hiding
+# too much is the safe side. A name ending in "key" (key, apikey, api_key, sslkey,
+# x-api-key) is one too; "hotkeys" and "keyboard" are not.
 _SECRET_WORDS = (
     "pass",
     "pwd",
     "secret",
     "token",
-    "key",
     "sig",
     "auth",
     "credential",
@@ -50,14 +51,15 @@ _LEADING = "'\"([<{="  # what may stand before a scheme-relative //user@host
 
 
 def _is_secret(key: str) -> bool:
-    low = key.lower()
-    return any(word in low for word in _SECRET_WORDS)
+    low = key.lower().rsplit(".", 1)[-1]
+    return low.endswith("key") or any(word in low for word in _SECRET_WORDS)
 
 
 def _pairs(line: str) -> str:
     """Every value of a secret-named key=value replaced by the mask."""
-    if not _is_secret(line):  # no secret word anywhere: nothing to look for
-        return line
+    low = line.lower()
+    if "key" not in low and not any(w in low for w in _SECRET_WORDS):
+        return line  # no secret word anywhere: nothing to look for
     out, pos = [], 0
     for m in _KEY.finditer(line):
         if m.start() < pos or not _is_secret(m["key"]):
