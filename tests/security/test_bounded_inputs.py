@@ -10,12 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import sqlite3
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -484,21 +482,29 @@ def sparse_wav(path: Path, seconds: int, rate: int = 48000) -> Path:
     return path
 
 
+# Started from a small Python, not from this test process: Linux carries a parent's
+# peak RSS into a forked child's (across exec), so a child of a pytest that has grown
+# to 500 MB would report 500 MB whatever it used itself.
+_MEASURE = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss, file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def peak_rss_mb(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, float, str]:
     """Run ``argv``; its exit status, its own peak resident memory (wait4), its stderr."""
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err: list[bytes] = []
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    timer = threading.Timer(timeout, proc.send_signal, [signal.SIGKILL])
-    timer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-        reader.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024, b"".join(err).decode(errors="replace")
+    res = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+    )
+    lines = res.stderr.decode(errors="replace").rstrip("\n").split("\n")
+    return res.returncode, int(lines[-1]) / 1024, "\n".join(lines[:-1])
 
 
 def test_analyze_reads_an_hour_at_48khz_in_bounded_memory(home: Path, tmp_path: Path) -> None:
