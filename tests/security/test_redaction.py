@@ -198,7 +198,31 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("url", HOSTILE)
-def test_sync_command_output_hides_the_secret(url: str, home: Path) -> None:
+def test_sync_command_output_hides_the_secret(
+    url: str, home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`calmline sync` itself, in this process (no backoff waits: stamina's testing
+    mode); the next test runs the real command line for a few of them."""
+    import stamina
+
+    from calmline.cli import main
+
+    seed(home, calls=1)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    stamina.set_testing(True)
+    try:
+        code = main(["sync", "--target", url])
+    finally:
+        stamina.set_testing(False)
+    seen = capsys.readouterr()
+    assert code == 1
+    assert shown_secret(seen.out + seen.err) is None, seen.out + seen.err
+
+
+@pytest.mark.parametrize(
+    "url", [u for u in HOSTILE if "?token=" in u or u.startswith(("https://agent:", "postgresql:"))]
+)
+def test_the_sync_command_line_hides_the_secret(url: str, home: Path) -> None:
     seed(home, calls=1)
     env = dict(os.environ, CALMLINE_HOME=str(home),
                PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")  # fmt: skip
