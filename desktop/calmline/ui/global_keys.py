@@ -19,6 +19,7 @@ from calmline.core.after_call import clock_text
 from calmline.core.hotkeys import HotkeyAction
 from calmline.core.session import TransitionError
 from calmline.platform.hotkeys.registry import HotkeyReport, configured, register_all
+from calmline.ui.plain_text import sentence
 from calmline.ui.quick_note import QuickNoteBox
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class GlobalKeys(QObject):
         try:
             self.window.flow.note(text, at=self.note_box.opened_at)
         except TransitionError as exc:
-            self.note_box.refuse(str(exc)[0].upper() + str(exc)[1:])
+            self.note_box.refuse(sentence(exc))
             return  # the text stays in the box
         self._close_note()
 

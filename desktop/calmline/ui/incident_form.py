@@ -41,7 +41,7 @@ from calmline.core.records import (
     StepEvent,
 )
 from calmline.core.session import TransitionError
-from calmline.ui.plain_text import ID_MAX, block, escape, line, plain, rich, window_title
+from calmline.ui.plain_text import ID_MAX, block, escape, line, plain, rich, sentence, window_title
 from calmline.ui.promises_editor import PromisesEditor
 
 AUTOSAVE_MS = 500  # a change is on disk within this (the promise is 2 s)
@@ -335,7 +335,7 @@ class IncidentForm(QWidget):
         try:
             self.incident = self._save(replace(self.values(), status=status), False)
         except TransitionError as exc:
-            self._problem(str(exc)[0].upper() + str(exc)[1:])
+            self._problem(sentence(exc))
             return False
         self._dirty = False
         self._say(f"Draft saved {datetime.now():%H:%M:%S}")
@@ -354,7 +354,7 @@ class IncidentForm(QWidget):
             self._problem("\n".join(f"{p.key}: {p.message} — {p.fix}" for p in exc.problems))
             return
         except TransitionError as exc:
-            self._problem(str(exc)[0].upper() + str(exc)[1:])
+            self._problem(sentence(exc))
             return
         self._say("Saved")
         self._closing_final = True

@@ -18,7 +18,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QMoveEvent, QResizeEven
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from calmline import APP_NAME
-from calmline.ui.plain_text import ask_text, escape, line, plain, rich
+from calmline.ui.plain_text import ask_text, escape, line, plain, rich, sentence
 from calmline.ui.window_state import (
     Placement,
     WindowStateFile,
@@ -243,7 +243,7 @@ class CompanionWindow(QMainWindow):
         try:
             action()
         except TransitionError as exc:
-            self.say(str(exc)[0].upper() + str(exc)[1:])
+            self.say(sentence(exc))
             self.refresh()
             return False
         return True

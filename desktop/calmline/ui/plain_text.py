@@ -191,3 +191,9 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     value = dialog.textValue()
     dialog.deleteLater()
     return value, ok
+
+
+def sentence(text: object) -> str:
+    """A refusal's text as the window says it: its first letter a capital."""
+    words = str(text)
+    return words[:1].upper() + words[1:]
