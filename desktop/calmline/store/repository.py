@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -22,7 +23,7 @@ from calmline.core.records import (
     StepEvent,
 )
 from calmline.store.codec import from_row, iso, to_row
-from calmline.store.search import SearchQuery, search
+from calmline.store.search import SearchQuery, categories, search
 
 R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
 
@@ -54,6 +55,23 @@ class NotFoundError(KeyError):
     pass
 
 
+class SaveRefused(RuntimeError):
+    """The database (or the disk under it) refused a write; the message says why
+    and the fix in one phrase (a full disk, a read-only folder...)."""
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """What `calmline doctor` says of the local database."""
+
+    ok: bool  # PRAGMA quick_check
+    schema: int  # migrations applied
+    latest: int  # migrations this Calmline knows
+    journal_mode: str
+    incidents: int
+    unsynced: int
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     record_type: str
@@ -65,8 +83,40 @@ class Store:
     """All reads and writes of the local database. Not shared across threads."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
-        self.db = db
+        self.db = db  # only store/ (and tests) touch the handle: the layer test checks
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    # -- the handle ----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the saves inside, or none; then the write-ahead log is copied into
+        the database file. SaveRefused (with the reason and fix) when the database
+        or the disk refuses."""
+        from calmline.store.database import checkpoint, failure_text
+
+        try:
+            with self.db.atomic():
+                yield
+        except (sqlite3.Error, OSError) as exc:
+            raise SaveRefused(failure_text(exc)) from exc
+        checkpoint(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def health(self) -> StoreHealth:
+        """sqlite3.DatabaseError when the file cannot be read at all."""
+        from calmline.store.database import latest_schema_version, schema_version
+
+        db = self.db
+        return StoreHealth(
+            ok=db.execute("PRAGMA quick_check").fetchone()[0] == "ok",
+            schema=schema_version(db),
+            latest=latest_schema_version(),
+            journal_mode=str(db.execute("PRAGMA journal_mode").fetchone()[0]),
+            incidents=db.table("incidents").count,
+            unsynced=len(self.outbox()),
+        )
 
     # -- writing -----------------------------------------------------------
     def save(self, record: R) -> R:
@@ -227,6 +277,10 @@ class Store:
     def search(self, query: SearchQuery) -> list[Incident]:
         """Past incidents by words, number fragments, caller, category (see search.py)."""
         return search(self.db, query)
+
+    def categories(self) -> list[tuple[str, int]]:
+        """Categories used so far, most used first, with their counts."""
+        return categories(self.db)
 
     def outbox(self) -> list[OutboxEntry]:
         rows = self.db.execute(
