@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 MAX_LINE = 64 * 1024
@@ -29,18 +30,34 @@ _ARG_WORDS = {
 }
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
+
+
+class Name(StrEnum):
+    """The commands the running instance accepts: the one spelling of each name
+    (the CLI builds them, the flow's action table runs them)."""
+
+    CALL_START = "call-start"
+    CALL_END = "call-end"
+    NOTE = "note"
+    STEP_NEXT = "step-next"
+    SHIFT_START = "shift-start"
+    SHIFT_END = "shift-end"
+    SHOW = "show"
+    HOTKEYS = "hotkeys"  # the running app's hotkey report (for `calmline doctor`)
+
+
 # command -> the text arguments it accepts (all optional unless listed in REQUIRED)
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "call-start": ("caller", "customer"),
-    "call-end": (),
-    "note": ("text",),
-    "step-next": (),
-    "shift-start": ("agent",),
-    "shift-end": (),
-    "show": (),
-    "hotkeys": (),  # the running app's hotkey report (for `calmline doctor`)
+    Name.CALL_START: ("caller", "customer"),
+    Name.CALL_END: (),
+    Name.NOTE: ("text",),
+    Name.STEP_NEXT: (),
+    Name.SHIFT_START: ("agent",),
+    Name.SHIFT_END: (),
+    Name.SHOW: (),
+    Name.HOTKEYS: (),
 }
-REQUIRED: dict[str, tuple[str, ...]] = {"note": ("text",)}
+REQUIRED: dict[str, tuple[str, ...]] = {Name.NOTE: ("text",)}
 
 
 class CommandError(ValueError):
