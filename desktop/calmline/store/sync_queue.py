@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
-from calmline.core.serialize import flat_record
+from calmline.core.serialize import flat_record, iso
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.store.codec import from_row, iso
+from calmline.store.codec import from_row
 from calmline.store.repository import Store
 
 # record type -> (class, table, SQL joining the row to its shift as s)

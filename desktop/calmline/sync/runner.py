@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from calmline.core.redact import redact_target
+from calmline.core.serialize import iso
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.store.codec import iso
 from calmline.store.repository import Store
 from calmline.store.sync_queue import (
     SetAside,
