@@ -25,13 +25,13 @@ import logging
 import os
 import re
 import ssl
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from calmline.core.redact import MASK, redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
+from calmline.platform.libpq_files import libpq_root_cert
 from calmline.sync.base import BatchResult, TargetError, refused
 from calmline.sync.credentials import secret_for
 
@@ -77,19 +77,13 @@ def tls_required(info: Mapping[str, Any], env: Mapping[str, str]) -> bool:
     )
 
 
-def _libpq_root_cert(env: Mapping[str, str]) -> Path:
-    if sys.platform == "win32":
-        return Path(env.get("APPDATA", "")) / "postgresql" / "root.crt"
-    return Path.home() / ".postgresql" / "root.crt"
-
-
 def tls_options(info: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
     """The connection options that make Calmline's TLS rule hold for ``info``."""
     if not tls_required(info, env):
         return {}
     options = {"sslmode": "verify-full"}
     configured = info.get("sslrootcert") or env.get("PGSSLROOTCERT")
-    if not configured and not _libpq_root_cert(env).is_file():
+    if not configured and not libpq_root_cert(env).is_file():
         paths = ssl.get_default_verify_paths()
         bundle = env.get("SSL_CERT_FILE") or paths.cafile or paths.openssl_cafile
         options["sslrootcert"] = bundle if bundle and Path(bundle).is_file() else "system"

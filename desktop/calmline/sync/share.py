@@ -15,11 +15,11 @@ import os
 import secrets
 import socket
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 from calmline.core.sync_docs import path_part
+from calmline.platform.processes import pid_alive
 
 MAX_DOC_BYTES = 8 * 1024 * 1024  # a document larger than this is not one of ours
 # Folders by descriptor where the OS can (Linux, macOS, the BSDs); tests turn it
@@ -171,31 +171,6 @@ def tmp_name(name: str) -> str:
     return f".{name}.{HOST}.{os.getpid()}-{secrets.token_hex(8)}.tmp"
 
 
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
-        return _alive_windows(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but not ours to signal
-        return True
-    return True
-
-
-def _alive_windows(pid: int) -> bool:
-    import ctypes
-
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
-    if not handle:
-        return bool(ctypes.get_last_error() == 5)  # type: ignore[attr-defined]  # denied: exists
-    try:
-        return bool(kernel32.WaitForSingleObject(handle, 0) == 0x102)  # WAIT_TIMEOUT: running
-    finally:
-        kernel32.CloseHandle(handle)
-
-
 def sweep_leftovers(folder: ShareDir) -> None:
     """Remove temporary files a killed sync on this computer left in ``folder``
     (other computers' and live processes' files are left alone). Names are
@@ -205,5 +180,5 @@ def sweep_leftovers(folder: ShareDir) -> None:
         if not (name.startswith(".") and name.endswith(".tmp") and marker in name):
             continue
         pid = name.removesuffix(".tmp").rsplit(".", 1)[-1].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             folder.unlink(name)
