@@ -244,7 +244,7 @@ def test_doctor_fails_a_data_folder_that_is_not_the_agents(home: Path) -> None:
     import io
 
     from calmline.context import Context
-    from calmline.doctor import doctor
+    from calmline.cli.doctor import doctor
 
     logs = home / "logs"
     logs.mkdir()

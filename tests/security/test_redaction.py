@@ -238,7 +238,7 @@ def _toml(value: str) -> str:
 @pytest.mark.parametrize("url", HOSTILE)
 def test_doctor_and_config_hide_the_secret(url: str, home: Path) -> None:
     from calmline.context import Context
-    from calmline.doctor import doctor, settings_lines
+    from calmline.cli.doctor import doctor, settings_lines
 
     (home / "config.toml").write_text(f"[sync]\ntarget = {_toml(url)}\n", encoding="utf-8")
     out = io.StringIO()
@@ -252,7 +252,7 @@ def test_doctor_and_config_hide_the_secret(url: str, home: Path) -> None:
 
 def test_a_settings_problem_never_quotes_a_secret(home: Path) -> None:
     from calmline.context import Context
-    from calmline.doctor import doctor
+    from calmline.cli.doctor import doctor
 
     url = "host=127.0.0.1 port=9 user=agent-7 password=S3CRET dbname=calmline"
     (home / "config.toml").write_text(f"[sync]\nurl = {_toml(url)}\n", encoding="utf-8")

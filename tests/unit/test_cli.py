@@ -24,7 +24,7 @@ from calmline.core.records import (
     StepEvent,
     VoiceFigures,
 )
-from calmline.doctor import doctor
+from calmline.cli.doctor import doctor
 from calmline.store.database import latest_schema_version
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

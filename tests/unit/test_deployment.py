@@ -20,7 +20,7 @@ from calmline.core.devices import InputDevice
 from calmline.core.settings import LayerName
 from calmline.platform.policy import MacPlistPolicy, registry_layer
 from calmline.platform.policy_files import ProfilePolicy, RegFilePolicy, policy_from_file
-from calmline.selftest import self_test
+from calmline.cli.selftest import self_test
 
 ROOT = Path(__file__).resolve().parents[2]
 MACOS = ROOT / "installers" / "macos"
@@ -214,7 +214,7 @@ def test_deploying_guide_covers_every_property_and_setting() -> None:
 
 def test_self_test_audio_fails_only_when_portaudio_is_missing() -> None:
     from calmline.audio.devices import AudioUnavailable, PortAudioMissing
-    from calmline.selftest import audio_check
+    from calmline.cli.selftest import audio_check
 
     def missing() -> list[InputDevice]:
         raise PortAudioMissing("the PortAudio library could not be loaded (x)")

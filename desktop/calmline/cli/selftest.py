@@ -18,7 +18,7 @@ from typing import TextIO
 from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, PortAudioMissing, list_input_devices
 from calmline.context import Context
-from calmline.doctor import Check, hotkeys_check, local_checks
+from calmline.cli.doctor import Check, hotkeys_check, local_checks
 from calmline.platform.logs import configure_logging
 from calmline.platform.paths import resource_path
 

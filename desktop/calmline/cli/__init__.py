@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from calmline import __version__
-from calmline.forward import FORWARDED, add_forwarded, call_words, forward, softphone_split
-from calmline.incidents_command import add_incidents, run_followups, run_incidents
-from calmline.report_command import ReportError, add_report, run_report
-from calmline.sync_command import add_sync, run_sync_command
+from calmline.cli.softphone import FORWARDED, add_forwarded, call_words, forward, softphone_split
+from calmline.cli.incidents import add_incidents, run_followups, run_incidents
+from calmline.cli.report import ReportError, add_report, run_report
+from calmline.cli.sync import add_sync, run_sync_command
 
 if TYPE_CHECKING:
     from calmline.core.analysis import Analysis
@@ -193,7 +193,7 @@ def _config(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(data, out, indent=2)
         print(file=out)
     else:
-        from calmline.doctor import settings_lines
+        from calmline.cli.doctor import settings_lines
 
         print("\n".join(settings_lines(ctx)), file=out)
     for problem in eff.problems:
@@ -328,7 +328,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.self_test:
             from calmline.context import Context
-            from calmline.selftest import self_test
+            from calmline.cli.selftest import self_test
 
             return self_test(Context.load(), out)
         if args.command is None:
@@ -341,7 +341,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return forward(args, out)
         if args.command == "doctor":
             from calmline.context import Context
-            from calmline.doctor import doctor
+            from calmline.cli.doctor import doctor
             from calmline.platform.policy_files import policy_from_file
 
             try:
