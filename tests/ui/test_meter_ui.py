@@ -11,12 +11,14 @@ from pytestqt.qtbot import QtBot
 
 from calmline.audio.sources import ArraySource
 from calmline.core.cues import CueParams
+from calmline.core.live_voice import LiveVoice
 from calmline.core.records import Incident
 from calmline.flow import Flow
-from calmline.store.baselines import BaselineFile
+from calmline.platform.baselines import BaselineFile
 from calmline.ui.level_bar import LevelBar
 from calmline.ui.meter_controller import MeterController
 from calmline.ui.meter_panel import MeterPanel
+from tests.fakes import FakeClock, make_flow
 from tests.signals import speechlike
 from tests.ui.conftest import make
 
@@ -29,7 +31,8 @@ def meter(qtbot: QtBot, tmp_path: Path, samples: np.ndarray, baseline: float | N
     qtbot.addWidget(panel)
     panel.show()  # hidden bars are not drawn
     source = ArraySource(samples)
-    ctl = MeterController(source, CueParams(), panel, compact, BaselineFile(path), "agent-7")
+    voice = LiveVoice(CueParams(), BaselineFile(path), "agent-7")
+    ctl = MeterController(source, voice, panel, compact)
     ctl.start()
     ctl.timer.stop()  # the test drives time
     return ctl, source, panel, compact
@@ -74,8 +77,9 @@ def test_calibration_sets_the_calm_level(qtbot: QtBot, tmp_path: Path) -> None:
     panel.calibrate.click()
     assert "Read this aloud" in panel.status.text()
     run(ctl, source, 6)
-    assert ctl.tracker.baseline.value is not None and -28 < ctl.tracker.baseline.value < -20
-    assert BaselineFile(tmp_path / "baselines.json").get("agent-7") == ctl.tracker.baseline.value
+    tracker = ctl.voice.tracker
+    assert tracker.baseline.value is not None and -28 < tracker.baseline.value < -20
+    assert BaselineFile(tmp_path / "baselines.json").get("agent-7") == tracker.baseline.value
     assert BaselineFile(tmp_path / "baselines.json").calibrated("agent-7")
 
 
@@ -85,9 +89,8 @@ def test_no_microphone_is_said_and_the_window_works(qtbot: QtBot, flow: Flow) ->
     source = ArraySource(np.zeros(0))
     source.start = lambda: False  # type: ignore[method-assign]
     source.reason = "no microphone found"
-    ctl = MeterController(
-        source, CueParams(), panel, LevelBar(), BaselineFile(Path("/nonexistent/b.json")), ""
-    )
+    voice = LiveVoice(CueParams(), BaselineFile(Path("/nonexistent/b.json")), "")
+    ctl = MeterController(source, voice, panel, LevelBar())
     ctl.start()
     ctl.drain()
     assert panel.status.text() == "No microphone — no microphone found"
@@ -98,10 +101,10 @@ def test_no_microphone_is_said_and_the_window_works(qtbot: QtBot, flow: Flow) ->
     assert flow.end_call().ended_at is not None
 
 
-def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, flow: Flow) -> None:
+def test_call_figures_reach_the_incident(qtbot: QtBot, tmp_path: Path, clock: FakeClock) -> None:
     x = np.concatenate([speechlike(4, -30), speechlike(4, -20, seed=2), speechlike(2, -30, seed=3)])
     ctl, source, _panel, _compact = meter(qtbot, tmp_path, x, baseline=-31.0)
-    ctl.attach(flow)
+    flow = make_flow(tmp_path / "c.db", clock, agent_id="agent-7", voice=ctl.voice)
     flow.start_shift()
     flow.start_call()
     run(ctl, source, 10)
@@ -202,9 +205,8 @@ def test_with_a_caller_channel_the_caller_shows_and_talking_over_is_a_word(
     panel.show()
     source, caller = ArraySource(mic), ArraySource(loud)
     path = tmp_path / "baselines.json"
-    ctl = MeterController(
-        source, CueParams(), panel, compact, BaselineFile(path), "agent-7", caller=caller
-    )
+    voice = LiveVoice(CueParams(), BaselineFile(path), "agent-7")
+    ctl = MeterController(source, voice, panel, compact, caller=caller)
     ctl.start()
     ctl.timer.stop()
     assert panel.caller.isHidden()

@@ -17,7 +17,7 @@ from typing import overload
 
 import numpy as np
 
-from calmline.core.call_voice import CallVoice
+from calmline.core.call_voice import VoiceRun
 from calmline.core.cues import Cue, CueParams, VoiceTracker
 from calmline.core.levels import BLOCK_S, FLOOR_DB, Samples, block_levels, power_db, to_db
 
@@ -119,8 +119,7 @@ class Analyzer:
         self.caller_channel = caller_channel
         self.n = block_size(rate)
         self.dt = self.n / rate
-        self.tracker = VoiceTracker(params, baseline_db, caller_channel=caller_channel)
-        self.figures = CallVoice()
+        self.run = VoiceRun(VoiceTracker(params, baseline_db, caller_channel=caller_channel))
         self.windows = Windows()
         self.samples = 0
         self._blocks = 0
@@ -157,10 +156,9 @@ class Analyzer:
         flags: list[bool] = []
         for i, level in enumerate(mic):
             self._blocks += 1
-            state = self.tracker.feed(
+            state = self.run.feed(
                 self._blocks * self.dt, level, self.dt, heard[i] if heard is not None else None
             )
-            self.figures.feed(state, self.dt)
             flags.append(state.speech)
         w = self.n * WINDOW_BLOCKS
         rows = len(x) // w
@@ -181,9 +179,9 @@ class Analyzer:
             self._run(self._mic, self._caller if self.caller_channel else None)
             self._mic = self._caller = np.zeros(0)
         duration = self.samples / self.rate
-        cues = self.tracker.finish(duration)
-        share = self.figures.talk_share(self.tracker.voice.ref) or 0.0
-        base = self.tracker.baseline.value
+        cues = self.run.tracker.finish(duration)
+        share = self.run.talk_share() or 0.0
+        base = self.run.tracker.baseline.value
         rms = power_db(self._sum_sq / self.samples) if self.samples else FLOOR_DB
         peak = to_db(self._peak) if self.samples else FLOOR_DB
         return Analysis(

@@ -1,7 +1,10 @@
 """A call's voice figures, from the tracker's block states: the same sums live
 (the meter) and offline (`calmline analyze`). Only figures are kept: a level and
 two flags per 10 ms block while the call lasts (for the talk share, judged again
-at the end), then the few numbers stored with the incident. Never audio."""
+at the end), then the few numbers stored with the incident. Never audio.
+
+VoiceRun is the one per-block loop both use: each block through the tracker,
+and, while a call runs, its state into the call's figures."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from collections import Counter
 import numpy as np
 
 from calmline.core.agent_voice import talk_share
-from calmline.core.cues import VoiceState
+from calmline.core.cues import VoiceState, VoiceTracker
+from calmline.core.levels import BlockLevel
 from calmline.core.records import VoiceFigures
 from calmline.core.timeline import SecondLevels
 
@@ -55,3 +59,33 @@ class CallVoice:
             levels_db=self.seconds.result(),
             cue_marks=tuple(self.marks),
         )
+
+
+class VoiceRun:
+    """A tracker and the figures of the call it hears. The tracker's ``in_call``
+    says whether a call runs: offline, the whole recording is one call."""
+
+    def __init__(self, tracker: VoiceTracker) -> None:
+        self.tracker = tracker
+        self.call = CallVoice()
+
+    def feed(
+        self, t: float, level: BlockLevel, dt_s: float, heard: BlockLevel | None = None
+    ) -> VoiceState:
+        """One block of the microphone at ``t`` s (and the caller's beside it)."""
+        state = self.tracker.feed(t, level, dt_s, heard)
+        if self.tracker.in_call:
+            self.call.feed(state, dt_s)
+        return state
+
+    def new_call(self) -> None:
+        """A call starts: its figures count from here, and mic_silent may fire."""
+        self.tracker.in_call = True
+        self.call = CallVoice()
+
+    def figures(self) -> VoiceFigures:
+        """The call's voice so far, against the calm level as it stands now."""
+        return self.call.figures(self.tracker.baseline.value, self.tracker.voice.ref)
+
+    def talk_share(self) -> float | None:
+        return self.call.talk_share(self.tracker.voice.ref)

@@ -33,6 +33,7 @@ from enum import StrEnum
 from calmline.core.agent_voice import JUMP_DB, AgentVoice, Judgement
 from calmline.core.caller_level import CallerLevel
 from calmline.core.levels import Baseline, BlockLevel, DbMean, Window
+from calmline.core.settings import CueSettings
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
 CLIP_BLOCKS = 3
@@ -57,17 +58,10 @@ class CueKind(StrEnum):
 PRIORITY = list(CueKind)  # the one shown when several are active
 
 
-@dataclass(frozen=True)
-class CueParams:
-    raised_voice_db: float = 6.0
-    raised_voice_clear_db: float = 3.0
-    raised_voice_hold_s: float = 1.3
-    continuous_speaking_s: float = 30.0
-    pause_s: float = 1.0
-    talking_over_s: float = 1.0
-    mic_silent_s: float = 10.0
-    clipping_dbfs: float = -0.5
-    min_interval_s: float = 60.0
+# The detectors read the settings' [cues] section itself: its nine fields, their
+# defaults and bounds are written once, in core/settings.py (attribute reads on the
+# frozen model are plain attribute reads, as fast as a dataclass's).
+CueParams = CueSettings
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ class VoiceTracker:
 
     def __init__(
         self,
-        params: CueParams,
+        params: CueSettings,
         baseline_db: float | None = None,
         caller_channel: bool = False,
         calibrated: bool = False,

@@ -64,6 +64,8 @@ class AudioSettings(_Section):
 
 
 class CueSettings(_Section):
+    # The cue detectors' thresholds: core/cues.py reads this model itself (as
+    # CueParams), so these nine fields and their defaults are written only here.
     raised_voice_db: float = Field(6.0, ge=1.0, le=20.0, description="dB over calm baseline")
     raised_voice_clear_db: float = Field(3.0, ge=0.0, le=20.0)
     # Seconds of raised *speech*: the gaps between words neither count nor reset it

@@ -1,7 +1,7 @@
 """Each agent's calm voice level, remembered between shifts (a small JSON file
 in the data folder: one number per agent and whether they calibrated it, never
 audio). Files written before calibration was told apart hold bare numbers: those
-count as learnt."""
+count as learnt. It is what core/live_voice.py's CalmLevels remembers with."""
 
 from __future__ import annotations
 
