@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from calmline.context import ABUSIVE_PLAYBOOK, DEFAULT_PLAYBOOK, read_playbook
+from calmline.core.records import VoiceFigures
 from calmline.flow import Flow
 from calmline.platform.paths import resource_path
 from calmline.store.database import open_database
@@ -29,3 +30,22 @@ class FakeClock:
 def make_flow(db_path: Path, clock: FakeClock, **kw: object) -> Flow:
     store = Store(open_database(db_path), clock)
     return Flow(store, IRATE, ABUSIVE, clock=clock, **kw)  # type: ignore[arg-type]
+
+
+class FixedVoice:
+    """A voice source (core/voice_source.py) whose every call has these figures."""
+
+    def __init__(self, figures: VoiceFigures) -> None:
+        self._figures = figures
+
+    def set_agent(self, agent_id: str) -> None:
+        pass
+
+    def call_started(self) -> None:
+        pass
+
+    def figures(self) -> VoiceFigures:
+        return self._figures
+
+    def call_ended(self) -> None:
+        pass

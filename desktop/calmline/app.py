@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calmline import APP_NAME, __version__
-from calmline.core.commands import Command, Reply
+from calmline.core.commands import Command, Name, Reply
+from calmline.platform.display import no_display
 from calmline.platform.instance import (
     InstanceAddress,
     InstanceRefused,
@@ -33,27 +34,20 @@ from calmline.platform.paths import app_paths, resource_path
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from calmline.core.live_voice import LiveVoice
     from calmline.core.settings import Settings
     from calmline.flow import Flow
     from calmline.platform.instance_lock import Holder
     from calmline.platform.instance_server import InstanceServer
     from calmline.platform.paths import AppPaths
+    from calmline.ui.companion import Companion
     from calmline.ui.global_keys import GlobalKeys
     from calmline.ui.main_window import CompanionWindow
     from calmline.ui.meter_controller import MeterController
     from calmline.ui.sync_controller import SyncController
+    from calmline.ui.tray import Tray
 
 log = logging.getLogger("calmline")
-
-
-def no_display() -> bool:
-    """Linux with no display and no Qt platform chosen: no window can open."""
-    return (
-        sys.platform.startswith("linux")
-        and not os.environ.get("QT_QPA_PLATFORM")
-        and not os.environ.get("DISPLAY")
-        and not os.environ.get("WAYLAND_DISPLAY")
-    )
 
 
 def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
@@ -107,11 +101,15 @@ def _second_window(address: InstanceAddress, holder: Holder, data_dir: Path) -> 
 
 
 class _Loader:
-    """Step two of start-up: load everything and fill the window, once."""
+    """Step two of start-up: load settings, playbooks and the database, build the
+    flow and everything around the window, once."""
 
-    def __init__(self, app: QApplication, window: CompanionWindow, paths: AppPaths) -> None:
-        self.app, self.window, self.paths = app, window, paths
+    def __init__(
+        self, app: QApplication, window: CompanionWindow, paths: AppPaths, tray: Tray | None
+    ) -> None:
+        self.app, self.window, self.paths, self.tray = app, window, paths, tray
         self.flow: Flow | None = None
+        self.companion: Companion | None = None
         self.meter: MeterController | None = None
         self.keys: GlobalKeys | None = None
         self.sync: SyncController | None = None
@@ -123,9 +121,11 @@ class _Loader:
         from PySide6.QtWidgets import QMessageBox
 
         from calmline.context import Context
-        from calmline.core.problems import Problem
+        from calmline.core.live_voice import LiveVoice
         from calmline.flow import Flow
+        from calmline.platform.baselines import BaselineFile
         from calmline.store.database import StoreError
+        from calmline.ui.companion import Companion
         from calmline.ui.plain_text import message_box
 
         ctx = Context.load(paths=self.paths)
@@ -143,19 +143,21 @@ class _Loader:
             ).exec()
             self.app.exit(1)
             return None
-        self.flow = Flow(
+        baselines = BaselineFile(self.paths.data_dir / "baselines.json")
+        voice = LiveVoice(settings.cues, baselines, settings.agent_id)
+        flow = Flow(
             store,
             ctx.playbook(),
             ctx.playbook(abusive=True),
             agent_id=settings.agent_id,
             auto_start_shift=settings.shift.auto_start,
+            voice=voice,
         )
-        problems: list[Problem] = list(ctx.problems)
-        for problem in problems:
+        for problem in ctx.problems:
             log.warning("%s", problem)
-        self.window.attach(self.flow, settings, problems)
-        self._start_meter(ctx.settings.settings, self.flow)
-        self._start_hotkeys(settings, ctx.settings.is_locked)
+        self.companion = Companion(self.window, flow, settings, list(ctx.problems), _now, self.tray)
+        self._start_meter(settings, voice)
+        self._start_hotkeys(settings, ctx.settings.is_locked, self.companion, flow)
         from calmline.ui.sync_controller import SyncController
 
         self.sync = SyncController(  # each sync opens its own connection, on its own thread
@@ -166,65 +168,65 @@ class _Loader:
             self.window,
             settings.retention_days,
         )
-        self.sync.attach(self.flow)
+        self.sync.attach(flow)
+        self.flow = flow
         log.info("ready")
-        return self.flow
+        return flow
 
-    def _start_hotkeys(self, settings: Settings, locked: Callable[[str], bool]) -> None:
+    def _start_hotkeys(
+        self, settings: Settings, locked: Callable[[str], bool], companion: Companion, flow: Flow
+    ) -> None:
+        from calmline.core.outcomes import HotkeysReported
         from calmline.platform.focus import focus_keeper
         from calmline.platform.hotkeys import hotkey_backend
         from calmline.ui.global_keys import GlobalKeys
 
         qt_platform = self.app.platformName()
-        self.keys = GlobalKeys(
+        keys = GlobalKeys(
             hotkey_backend(qt_platform),
             focus_keeper(qt_platform),
-            self.window,
+            companion,
             settings.hotkeys,
             _now,
             locked,
         )
-        self.keys.start(self.app)
+        keys.start(self.app)
+        flow.provide(
+            Name.HOTKEYS,
+            lambda _cmd: HotkeysReported(tuple(keys.report.lines()), not keys.report.problems),
+        )
+        self.keys = keys
 
-    def _start_meter(self, settings: Settings, flow: Flow) -> None:
+    def _start_meter(self, settings: Settings, voice: LiveVoice) -> None:
         from calmline.audio.capture import Capture
         from calmline.audio.loopback import CallerCapture
-        from calmline.core.cues import CueParams
-        from calmline.store.baselines import BaselineFile
         from calmline.ui.level_bar import LevelBar
         from calmline.ui.meter_controller import MeterController
         from calmline.ui.meter_panel import MeterPanel
 
         panel, compact = MeterPanel(), LevelBar(thickness=10)
         self.window.set_meter(panel, compact)
+        audio = settings.audio
         self.meter = MeterController(
-            Capture(settings.audio.input_device),
-            CueParams(**settings.cues.model_dump()),
+            Capture(audio.input_device),
+            voice,
             panel,
             compact,
-            BaselineFile(self.paths.data_dir / "baselines.json"),
-            settings.agent_id,
-            CallerCapture(settings.audio.caller_device) if settings.audio.caller_channel else None,
+            CallerCapture(audio.caller_device) if audio.caller_channel else None,
         )
-        self.meter.attach(flow)
         self.meter.start()
 
     def handle(self, cmd: Command) -> Reply:
+        """A command from the socket (softphone, second launch, doctor): the flow's."""
         flow = self.ensure()
         if flow is None:
             return Reply(False, "Calmline cannot open its database — see its log")
-        if cmd.name == "show":
-            return Reply(True, self.window.show_from_command())
-        if cmd.name == "hotkeys":
-            assert self.keys is not None
-            report = self.keys.report
-            return Reply(not report.problems, "\n".join(report.lines()))
         return flow.execute(cmd)
 
 
 def run_app(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    if no_display():
+    if no_display(os.environ):
         print(
             "calmline: no display — set DISPLAY (X11) or WAYLAND_DISPLAY, or run "
             "`calmline doctor` to check this machine without a window",
@@ -257,7 +259,7 @@ def run_app(argv: list[str] | None = None) -> int:
     CrashReporter(str(paths.log_file)).install()
 
     window = CompanionWindow(WindowStateFile(paths.data_dir / "window.json"), _now)
-    loader = _Loader(app, window, paths)
+    loaders: list[_Loader] = []
     servers: list[InstanceServer] = []
     window.quit_requested.connect(app.quit)
 
@@ -280,6 +282,11 @@ def run_app(argv: list[str] | None = None) -> int:
         # the very same moment gets here, loses the lock, and hands over; one
         # started with another runtime folder (or CALMLINE_HOME spelling) for
         # the same data folder is refused: one window per database.
+        # The SVG icon loads Qt's SVG plugin: not worth delaying the first paint.
+        icon = QIcon(str(resource_path("icons", "calmline.svg")))
+        tray = Tray(icon, app)  # shown once the window is filled
+        tray.quit.connect(app.quit)
+        loader = _Loader(app, window, paths, tray)
         server = InstanceServer(address, lock_path(paths.data_dir), loader.handle)
         try:
             started = server.start()
@@ -292,11 +299,8 @@ def run_app(argv: list[str] | None = None) -> int:
             app.exit(_refuse(str(exc)))
             return
         servers.append(server)
-        # The SVG icon loads Qt's SVG plugin: not worth delaying the first paint.
-        icon = QIcon(str(resource_path("icons", "calmline.svg")))
         app.setWindowIcon(icon)
-
-        Tray(icon, app).attach(window, app.quit)
+        loaders.append(loader)
         loader.ensure()
 
     first_paint = FirstPaint()
@@ -304,16 +308,17 @@ def run_app(argv: list[str] | None = None) -> int:
 
     def at_quit() -> None:
         window.save_placement()
-        if loader.flow is not None:
-            window.forms.save_all()
         for server in servers:
             server.stop()
-        if loader.meter is not None:
-            loader.meter.stop()
-        if loader.keys is not None:
-            loader.keys.close()
-        if loader.sync is not None:
-            loader.sync.stop()
+        for loader in loaders:
+            if loader.companion is not None:
+                loader.companion.forms.save_all()
+            if loader.meter is not None:
+                loader.meter.stop()
+            if loader.keys is not None:
+                loader.keys.close()
+            if loader.sync is not None:
+                loader.sync.stop()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

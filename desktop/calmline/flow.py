@@ -1,22 +1,32 @@
-"""The call and shift flow with its records kept: every transition of the pure
-Session is saved to the local store at once, and listeners (the window, the
-tray) are told. Commands from the softphone arrive here too.
+"""The call and shift flow: the one place where actions and their rules live.
 
+Every door — a button, the tray, a hotkey, the softphone's command line, a
+second launch — turns its input into a Command and hands it to ``run``; one
+table maps each command name to its handler, which applies the rules (the
+pure Session's, and the flow's own, such as "no shift for a call without an
+agent id"), saves every record at once in one transaction, tells the
+listeners with the outcome as payload, and returns that outcome. The door
+words it with core/wording.py. The methods below (start_call, tick...) are the
+same handlers for callers that want the record itself (tests, the composition).
+
+Readers ask ``queries`` (core/queries.py); only store/ touches the database.
 Not thread-safe: it lives on the GUI thread, like the store it writes to.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from calmline.core.after_call import caller_of, clock_text, followups_to_create, ticked_steps
-from calmline.core.commands import Command, Reply
+from calmline.core import outcomes as oc
+from calmline.core.after_call import followups_to_create, ticked_steps
+from calmline.core.commands import Command, Name, Reply
+from calmline.core.followups import complete
 from calmline.core.playbook import Playbook
 from calmline.core.problems import ProblemsError
 from calmline.core.records import (
@@ -25,14 +35,14 @@ from calmline.core.records import (
     IncidentStatus,
     Note,
     Shift,
-    VoiceFigures,
     incident_problems,
 )
 from calmline.core.session import Clock, Session, TransitionError, utc_now
+from calmline.core.wording import for_softphone
 
 if TYPE_CHECKING:  # the window imports this module before the database layer is loaded
-    from datetime import datetime
-
+    from calmline.core.queries import Queries
+    from calmline.core.voice_source import VoiceSource
     from calmline.store.repository import Store
 
 log = logging.getLogger(__name__)
@@ -41,13 +51,32 @@ log = logging.getLogger(__name__)
 class FlowEvent(StrEnum):
     SHIFT = "shift"  # started or ended
     CALL = "call"  # started
-    CALL_ENDED = "call-ended"  # payload: the saved draft incident
+    CALL_ENDED = "call-ended"  # payload: CallEnded, with the saved draft incident
     STEPS = "steps"  # ticked, unticked, or the playbook switched
-    NOTE = "note"  # payload: None; the note is in ``last_note``
-    INCIDENT_SAVED = "incident-saved"  # the incident form saved; payload: the incident
+    NOTE = "note"  # payload: NoteSaved
+    INCIDENT_SAVED = "incident-saved"  # the incident form saved; payload: IncidentSaved
+    FOLLOWUP_DONE = "followup-done"  # payload: FollowUpDone
 
 
-Listener = Callable[[FlowEvent, Incident | None], None]
+Listener = Callable[[FlowEvent, oc.Outcome], None]
+Handler = Callable[[Command], oc.Outcome]
+Done = TypeVar("Done")
+_EVENTS: dict[type, FlowEvent] = {
+    oc.ShiftStarted: FlowEvent.SHIFT,
+    oc.ShiftEnded: FlowEvent.SHIFT,
+    oc.CallStarted: FlowEvent.CALL,
+    oc.CallEnded: FlowEvent.CALL_ENDED,
+    oc.Ticked: FlowEvent.STEPS,
+    oc.Unticked: FlowEvent.STEPS,
+    oc.StepsSwitched: FlowEvent.STEPS,
+    oc.NoteSaved: FlowEvent.NOTE,
+    oc.IncidentSaved: FlowEvent.INCIDENT_SAVED,
+    oc.FollowUpDone: FlowEvent.FOLLOWUP_DONE,
+}
+NO_AGENT = (
+    "cannot start a shift for this call: agent_id is not set — "
+    "set agent_id in config.toml or run `calmline shift start --agent ID`"
+)
 
 
 class SaveFailed(TransitionError):
@@ -71,17 +100,33 @@ class Flow:
         agent_id: str = "",
         auto_start_shift: bool = False,
         clock: Clock = utc_now,
+        voice: VoiceSource | None = None,  # the live meter's figures, when there is one
     ) -> None:
+        from calmline.store.queries import StoreQueries
+
         self.store = store
+        self.queries: Queries = StoreQueries(store)
         self.playbooks = {False: playbook, True: abusive_playbook}
         self.agent_id = agent_id
         self.auto_start_shift = auto_start_shift
         self.clock = clock
+        self.voice = voice
         self.session = Session(playbook, clock)
         self.abusive = False
-        self.last_note: Note | None = None
         self.listeners: list[Listener] = []
-        self.voice: Callable[[], VoiceFigures] | None = None  # the meter, when there is one
+        self.actions: dict[str, Handler] = {
+            Name.SHIFT_START: lambda c: oc.ShiftStarted(self.start_shift(c.arg("agent"))),
+            Name.SHIFT_END: lambda c: self._end_shift(),
+            Name.CALL_START: lambda c: self._start_call(c.arg("caller"), c.arg("customer")),
+            Name.CALL_END: lambda c: self._end_call(),
+            Name.CALL_TOGGLE: lambda c: self._end_call() if self.call else self._start_call(),
+            Name.NOTE: lambda c: self._note(c.arg("text"), c.arg("at")),
+            Name.STEP_NEXT: lambda c: self._tick(None),
+            Name.STEP_TICK: lambda c: self._tick(c.arg("step")),
+            Name.STEP_UNTICK: lambda c: self._untick(c.arg("step")),
+            Name.ABUSIVE: lambda c: self._switch(c.arg("on") == "yes"),
+            Name.FOLLOWUP_DONE: lambda c: self._followup_done(c.arg("id"), c.arg("text")),
+        }
         self._resume()
 
     # -- state -------------------------------------------------------------
@@ -109,111 +154,153 @@ class Flow:
             self.session.playbook = self.playbooks[self.abusive]
             ticked = [step for step, _ in ticked_steps(events)]
         self.session.restore(shift, call, ticked)
+        if self.voice is not None:
+            self.voice.set_agent(shift.agent_id)
+            if call is not None:
+                self.voice.call_started()
         log.info("resumed shift %s%s", shift.meta.id, " with an open call" if call else "")
+
+    # -- the one door ------------------------------------------------------
+    def run(self, cmd: Command) -> oc.Outcome:
+        """Do ``cmd``, whoever asked; TransitionError says why it cannot be done."""
+        handler = self.actions.get(cmd.name)
+        if handler is None:
+            raise TransitionError(f"{cmd.name} is not an action of the running Calmline")
+        return handler(cmd)
+
+    def provide(self, name: str, handler: Handler) -> None:
+        """An action the window does itself (show, the hotkey report), given by the
+        composition root so every door reaches it through ``run``."""
+        self.actions[name] = handler
+
+    def execute(self, cmd: Command) -> Reply:
+        """Run a forwarded command; a refusal is a Reply with ok=False."""
+        try:
+            outcome = self.run(cmd)
+        except TransitionError as exc:
+            return Reply(False, str(exc))
+        ok = not isinstance(outcome, oc.HotkeysReported) or outcome.ok
+        return Reply(ok, for_softphone(outcome))
 
     @contextmanager
     def _saving(self, action: str) -> Iterator[None]:
-        """Run a transition and its saves; when the database refuses (a full disk,
-        a read-only folder...), put the session back as it was, so the same action
-        can be done again once the cause is gone — a call is never stranded open
-        in the window while the database says otherwise."""
+        """Run a transition and its saves in one transaction; when the database
+        refuses (a full disk, a read-only folder...), put the session back as it
+        was, so the same action can be done again once the cause is gone — a call
+        is never stranded open in the window while the database says otherwise."""
+        from calmline.store.repository import SaveRefused
+
         s = self.session
         kept = (s.shift, s.call, list(s.ticked), s.playbook, self.abusive)
-        from calmline.store.database import checkpoint, failure_text
-
         try:
-            with self.store.db.atomic():  # all of an action's records, or none
+            with self.store.transaction():  # all of an action's records, or none
                 yield
-        except (sqlite3.Error, OSError) as exc:
+        except SaveRefused as exc:
             s.shift, s.call, s.ticked, s.playbook, self.abusive = kept
             log.error("cannot %s: %s", action, exc)
             raise SaveFailed(
-                f"cannot {action}: {failure_text(exc)} — nothing saved is lost; "
-                "try again once that is fixed"
+                f"cannot {action}: {exc} — nothing saved is lost; try again once that is fixed"
             ) from exc
-        checkpoint(self.store.db)
 
-    def _emit(self, event: FlowEvent, incident: Incident | None = None) -> None:
+    def _emit(self, outcome: Done) -> Done:
+        event = _EVENTS[type(outcome)]
         for listener in list(self.listeners):
-            listener(event, incident)
+            listener(event, outcome)  # type: ignore[arg-type]
+        return outcome
 
     # -- shift -------------------------------------------------------------
     def start_shift(self, agent_id: str = "") -> Shift:
         with self._saving("start the shift"):
             shift = self.store.save(self.session.start_shift(agent_id or self.agent_id))
         self.session.shift = shift
-        self._emit(FlowEvent.SHIFT)
+        if self.voice is not None:
+            self.voice.set_agent(shift.agent_id)
+        self._emit(oc.ShiftStarted(shift))
         return shift
 
     def end_shift(self) -> ShiftEnd:
+        ended = self._end_shift()
+        return ShiftEnd(ended.shift, ended.drafts)
+
+    def _end_shift(self) -> oc.ShiftEnded:
         if self.session.shift is None:
             raise TransitionError("cannot end a shift: no shift is running")
         shift_id = self.session.shift.meta.id
         with self._saving("end the shift"):
             ended = self.store.save(self.session.end_shift())
         drafts = self.store.incidents(shift_id=shift_id, status=IncidentStatus.DRAFT)
-        self._emit(FlowEvent.SHIFT)
-        return ShiftEnd(ended, drafts)
+        return self._emit(oc.ShiftEnded(ended, drafts))
 
     # -- call --------------------------------------------------------------
     def start_call(self, caller_number: str = "", customer_ref: str = "") -> Incident:
-        if self.session.shift is None and self.auto_start_shift:
+        return self._start_call(caller_number, customer_ref).call
+
+    def _start_call(self, caller_number: str = "", customer_ref: str = "") -> oc.CallStarted:
+        starts_shift = self.session.shift is None and self.auto_start_shift
+        if starts_shift and not self.agent_id.strip():
+            raise TransitionError(NO_AGENT)
+        if starts_shift:
             self.start_shift()
         with self._saving("start the call"):
             self._set_abusive(False)
             call = self.store.save(self.session.start_call(caller_number, customer_ref))
         self.session.call = call
-        self._emit(FlowEvent.CALL)
-        return call
+        if self.voice is not None:
+            self.voice.call_started()
+        return self._emit(oc.CallStarted(call, starts_shift))
 
     def end_call(self) -> Incident:
+        return self._end_call().incident
+
+    def _end_call(self) -> oc.CallEnded:
         with self._saving("end the call"):
             ended = self.session.end_call()
             if self.voice is not None:
-                ended = replace(ended, voice=self.voice())
+                ended = replace(ended, voice=self.voice.figures())
             if self.abusive:
                 ended = replace(ended, abuse_level=max(ended.abuse_level, AbuseLevel.ABUSIVE))
             saved = self.store.save(ended)
             self._set_abusive(False)
-        self._emit(FlowEvent.CALL_ENDED, saved)
-        return saved
+        if self.voice is not None:
+            self.voice.call_ended()
+        return self._emit(oc.CallEnded(saved))
 
     def history(self, incident: Incident) -> list[Incident]:
-        """Earlier incidents of the same caller (by number or customer reference),
-        newest first: what the search dialog shows from the history badge."""
-        if not caller_of(incident):
-            return []
-        from calmline.store.search import SearchQuery
-
-        query = SearchQuery(
-            caller_number=incident.caller_number,
-            customer_ref=incident.customer_ref,
-            exclude_id=incident.meta.id,
-            limit=-1,  # all of them
-        )
-        return [i for i in self.store.search(query) if i.started_at < incident.started_at]
+        """Earlier incidents of the same caller, newest first (the history badge)."""
+        return self.queries.caller_history(incident)
 
     # -- steps and notes ---------------------------------------------------
     def tick(self, step_id: str | None = None) -> str:
         """Tick a step (default: the current one); returns the step id."""
+        return self._tick(step_id).step.id
+
+    def _tick(self, step_id: str | None) -> oc.Ticked:
         with self._saving("tick the step"):
-            event = self.store.save(self.session.tick(step_id))
-        self._emit(FlowEvent.STEPS)
-        return event.step_id
+            event = self.store.save(self.session.tick(step_id or None))
+        nxt = self.session.next_step()
+        pb = self.session.playbook
+        ticked = oc.Ticked(pb.step(event.step_id), pb.step(nxt) if nxt else None)
+        return self._emit(ticked)
 
     def untick(self, step_id: str) -> None:
+        self._untick(step_id)
+
+    def _untick(self, step_id: str) -> oc.Unticked:
         with self._saving("untick the step"):
             self.store.save(self.session.untick(step_id))
-        self._emit(FlowEvent.STEPS)
+        return self._emit(oc.Unticked(self.session.playbook.step(step_id)))
 
     def set_abusive(self, on: bool) -> None:
         """Switch the checklist to the abusive-caller playbook (or back); recorded
         with its call time when in a call."""
-        if on == self.abusive:
-            return
-        with self._saving("switch the steps"):
-            self._set_abusive(on)
-        self._emit(FlowEvent.STEPS)
+        self._switch(on)
+
+    def _switch(self, on: bool) -> oc.StepsSwitched:
+        if on != self.abusive:
+            with self._saving("switch the steps"):
+                self._set_abusive(on)
+            return self._emit(oc.StepsSwitched(on))
+        return oc.StepsSwitched(on)
 
     def _set_abusive(self, on: bool) -> None:
         if on == self.abusive:
@@ -227,9 +314,12 @@ class Flow:
     def note(self, text: str, at: datetime | None = None) -> Note:
         with self._saving("save the note"):
             note = self.store.save(self.session.note(text, at))
-        self.last_note = note
-        self._emit(FlowEvent.NOTE)
+        self._emit(oc.NoteSaved(note))
         return note
+
+    def _note(self, text: str, at: str) -> oc.NoteSaved:
+        """``at``: when the note box opened (ISO 8601), else now."""
+        return oc.NoteSaved(self.note(text, datetime.fromisoformat(at) if at else None))
 
     # -- after the call ----------------------------------------------------
     def save_incident(self, incident: Incident, final: bool) -> Incident:
@@ -247,55 +337,18 @@ class Flow:
                 existing = self.store.followups_for(saved.meta.id)
                 for followup in followups_to_create(saved, existing):
                     self.store.save(followup)
-        self._emit(FlowEvent.INCIDENT_SAVED, saved)
+        self._emit(oc.IncidentSaved(saved))
         return saved
+
+    def _followup_done(self, followup_id: str, text: str) -> oc.FollowUpDone:
+        """Mark a promised follow-up done, with a note of what was done."""
+        followup = self.queries.followup(followup_id)
+        with self._saving("mark the follow-up done"):
+            done = self.store.save(complete(followup, text, self.clock()))
+        return self._emit(oc.FollowUpDone(done))
 
     def drafts(self) -> list[Incident]:
         """Ended calls whose incident is still a draft (this shift, or any if none)."""
         shift_id = self.session.shift.meta.id if self.session.shift else None
         drafts = self.store.incidents(shift_id=shift_id, status=IncidentStatus.DRAFT)
         return [d for d in drafts if d.ended_at is not None]
-
-    # -- softphone commands ------------------------------------------------
-    def execute(self, cmd: Command) -> Reply:
-        """Run a forwarded command; a refusal is a Reply with ok=False."""
-        try:
-            return Reply(True, self._run(cmd))
-        except TransitionError as exc:
-            return Reply(False, str(exc))
-
-    def _run(self, cmd: Command) -> str:
-        if cmd.name == "shift-start":
-            shift = self.start_shift(cmd.arg("agent"))
-            return f"shift started for {shift.agent_id}"
-        if cmd.name == "shift-end":
-            end = self.end_shift()
-            pending = f"; {len(end.drafts)} incident draft(s) still to finish" if end.drafts else ""
-            return f"shift ended{pending}"
-        if cmd.name == "call-start":
-            started_shift = self.session.shift is None
-            if started_shift and self.auto_start_shift and not self.agent_id.strip():
-                raise TransitionError(
-                    "cannot start a shift for this call: agent_id is not set — "
-                    "set agent_id in config.toml or run `calmline shift start --agent ID`"
-                )
-            call = self.start_call(cmd.arg("caller"), cmd.arg("customer"))
-            who = caller_of(call)
-            also = " (shift started)" if started_shift else ""
-            return f"call started{f' with {who}' if who else ''}{also}"
-        if cmd.name == "call-end":
-            ended = self.end_call()
-            assert ended.ended_at is not None
-            length = clock_text((ended.ended_at - ended.started_at).total_seconds())
-            return f"call ended after {length}; incident form open"
-        if cmd.name == "note":
-            note = self.note(cmd.arg("text"))
-            if note.incident_id is None:
-                return "saved as a shift note (no call in progress)"
-            return f"note saved at {clock_text(note.call_offset_s)} into the call"
-        if cmd.name == "step-next":
-            step = self.session.playbook.step(self.tick())
-            nxt = self.session.next_step()
-            after = f"; next: {self.session.playbook.step(nxt).title}" if nxt else "; all done"
-            return f"ticked '{step.title}'{after}"
-        raise TransitionError(f"{cmd.name} is handled by the window, not the flow")

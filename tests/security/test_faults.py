@@ -212,13 +212,13 @@ def test_the_windows_own_doors_are_held_to_the_command_limits(flow: Flow) -> Non
 def test_an_incident_form_the_database_refuses_keeps_its_text(qtbot, flow: Flow) -> None:  # type: ignore[no-untyped-def]
     """A draft that cannot be saved is said in the form, which stays open with what
     was typed; once the cause is gone, closing it saves everything."""
-    from tests.ui.conftest import make
+    from tests.ui.conftest import companion, make
 
     w = make(qtbot, flow)
     flow.start_shift("a-1")
     flow.start_call("+44 1")
     ended = flow.end_call()
-    form = w.forms.forms[ended.meta.id]
+    form = companion(w).forms.forms[ended.meta.id]
     conn = flow.store.db.conn
     conn.execute(
         "CREATE TRIGGER refuse BEFORE UPDATE ON incidents BEGIN "

@@ -48,11 +48,12 @@ from pytestqt.qtbot import QtBot
 from calmline.audio.sources import ArraySource
 from calmline.context import read_playbook
 from calmline.core.cues import CueParams
+from calmline.core.live_voice import LiveVoice
 from calmline.core.playbook import Playbook
 from calmline.core.problems import Problem, ProblemsError
 from calmline.core.records import Promise
 from calmline.flow import Flow
-from calmline.store.baselines import BaselineFile
+from calmline.platform.baselines import BaselineFile
 from calmline.store.database import open_database
 from calmline.store.repository import Store
 from calmline.sync.runner import SyncSummary
@@ -69,7 +70,7 @@ from calmline.ui.tray import Tray
 from calmline.ui.window_state import Placement, WindowStateFile, layout_key
 from tests.fakes import ABUSIVE, FakeClock
 from tests.signals import speechlike
-from tests.ui.conftest import make
+from tests.ui.conftest import companion, make
 
 DISPLAY_MAX = 2_000  # characters any one widget may show
 DISPLAY_LINES = 30  # lines any one label may show
@@ -401,24 +402,21 @@ def test_outside_text_is_plain_and_bounded_in_every_widget(
     state = WindowStateFile(tmp_path / "window.json")
     state.save(layout_key(list(QGuiApplication.screens())), PLACED)
     store = Store(open_database(tmp_path / "c.db"), clock)
-    flow = Flow(store, hostile_playbook(tmp_path, s), ABUSIVE, clock=clock)
+    voice = LiveVoice(CueParams(), BaselineFile(tmp_path / "b.json"))
+    flow = Flow(store, hostile_playbook(tmp_path, s), ABUSIVE, clock=clock, voice=voice)
     problem = Problem(f"/mnt/team/{s}.toml", f"bad value {s}", key=s, fix=s)
-    w = make(qtbot, flow, [problem], state=state)
+    tray = Tray(QIcon())
+    w = make(qtbot, flow, [problem], state=state, tray=tray)
     check_place(walk, "start", w)
 
     # The microphone and the caller channel name themselves (a USB headset does).
     panel, compact = MeterPanel(), LevelBar()
     mic, heard = ArraySource(speechlike(1, -30)), ArraySource(speechlike(1, -30))
     mic.device_name = heard.device_name = s
-    meter = MeterController(
-        mic, CueParams(), panel, compact, BaselineFile(tmp_path / "b.json"), "", caller=heard
-    )
+    meter = MeterController(mic, voice, panel, compact, caller=heard)
     w.set_meter(panel, compact)
-    meter.attach(flow)
     meter.start()
     meter.timer.stop()
-    tray = Tray(QIcon())
-    tray.attach(w, lambda: None)
     note_box = QuickNoteBox()  # a refused note names why: a file, a step
     qtbot.addWidget(note_box)
     screen = w.screen().availableGeometry()
@@ -451,7 +449,7 @@ def test_outside_text_is_plain_and_bounded_in_every_widget(
 
     # Its incident: every field full of it, a promise to keep, saved as final.
     flow.end_call()
-    form = w.forms.forms[first.meta.id]
+    form = companion(w).forms.forms[first.meta.id]
     for edit in (form.category, form.escalated_to, form.agreed, form.customer_solution):
         assert isinstance(edit, QLineEdit)
         edit.setText(s)
@@ -463,12 +461,12 @@ def test_outside_text_is_plain_and_bounded_in_every_widget(
     walk.check("incident form")
     form.resolution.button(0).setChecked(True)
     form.save_final()
-    assert first.meta.id not in w.forms.forms, "the first incident was not saved"
+    assert first.meta.id not in companion(w).forms.forms, "the first incident was not saved"
 
     # The same caller again: the history badge, search filtered to them.
     clock.advance(600)
     second = flow.start_call(s, s)
-    search = w.after.show_search(s, s, second.meta.id)
+    search = companion(w).after.show_search(s, s, second.meta.id)
     # NUL typed into the box is test_the_search_box_takes_any_text's (store/search.py)
     search.text.setText(s[:200].replace("\x00", ""))
     search.run()
@@ -478,14 +476,14 @@ def test_outside_text_is_plain_and_bounded_in_every_widget(
     walk.check("search by caller")
     check_place(walk, "second call", w)
     flow.end_call()
-    form = w.forms.forms[second.meta.id]
+    form = companion(w).forms.forms[second.meta.id]
     form.resolution.button(2).setChecked(True)  # escalated, to no one: refused with a reason
     form.save_final()
     walk.check("a refused save")
     form.close()  # 'Later': a draft for the shift end
 
     # Follow-ups: the list, then "Mark done" asks about the promise by name.
-    dialog = w.after.show_followups()
+    dialog = companion(w).after.show_followups()
     assert dialog.tree.topLevelItemCount() == 1
 
     def no_note(box: QWidget) -> None:
@@ -541,7 +539,7 @@ def test_a_sync_servers_words_are_plain_text(qtbot: QtBot, name: str) -> None:
 def test_the_search_box_takes_any_text(qtbot: QtBot, flow: Flow, name: str) -> None:
     """Whatever is typed or pasted into the search box, the dialog answers."""
     w = make(qtbot, flow)
-    search = w.after.show_search()
+    search = companion(w).after.show_search()
     search.text.setText(HOSTILE[name][0][:200])
     search.run()
     assert search.count.text()

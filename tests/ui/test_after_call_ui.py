@@ -23,8 +23,8 @@ from calmline.core.records import (
 from calmline.core.settings import AfterCallSettings
 from calmline.flow import Flow
 from calmline.ui.after_call_controller import PAUSE
-from tests.fakes import FakeClock
-from tests.ui.conftest import make
+from tests.fakes import FakeClock, FixedVoice
+from tests.ui.conftest import companion, make
 
 
 def answer_note(text: str) -> None:
@@ -59,11 +59,11 @@ def test_badge_list_and_marking_done(qtbot: QtBot, flow: Flow, clock: FakeClock)
     flow.start_shift()
     assert not w.header.followups.isVisible()
     inc = promise_calls(flow, clock)
-    w.forms.forms[inc.meta.id].close()
+    companion(w).forms.forms[inc.meta.id].close()
     badge = w.header.followups
     assert badge.isVisible() and badge.text() == "Follow-ups: 1 overdue, 1 due today"
     qtbot.mouseClick(badge, Qt.MouseButton.LeftButton)
-    dialog = w.after.followups
+    dialog = companion(w).after.followups
     assert dialog is not None and dialog.isVisible()
     tree = dialog.tree
     assert tree.topLevelItemCount() == 3
@@ -82,19 +82,19 @@ def test_badge_list_and_marking_done(qtbot: QtBot, flow: Flow, clock: FakeClock)
     assert [(f.what, f.done_note) for f in done] == [("send the returns label", "label emailed")]
     assert badge.text() == "Follow-ups: 1 due today"  # the badge follows at once
     dialog.open_call.click()  # the incident the promise came from
-    assert inc.meta.id in w.forms.forms
+    assert inc.meta.id in companion(w).forms.forms
 
 
 def test_due_followups_open_at_shift_start(qtbot: QtBot, flow: Flow, clock: FakeClock) -> None:
     w = make(qtbot, flow)
     flow.start_shift()
-    assert w.after.followups is None  # nothing due: nothing shown
+    assert companion(w).after.followups is None  # nothing due: nothing shown
     promise_calls(flow, clock)
     flow.end_shift()
     clock.advance(86400)
     flow.start_shift()
-    assert w.after.followups is not None and w.after.followups.isVisible()
-    assert w.after.followups.tree.topLevelItemCount() == 3
+    assert companion(w).after.followups is not None and companion(w).after.followups.isVisible()
+    assert companion(w).after.followups.tree.topLevelItemCount() == 3
 
 
 def test_a_pause_is_suggested_after_a_hard_call(qtbot: QtBot, flow: Flow) -> None:
@@ -107,10 +107,10 @@ def test_a_pause_is_suggested_after_a_hard_call(qtbot: QtBot, flow: Flow) -> Non
     assert w.hint.text() == f"That caller was abusive. {PAUSE}"
     flow.start_call()  # the next call clears it
     assert not w.hint.isVisible()
-    flow.voice = lambda: VoiceFigures(cue_counts=(("raised_voice", 2),))
+    flow.voice = FixedVoice(VoiceFigures(cue_counts=(("raised_voice", 2),)))
     loud = flow.end_call()
     assert w.hint.text() == f"Your voice rose 2 times on that call. {PAUSE}"
-    w.after.set_hint("")
+    companion(w).after.set_hint("")
     flow.save_incident(replace(loud, resolution=Resolution.TOTAL), final=True)
     assert "rose 2 times" in w.hint.text()  # saving the form says it again, after the call
     flow.voice = None
@@ -148,11 +148,11 @@ def test_search_as_you_type(qtbot: QtBot, flow: Flow, clock: FakeClock) -> None:
             best_practice=bool(worked),
             best_practice_text=worked,
         )
-        w.forms.forms[inc.meta.id].close()
+        companion(w).forms.forms[inc.meta.id].close()
         flow.save_incident(inc, final=True)
         clock.advance(600)
     qtbot.mouseClick(w.actions_bar.search, Qt.MouseButton.LeftButton)
-    search = w.after.search
+    search = companion(w).after.search
     assert search is not None and search.isVisible()
     assert search.results.count() == 3  # newest first before any text
     QTest.keyClicks(search.text, "parc")
@@ -163,7 +163,7 @@ def test_search_as_you_type(qtbot: QtBot, flow: Flow, clock: FakeClock) -> None:
     assert search.results.count() == 1
     assert "What worked: reshipped with a tracked courier" in search.results.item(0).text()
     QTest.keyClick(search.text, Qt.Key.Key_Return)  # Enter opens the first result
-    assert any(f.incident.caller_number == "555-0101" for f in w.forms.forms.values())
+    assert any(f.incident.caller_number == "555-0101" for f in companion(w).forms.forms.values())
     search.text.clear()
     search.worked.setChecked(False)
     search.category.setCurrentIndex(0)
@@ -182,7 +182,7 @@ def test_summary_shown_when_the_softphone_ends_the_shift(
     flow.end_call()
     reply = flow.execute(Command("shift-end"))
     assert reply.ok
-    summary = w.after.summary
+    summary = companion(w).after.summary
     assert summary is not None and summary.isVisible() and summary.windowTitle() == "Shift ended"
     figures = summary.panel.figures
     assert figures.itemAt(1).widget().text() == "1"  # type: ignore[union-attr]
@@ -197,7 +197,7 @@ def test_followup_done_elsewhere_updates_the_badge(
     promise_calls(flow, clock)
     for f in flow.store.followups():
         flow.store.save(replace(f, done_at=clock(), done_note="done by phone"))
-    w.after.refresh_badge()  # what the minute timer does
+    companion(w).after.refresh_badge()  # what the minute timer does
     assert not w.header.followups.isVisible()
 
 
@@ -209,12 +209,12 @@ def test_the_history_list_holds_what_the_badge_counts(
     flow.start_shift()
     for number, ref in (("555-0101", ""), ("", "C-1"), ("555-0199", "")):
         flow.start_call(number, ref)
-        w.forms.forms[flow.end_call().meta.id].close()
+        companion(w).forms.forms[flow.end_call().meta.id].close()
         clock.advance(300)
     flow.start_call("555-0101", "C-1")
     assert w.header.badge.text().startswith("2 earlier incidents")
     qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
-    search = w.after.search
+    search = companion(w).after.search
     assert search is not None and search.results.count() == 2
     assert search.caller_chip.text() == "Only caller 555-0101 · ref C-1  ✕"
     search.caller_chip.click()  # every caller again

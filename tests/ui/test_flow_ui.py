@@ -25,7 +25,7 @@ from calmline.ui.incident_form import IncidentForm
 from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
 from calmline.ui.window_state import WindowStateFile
 from tests.fakes import ABUSIVE, FakeClock
-from tests.ui.conftest import make
+from tests.ui.conftest import companion, make
 
 
 def answer_dialog(fill: str | None) -> None:
@@ -90,7 +90,7 @@ def test_shift_call_tick_note_end_form_save_end_shift(
     assert "Note saved" in w.status.text()
     clock.advance(30)
     qtbot.mouseClick(w.actions_bar.call, Qt.MouseButton.LeftButton)
-    form = w.forms.forms[call.meta.id]
+    form = companion(w).forms.forms[call.meta.id]
     assert form.isVisible()
     assert form.summary.toPlainText() == "- [1:05] caller wants a refund"
     assert "Steps ticked:</b> " in form.facts_line.text() and "1:05" in form.facts_line.text()
@@ -106,7 +106,7 @@ def test_shift_call_tick_note_end_form_save_end_shift(
     saved = flow.store.get(Incident, call.meta.id)
     assert saved.status is IncidentStatus.FINAL and saved.resolution is Resolution.TOTAL
     assert saved.summary == "- [1:05] caller wants a refund"
-    assert not form.isVisible() and call.meta.id not in w.forms.forms
+    assert not form.isVisible() and call.meta.id not in companion(w).forms.forms
     answer_summary(end=False)  # the summary first: "keep working" changes nothing
     qtbot.mouseClick(w.actions_bar.shift, Qt.MouseButton.LeftButton)  # no drafts: no question
     assert flow.shift is not None
@@ -182,20 +182,20 @@ def test_history_badge_opens_earlier_incidents(qtbot: QtBot, flow: Flow, clock: 
     flow.start_call("555-0101")
     old = flow.end_call()
     flow.save_incident(replace(old, resolution=Resolution.PENDING, summary="- fridge"), True)
-    w.forms.forms[old.meta.id].close()
+    companion(w).forms.forms[old.meta.id].close()
     clock.advance(3 * 86400)
     flow.start_call("555-0101")
     assert w.header.badge.isVisible()
     assert w.header.badge.text() == "1 earlier incident · last: pending, 3 days ago"
     assert w.header.caller.text() == "Caller 555-0101"
     qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
-    dialog = w.after.search
+    dialog = companion(w).after.search
     assert dialog is not None and dialog.isVisible() and dialog.caller == "555-0101"
     listing = dialog.results  # this caller's earlier incidents, not the call in progress
     assert listing.count() == 1 and "pending" in listing.item(0).text()
     assert "fridge" in listing.item(0).text()
     listing.itemActivated.emit(listing.item(0))
-    assert old.meta.id in w.forms.forms  # the earlier incident opens in its form
+    assert old.meta.id in companion(w).forms.forms  # the earlier incident opens in its form
     flow.end_call()
     flow.start_call("999")
     assert not w.header.badge.isVisible()
@@ -236,7 +236,7 @@ def test_every_control_has_an_accessible_name(qtbot: QtBot, flow: Flow) -> None:
     w = make(qtbot, flow)
     flow.start_shift()
     flow.start_call("555")
-    form = w.forms.open(flow.end_call())
+    form = companion(w).forms.open(flow.end_call())
     for top in (w, form):
         for widget in top.findChildren(QWidget):
             if widget.focusPolicy() == Qt.FocusPolicy.NoFocus or not widget.isVisibleTo(top):
@@ -258,7 +258,7 @@ def test_form_autosaves_and_later_leaves_a_draft_listed_at_shift_end(
     flow.start_shift()
     flow.start_call("555")
     ended = flow.end_call()
-    form: IncidentForm = w.forms.forms[ended.meta.id]
+    form: IncidentForm = companion(w).forms.forms[ended.meta.id]
     form.facts.setFocus()
     QTest.keyClicks(form.facts, "fee charged twice")
     qtbot.waitUntil(
@@ -290,7 +290,7 @@ def test_form_autosaves_and_later_leaves_a_draft_listed_at_shift_end(
     w.toggle_shift()
     assert shown[0] and "555" in shown[0] and shown[1] == "1"  # calls handled
     assert flow.shift is None
-    assert w.after.summary is not None and not w.after.summary.isVisible()
+    assert companion(w).after.summary is not None and not companion(w).after.summary.isVisible()
 
 
 def test_final_save_refuses_missing_fields_and_keeps_the_typing(qtbot: QtBot, flow: Flow) -> None:
@@ -298,7 +298,7 @@ def test_final_save_refuses_missing_fields_and_keeps_the_typing(qtbot: QtBot, fl
     flow.start_shift()
     flow.start_call()
     ended = flow.end_call()
-    form = w.forms.forms[ended.meta.id]
+    form = companion(w).forms.forms[ended.meta.id]
     form.save_button.click()
     assert "Choose a resolution" in form.status.text() and form.isVisible()
     form.resolution.button(2).setChecked(True)  # escalated, but to whom?

@@ -128,10 +128,10 @@ def test_tray_menu_follows_the_flow(qtbot: QtBot, flow: Flow) -> None:
 
     from calmline.ui.tray import Tray
 
-    w = make(qtbot, flow)
     tray = Tray(QIcon())
     quits: list[bool] = []
-    tray.attach(w, lambda: quits.append(True))
+    tray.quit.connect(lambda: quits.append(True))  # as the composition root connects it
+    make(qtbot, flow, tray=tray)
     assert not tray.call_action.isEnabled() and not tray.shift_action.isEnabled()
     flow.start_shift()
     assert tray.call_action.text() == "Start call" and tray.shift_action.isEnabled()

@@ -14,7 +14,7 @@ from calmline.platform.focus import NullFocus
 from calmline.platform.hotkeys import NullHotkeys
 from calmline.ui.global_keys import GlobalKeys
 from tests.fakes import FakeClock
-from tests.ui.conftest import make
+from tests.ui.conftest import companion, make
 
 
 class CountingFocus(NullFocus):
@@ -31,7 +31,9 @@ class CountingFocus(NullFocus):
 def keys_for(qtbot: QtBot, flow: Flow) -> tuple[GlobalKeys, CountingFocus]:
     window = make(qtbot, flow)
     focus = CountingFocus()
-    keys = GlobalKeys(NullHotkeys("offscreen test"), focus, window, HotkeySettings(), flow.clock)
+    keys = GlobalKeys(
+        NullHotkeys("offscreen test"), focus, companion(window), HotkeySettings(), flow.clock
+    )
     keys.start(None)
     qtbot.addWidget(keys.note_box)
     return keys, focus

@@ -31,7 +31,6 @@ _ARG_WORDS = {
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-
 class Name(StrEnum):
     """The commands the running instance accepts: the one spelling of each name
     (the CLI builds them, the flow's action table runs them)."""
@@ -44,9 +43,16 @@ class Name(StrEnum):
     SHIFT_END = "shift-end"
     SHOW = "show"
     HOTKEYS = "hotkeys"  # the running app's hotkey report (for `calmline doctor`)
+    # Only from the window's own doors (buttons, tray, hotkeys), never the socket:
+    CALL_TOGGLE = "call-toggle"
+    STEP_TICK = "step-tick"  # args: step
+    STEP_UNTICK = "step-untick"  # args: step
+    ABUSIVE = "abusive"  # args: on ("yes" or "no")
+    FOLLOWUP_DONE = "followup-done"  # args: id, text
 
 
-# command -> the text arguments it accepts (all optional unless listed in REQUIRED)
+# What the socket accepts: command -> the text arguments it takes (all optional
+# unless listed in REQUIRED). The window-only names above are refused there.
 COMMANDS: dict[str, tuple[str, ...]] = {
     Name.CALL_START: ("caller", "customer"),
     Name.CALL_END: (),

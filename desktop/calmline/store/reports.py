@@ -3,21 +3,13 @@ started in a span of days."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from calmline.core.records import FollowUp, Incident, Shift
-from calmline.core.shift_summary import ShiftSummary, summarise
+from calmline.core.queries import Period
+from calmline.core.records import Incident, Shift
+from calmline.core.shift_summary import summarise
 from calmline.store.codec import from_row
 from calmline.store.repository import Store
-
-
-@dataclass(frozen=True)
-class Period:
-    title: str
-    incidents: list[Incident]  # oldest first; ended calls only
-    followups: list[FollowUp]  # created on those calls
-    summary: ShiftSummary
 
 
 def _period(
@@ -54,3 +46,6 @@ def recent_shifts(store: Store, limit: int = 30) -> list[tuple[Shift, int]]:
         [limit],
     )
     return [(from_row(Shift, row), int(row["calls"])) for row in rows]
+
+
+__all__ = ["Period", "range_period", "recent_shifts", "shift_period"]

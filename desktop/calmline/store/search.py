@@ -16,48 +16,21 @@ bytes never reach SQLite."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from calmline.core.commands import as_text
 from calmline.core.records import Incident
+from calmline.core.search_query import MAX_TERMS, MAX_TEXT
+from calmline.core.search_query import SearchQuery as SearchQuery  # re-exported
 from calmline.store.codec import from_row
 from calmline.store.migrations import NUMBER_SEPARATORS
 
 MIN_NUMBER_DIGITS = 3  # the trigram index needs three characters
-MAX_TEXT = 500  # characters of search text
-MAX_TERMS = 16  # words and number fragments; each is one more MATCH
 MAX_LIMIT = 1_000_000  # LIMIT must fit SQLite's integer; -1 = all
 BROAD = 2000  # more matches than this: newest first instead of ranked (see _newest)
 _NUMBER = re.compile(r"[\d" + re.escape(NUMBER_SEPARATORS) + r"]+")
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    text: str = ""
-    # One caller: incidents with this exact number, or with this exact reference.
-    caller_number: str = ""
-    customer_ref: str = ""
-    category: str = ""  # exact, any case
-    best_practice: bool = False  # only incidents whose solution is marked as one to reuse
-    exclude_id: str = ""  # e.g. the call in progress, when looking at its caller's history
-    limit: int = 50
-
-    def problem(self) -> str | None:
-        """Why part of the text would not be searched, with the fix; else None."""
-        if len(self.text) > MAX_TEXT:
-            return (
-                f"search text is too long ({len(self.text)} characters, at most {MAX_TEXT}) "
-                "— search for a few words or a number"
-            )
-        if len(self.text.split()) > MAX_TERMS:
-            return (
-                f"{len(self.text.split())} words to search for, at most {MAX_TERMS} "
-                "— search for the few that matter"
-            )
-        return None
 
 
 def _phrase(word: str) -> str:

@@ -9,21 +9,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from calmline.core.after_call import break_reason
 from calmline.core.followups import badge_text, is_due
 from calmline.core.settings import AfterCallSettings
-from calmline.store.reports import shift_period
 from calmline.ui.followups_dialog import FollowUpsDialog
 from calmline.ui.search_dialog import SearchDialog
 from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
-
+    from calmline.core.outcomes import Outcome
     from calmline.core.records import FollowUp, Incident, Shift
     from calmline.flow import Flow, FlowEvent
+    from calmline.ui.main_window import CompanionWindow
 
 log = logging.getLogger(__name__)
 BADGE_REFRESH_MS = 60_000  # a follow-up falls due at midnight; another process may mark one
@@ -32,27 +31,25 @@ PAUSE = "If you can, take a few minutes before the next call."
 
 
 class AfterCallController(QObject):
+    open_requested = Signal(str)  # an incident's form, from a list
+
     def __init__(
         self,
         flow: Flow,
-        parent_widget: QWidget,
-        badge: QPushButton,
-        hint: QLabel,
-        open_incident: Callable[[str], None],
+        window: CompanionWindow,
         now: Callable[[], datetime],
         settings: AfterCallSettings,
         raised_db: float,
     ) -> None:
-        super().__init__(parent_widget)
-        self.flow, self.parent_widget, self.badge, self.hint = flow, parent_widget, badge, hint
-        self.open_incident, self.now, self.settings = open_incident, now, settings
+        super().__init__(window)
+        self.flow, self.parent_widget, self.window = flow, window, window
+        self.queries, self.now, self.settings = flow.queries, now, settings
         self.raised_db = raised_db
         self.followups: FollowUpsDialog | None = None
         self.search: SearchDialog | None = None
         self.summary: ShiftSummaryDialog | None = None
         self._ending = False  # the window is ending the shift (summary already seen)
         self._had_shift = flow.shift is not None
-        badge.clicked.connect(self.show_followups)
         flow.listeners.append(self._on_flow)
         self._badge_timer = QTimer(self)
         self._badge_timer.setInterval(BADGE_REFRESH_MS)
@@ -65,8 +62,10 @@ class AfterCallController(QObject):
         self.refresh_badge()
 
     # -- following the flow ------------------------------------------------
-    def _on_flow(self, event: FlowEvent, incident: Incident | None) -> None:
+    def _on_flow(self, event: FlowEvent, outcome: Outcome) -> None:
         from calmline.flow import FlowEvent
+
+        incident: Incident | None = getattr(outcome, "incident", None)
 
         if event is FlowEvent.SHIFT:
             started = self.flow.shift is not None and not self._had_shift
@@ -83,9 +82,9 @@ class AfterCallController(QObject):
         self.refresh_badge()
 
     def refresh_badge(self) -> None:
-        text = badge_text(self.flow.store.followups(), self.now().date())
-        self.badge.setText(text)
-        self.badge.setVisible(bool(text))
+        self.window.set_followups_badge(
+            badge_text(self.queries.open_followups(), self.now().date())
+        )
 
     # -- a pause after a hard call -----------------------------------------
     def _maybe_suggest_break(self, incident: Incident) -> None:
@@ -97,17 +96,15 @@ class AfterCallController(QObject):
             self.set_hint(f"{reason} {PAUSE}")
 
     def set_hint(self, text: str) -> None:
-        self.hint.setText(text)
-        self.hint.setVisible(bool(text))
+        self.window.set_hint(text)
         if text:
             self._hint_timer.start(BREAK_HINT_MS)
 
     # -- follow-ups ----------------------------------------------------------
     def show_followups(self) -> FollowUpsDialog:
         if self.followups is None:
-            self.followups = FollowUpsDialog(self.flow.store, self.now, self.parent_widget)
-            self.followups.changed.connect(self.refresh_badge)
-            self.followups.open_requested.connect(self.open_incident)
+            self.followups = FollowUpsDialog(self.flow, self.now, self.parent_widget)
+            self.followups.open_requested.connect(self.open_requested)
         self.followups.reload()
         self.followups.show()
         self.followups.raise_()
@@ -115,7 +112,7 @@ class AfterCallController(QObject):
 
     def _due(self) -> list[FollowUp]:
         today = self.now().date()
-        return [f for f in self.flow.store.followups() if is_due(f, today)]
+        return [f for f in self.queries.open_followups() if is_due(f, today)]
 
     def _due_at_shift_start(self) -> None:
         if self._due():
@@ -123,7 +120,7 @@ class AfterCallController(QObject):
 
     # -- the shift summary ---------------------------------------------------
     def _summary_dialog(self, shift: Shift, confirm: bool) -> ShiftSummaryDialog:
-        period = shift_period(self.flow.store, shift, self.now())
+        period = self.queries.shift_period(shift, self.now())
         dialog = ShiftSummaryDialog(self.raised_db, confirm, self.parent_widget)
         dialog.panel.show_summary(period.title, period.summary, self._due(), self.now().date())
         self.summary = dialog
@@ -146,15 +143,15 @@ class AfterCallController(QObject):
 
     def _summary_after_the_fact(self) -> None:
         """The softphone ended the shift: show the summary, without asking."""
-        shift = self.flow.store.last_shift()
+        shift = self.queries.last_shift()
         if shift is not None:
             self._summary_dialog(shift, confirm=False).show()
 
     # -- search --------------------------------------------------------------
     def show_search(self, caller: str = "", ref: str = "", exclude: str = "") -> SearchDialog:
         if self.search is None:
-            self.search = SearchDialog(self.flow.store, self.now, self.parent_widget)
-            self.search.open_requested.connect(self.open_incident)
+            self.search = SearchDialog(self.queries, self.now, self.parent_widget)
+            self.search.open_requested.connect(self.open_requested)
         self.search.reload_categories()
         self.search.set_caller(caller, ref, exclude)
         self.search.show()

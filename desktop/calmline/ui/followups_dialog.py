@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from calmline.core.after_call import caller_of
-from calmline.core.followups import Due, complete, due_state, due_text, is_due
+from calmline.core.commands import Command, Name
+from calmline.core.followups import Due, due_state, due_text, is_due
 from calmline.core.problems import ProblemsError
-from calmline.core.records import FollowUp, Incident
-from calmline.store.repository import Store
+from calmline.core.records import FollowUp
+from calmline.core.session import TransitionError
+from calmline.flow import Flow
 from calmline.ui.plain_text import ID_MAX, ask_text, block, line, plain, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -31,14 +33,13 @@ PROBLEM = f"QLabel {{ color: {LATE}; }}"
 
 
 class FollowUpsDialog(QDialog):
-    changed = Signal()  # one was marked done: the badge may change
     open_requested = Signal(str)  # the incident it came from
 
     def __init__(
-        self, store: Store, now: Callable[[], datetime], parent: QWidget | None = None
+        self, flow: Flow, now: Callable[[], datetime], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.store, self.now = store, now
+        self.flow, self.queries, self.now = flow, flow.queries, now
         self.setWindowTitle("Follow-ups")
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
@@ -68,10 +69,10 @@ class FollowUpsDialog(QDialog):
 
     def reload(self) -> None:
         today = self.now().date()
-        followups = self.store.followups()
+        followups = self.queries.open_followups()
         self.tree.clear()
         for f in followups:
-            inc = self.store.get(Incident, f.incident_id)
+            inc = self.queries.incident(f.incident_id)
             shown = [line(f.what), line(f.who, ID_MAX), line(caller_of(inc), ID_MAX)]
             item = QTreeWidgetItem([due_text(f, today), *shown])
             item.setData(0, ID_ROLE, f.meta.id)
@@ -102,7 +103,7 @@ class FollowUpsDialog(QDialog):
 
     def _current(self) -> FollowUp | None:
         item = self.tree.currentItem()
-        return self.store.get(FollowUp, item.data(0, ID_ROLE)) if item else None
+        return self.queries.followup(item.data(0, ID_ROLE)) if item else None
 
     def mark_done(self) -> None:
         followup = self._current()
@@ -113,14 +114,19 @@ class FollowUpsDialog(QDialog):
         )
         if not ok:
             return
-        try:
-            self.store.save(complete(followup, note, self.now()))
+        try:  # through the flow: saved, and every listener told (the badge)
+            self.flow.run(Command(Name.FOLLOWUP_DONE, {"id": followup.meta.id, "text": note}))
         except ProblemsError as exc:
-            self.intro.setStyleSheet(PROBLEM)
-            self.intro.setText(block(f"{exc.problems[0].message} — {exc.problems[0].fix}", 400, 4))
+            self._refused(f"{exc.problems[0].message} — {exc.problems[0].fix}")
+            return
+        except TransitionError as exc:
+            self._refused(str(exc))
             return
         self.reload()
-        self.changed.emit()
+
+    def _refused(self, text: str) -> None:
+        self.intro.setStyleSheet(PROBLEM)
+        self.intro.setText(block(text, 400, 4))
 
     def _open_incident(self) -> None:
         followup = self._current()

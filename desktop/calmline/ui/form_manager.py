@@ -28,11 +28,11 @@ class FormManager(QObject):
     def open(self, incident: Incident, activate: bool = False) -> IncidentForm:
         form = self.forms.get(incident.meta.id)
         if form is None:
-            store = self.flow.store
+            queries = self.flow.queries
             form = IncidentForm(
                 incident,
-                store.notes_for(incident.meta.id),
-                store.step_events_for(incident.meta.id),
+                queries.notes_for(incident.meta.id),
+                queries.step_events_for(incident.meta.id),
                 list(self.flow.playbooks.values()),
                 self.flow.save_incident,
                 self.now(),
@@ -46,7 +46,7 @@ class FormManager(QObject):
         return form
 
     def open_id(self, incident_id: str) -> IncidentForm:
-        return self.open(self.flow.store.get(Incident, incident_id), activate=True)
+        return self.open(self.flow.queries.incident(incident_id), activate=True)
 
     def save_all(self) -> None:
         """Flush every open form's pending changes (at quit)."""

@@ -1,5 +1,6 @@
 """Global hotkeys in the app: registers them (reporting any it cannot have in
-the window), turns presses into window actions, and runs the quick-note box —
+the window), turns presses into the flow's commands (a door, like a button),
+and runs the quick-note box —
 focus is taken only for the note and handed back where the agent was.
 
 The same keys also work as ordinary shortcuts while the window itself is
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 
 from calmline.core.after_call import clock_text
+from calmline.core.commands import Command, Name
 from calmline.core.hotkeys import HotkeyAction
 from calmline.core.session import TransitionError
 from calmline.platform.hotkeys.registry import HotkeyReport, configured, register_all
@@ -26,9 +28,10 @@ if TYPE_CHECKING:
     from calmline.core.settings import HotkeySettings
     from calmline.platform.focus import FocusKeeper
     from calmline.platform.hotkeys import HotkeyBackend
-    from calmline.ui.main_window import CompanionWindow
+    from calmline.ui.companion import Companion
 
 log = logging.getLogger(__name__)
+COMMANDS = {HotkeyAction.CALL_TOGGLE: Name.CALL_TOGGLE, HotkeyAction.NEXT_STEP: Name.STEP_NEXT}
 
 
 class GlobalKeys(QObject):
@@ -36,13 +39,14 @@ class GlobalKeys(QObject):
         self,
         backend: HotkeyBackend,
         focus: FocusKeeper,
-        window: CompanionWindow,
+        companion: Companion,
         settings: HotkeySettings,
         now: Callable[[], datetime],
         locked: Callable[[str], bool] = lambda key: False,
     ) -> None:
         super().__init__()
-        self.backend, self.focus, self.window = backend, focus, window
+        self.backend, self.focus, self.companion = backend, focus, companion
+        self.window, self.flow = companion.window, companion.flow
         self.settings, self.now, self.locked = settings, now, locked
         self.report = HotkeyReport(backend.name)
         self.note_box = QuickNoteBox()
@@ -70,23 +74,19 @@ class GlobalKeys(QObject):
 
     def press(self, action: HotkeyAction) -> None:
         log.info("hotkey pressed: %s", action.value)
-        window = self.window
-        if not window.attached:
-            return  # still starting: nothing to act on yet
         if action is HotkeyAction.QUICK_NOTE:
             self.open_note()
-        elif action is HotkeyAction.CALL_TOGGLE:
-            window.toggle_call()
-        elif action is HotkeyAction.NEXT_STEP:
-            window.next_step()
         elif action is HotkeyAction.SHOW_HIDE:
-            window.toggle_visible()
+            self.window.toggle_visible()
         elif action is HotkeyAction.ABUSIVE_MODE:
-            window.set_abusive(not window.flow.abusive)
+            on = "no" if self.flow.abusive else "yes"
+            self.companion.do(Command(Name.ABUSIVE, {"on": on}))
+        else:
+            self.companion.do(Command(COMMANDS[action]))
 
     # -- the quick note ------------------------------------------------------
     def _heading(self) -> str:
-        flow = self.window.flow
+        flow = self.flow
         if flow.call is not None:
             elapsed = (self.now() - flow.call.started_at).total_seconds()
             return f"Note on this call — {clock_text(elapsed)}"
@@ -103,8 +103,10 @@ class GlobalKeys(QObject):
         self._ticker.start()
 
     def _save_note(self, text: str) -> None:
-        try:
-            self.window.flow.note(text, at=self.note_box.opened_at)
+        opened = self.note_box.opened_at
+        args = {"text": text, "at": opened.isoformat() if opened else ""}
+        try:  # the window says "Note saved" when the flow tells it
+            self.flow.run(Command(Name.NOTE, args))
         except TransitionError as exc:
             self.note_box.refuse(sentence(exc))
             return  # the text stays in the box

@@ -1,24 +1,34 @@
-"""The always-on-top companion window: header, checklist, meter slot, buttons;
-collapses to a strip; remembers where it was per screen layout. It shows the
-flow's state and turns clicks into flow actions — the flow keeps the records.
+"""The always-on-top companion window, a view: header, checklist, meter slot,
+buttons, collapsing to a strip, remembering where it was per screen layout.
+It shows what it is given (``show_state``, ``say``) and turns clicks into
+intents (signals); it decides nothing and keeps no records. The controller
+(ui/companion.py, built by the composition root) wires intents to the flow.
 
-It is built in two steps so it appears at once: the window itself (placed where
-it was, saying it is starting), then ``attach()`` with the flow once settings and
-the database are loaded."""
+It is built whole at once and paints before the database is loaded: until its
+first state arrives it says it is starting."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QMoveEvent, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from calmline import APP_NAME
-from calmline.ui.plain_text import ask_text, escape, line, plain, rich, sentence
+from calmline.core.after_call import clock_text
+from calmline.core.playbook import Playbook
+from calmline.core.records import Incident, Shift
+from calmline.ui.action_bar import ActionBar
+from calmline.ui.checklist_panel import ChecklistPanel
+from calmline.ui.header_panel import HeaderPanel
+from calmline.ui.plain_text import escape, line, plain, rich
+from calmline.ui.problems_banner import ProblemsBanner
+from calmline.ui.strip_panel import StripPanel
 from calmline.ui.window_state import (
     Placement,
     WindowStateFile,
@@ -27,24 +37,42 @@ from calmline.ui.window_state import (
     visible_on,
 )
 
-# The panels, forms and flow are imported in attach(): the empty window must
-# paint before anything it does not need is loaded (see app.py).
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QWidget
 
     from calmline.core.problems import Problem
-    from calmline.core.records import Incident
-    from calmline.core.settings import Settings
-    from calmline.flow import Flow, FlowEvent
+    from calmline.core.settings import WindowSettings
 
 log = logging.getLogger(__name__)
 STATUS_MS = 6000
 STATUS_LINES = 3  # a passing message: notes and step titles in it are cut to fit
-STEP_IN_LINE = 60  # a step's title inside a message
+STARTING = Playbook("", "", "", (), "")  # no steps until the first state arrives
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """All the window shows of the flow, computed by the controller."""
+
+    playbook: Playbook
+    abusive: bool
+    shift: Shift | None
+    call: Incident | None
+    ticked: list[str]
+    current: str | None  # the step to do next, in a call
+    calls: int  # calls this shift
+    badge: str  # the caller's history, in a call
 
 
 class CompanionWindow(QMainWindow):
+    shift_requested = Signal()  # start or end the shift
+    call_requested = Signal()  # start or end a call
+    next_step_requested = Signal()  # tick the current step
+    tick_requested = Signal(str, bool)  # step id, ticked
+    abusive_requested = Signal(bool)
+    history_requested = Signal()  # the caller's earlier incidents
+    search_requested = Signal()
+    followups_requested = Signal()
+    closing = Signal()  # about to close or hide: open forms should be saved
     quit_requested = Signal()
 
     def __init__(self, state_file: WindowStateFile, now: Callable[[], datetime]) -> None:
@@ -57,18 +85,15 @@ class CompanionWindow(QMainWindow):
         # tool window would otherwise hide whenever another app is active.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setAttribute(Qt.WidgetAttribute.WA_MacAlwaysShowToolWindow)
-        self.state_listeners: list[Callable[[], None]] = []  # e.g. the tray menu
         self.hide_on_close = False  # True when a tray icon can bring it back
-        self.attached = False  # True once attach() has given it the flow
+        self.state: WindowState | None = None  # None: still starting
         self.collapsed = False
         self._full_height = 600
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(500)
         self._save_timer.timeout.connect(self.save_placement)
-        self.starting = QLabel("Starting Calmline…", self)
-        self.starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(self.starting)
+        self._build()
         self.resize(360, 600)
         self._placement = self._restore_placement()
 
@@ -83,58 +108,29 @@ class CompanionWindow(QMainWindow):
         if visible:  # changing flags hides a window
             self.show()
 
-    def attach(self, flow: Flow, settings: Settings, problems: list[Problem]) -> None:
-        """Fill the window with the flow, once settings and the database are loaded."""
-        self.flow = flow
-        if not settings.window.always_on_top:
+    def apply_settings(self, settings: WindowSettings) -> None:
+        if not settings.always_on_top:
             self._set_on_top(False)
-        self.setWindowOpacity(settings.window.opacity)
-        from calmline.ui.after_call_controller import AfterCallController
-        from calmline.ui.form_manager import FormManager
-
-        self.forms = FormManager(flow, self.now)
-        self._build(problems)
-        self.after = AfterCallController(
-            flow,
-            self,
-            self.header.followups,
-            self.hint,
-            self.forms.open_id,
-            self.now,
-            settings.after_call,
-            settings.cues.raised_voice_db,
-        )
-        self._wire()
-        self.attached = True
-        if self._placement is not None and self._placement.collapsed:
-            self.set_collapsed(True)
-        self.refresh()
+        self.setWindowOpacity(settings.opacity)
 
     # -- building ----------------------------------------------------------
-    def _build(self, problems: list[Problem]) -> None:
-        from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
-
-        from calmline.ui.action_bar import ActionBar
-        from calmline.ui.checklist_panel import ChecklistPanel
-        from calmline.ui.header_panel import HeaderPanel
-        from calmline.ui.problems_banner import ProblemsBanner
-        from calmline.ui.strip_panel import StripPanel
-
+    def _build(self) -> None:
+        self.starting = QLabel("Starting Calmline…", self)
+        self.starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         full = QWidget()
         self.banner = ProblemsBanner(full)
-        self.banner.set_problems(problems)
         self.header = HeaderPanel(full)
         self.hint = QLabel(full)  # a gentle word after a hard call
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Suggestion")
         self.hint.setStyleSheet("QLabel { background: #e8f0fe; padding: 4px; border-radius: 3px; }")
         plain(self.hint, STATUS_LINES)
+        self.hint.hide()
         self.title = rich(QLabel(full))  # the playbook's title, escaped
         self.title.setWordWrap(True)
         self.title.setAccessibleName("Playbook")
-        clipboard = QGuiApplication.clipboard()
-        self.checklist = ChecklistPanel(self.flow.playbook, clipboard, full)
-        self.meter_slot = QWidget(full)  # the voice meter issue fills this
+        self.checklist = ChecklistPanel(STARTING, QGuiApplication.clipboard(), full)
+        self.meter_slot = QWidget(full)  # the voice meter goes here
         self.meter_slot.setAccessibleName("Voice meter")
         QVBoxLayout(self.meter_slot).setContentsMargins(0, 0, 0, 0)
         self.actions_bar = ActionBar(full)
@@ -149,77 +145,81 @@ class CompanionWindow(QMainWindow):
         layout.addWidget(self.checklist, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.actions_bar)
+        self.full = full
         self.strip = StripPanel()
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(full)
-        self.pages.addWidget(self.strip)
-        self.setCentralWidget(self.pages)  # replaces (and deletes) the "starting" label
-        self.pages.show()  # children added to a shown window start hidden
+        for page in (self.starting, full, self.strip):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
         self._status_timer.timeout.connect(self.status.clear)
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick_clock)
-        self._clock.start()
-
-    def _wire(self) -> None:
-        self.flow.listeners.append(self._on_flow)
-        self.actions_bar.shift_clicked.connect(self.toggle_shift)
-        self.actions_bar.call_clicked.connect(self.toggle_call)
-        self.actions_bar.abusive_toggled.connect(self.set_abusive)
-        self.actions_bar.collapse_clicked.connect(lambda: self.set_collapsed(True))
+        # Intents: what the agent asked for; the controller decides.
+        bar = self.actions_bar
+        bar.shift_clicked.connect(self.shift_requested)
+        bar.call_clicked.connect(self.call_requested)
+        bar.abusive_toggled.connect(self.abusive_requested)
+        bar.search_clicked.connect(self.search_requested)
+        bar.collapse_clicked.connect(lambda: self.set_collapsed(True))
         self.strip.expand_clicked.connect(lambda: self.set_collapsed(False))
-        self.checklist.tick_toggled.connect(self._tick_toggled)
+        self.checklist.tick_toggled.connect(self.tick_requested)
         self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
-        self.header.history_requested.connect(self.show_history)
-        self.actions_bar.search_clicked.connect(lambda: self.after.show_search())
+        self.header.history_requested.connect(self.history_requested)
+        self.header.followups.clicked.connect(self.followups_requested)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.activated.connect(lambda: self.after.show_search())
+        find.activated.connect(self.search_requested)
 
-    # -- showing the flow --------------------------------------------------
-    def refresh(self) -> None:
-        from calmline.core.after_call import history_badge
+    # -- intents a door may ask for by name (the tray, hotkeys, tests) -------
+    def toggle_shift(self) -> None:
+        self.shift_requested.emit()
 
-        flow = self.flow
-        if self.checklist.playbook.id != flow.playbook.id:
-            self.checklist.set_playbook(flow.playbook)
-        in_call = flow.call is not None
-        current = flow.session.next_step() if in_call else None
-        self.checklist.set_state(flow.session.ticked if in_call else [], current)
-        mode = " — abusive-caller mode" if flow.abusive else ""
-        self.title.setText(f"<b>{escape(flow.playbook.title)}</b>{mode}")
-        calls = len(flow.store.incidents(shift_id=flow.shift.meta.id)) if flow.shift else 0
-        badge = history_badge(flow.history(flow.call), self.now()) if flow.call else ""
-        self.header.show_state(flow.shift, flow.call, calls, badge, self.now())
+    def toggle_call(self) -> None:
+        self.call_requested.emit()
+
+    def next_step(self) -> None:
+        self.next_step_requested.emit()
+
+    def set_abusive(self, on: bool) -> None:
+        self.abusive_requested.emit(on)
+
+    def show_history(self) -> None:
+        self.history_requested.emit()
+
+    # -- showing -----------------------------------------------------------
+    def show_state(self, state: WindowState) -> None:
+        first = self.state is None
+        self.state = state
+        if first:  # no longer starting: the full window, or the strip it was left as
+            self.pages.setCurrentWidget(self.strip if self.collapsed else self.full)
+            self._clock.start()
+            if self._placement is not None and self._placement.collapsed:
+                self.set_collapsed(True)
+        if self.checklist.playbook.id != state.playbook.id:
+            self.checklist.set_playbook(state.playbook)
+        in_call = state.call is not None
+        self.checklist.set_state(state.ticked if in_call else [], state.current)
+        mode = " — abusive-caller mode" if state.abusive else ""
+        self.title.setText(f"<b>{escape(state.playbook.title)}</b>{mode}")
+        self.header.show_state(state.shift, state.call, state.calls, state.badge, self.now())
         self.actions_bar.show_state(
-            shift_running=flow.shift is not None, in_call=in_call, abusive=flow.abusive
+            shift_running=state.shift is not None, in_call=in_call, abusive=state.abusive
         )
         self._tick_clock()
-        for listener in self.state_listeners:
-            listener()
 
     def _tick_clock(self) -> None:
-        from calmline.core.after_call import clock_text
-
-        call = self.flow.call
-        now = self.now()
+        state = self.state
+        if state is None:
+            return
+        call, now = state.call, self.now()
         self.header.tick(call, now)
-        step_id = self.flow.session.next_step() if call else None
-        step = self.flow.playbook.step(step_id).title if step_id else ""
+        step = state.playbook.step(state.current).title if call and state.current else ""
         if call is None:
-            step = "No call" if self.flow.shift else "No shift running"
+            step = "No call" if state.shift else "No shift running"
         timer = clock_text((now - call.started_at).total_seconds()) if call else "--:--"
         self.strip.show_state(step, timer)
-
-    def _on_flow(self, event: FlowEvent, incident: Incident | None) -> None:
-        from calmline.flow import FlowEvent
-
-        self.refresh()
-        if event is FlowEvent.CALL_ENDED and incident is not None:
-            self.forms.open(incident)  # raised, not focused: the agent clicks in
-        elif event is FlowEvent.NOTE and self.flow.last_note is not None:
-            self.say(f"Note saved: {self.flow.last_note.text}")
 
     def set_meter(self, panel: QWidget, compact: QWidget) -> None:
         """Put the voice meter in its place, and its compact bar in the strip."""
@@ -233,79 +233,32 @@ class CompanionWindow(QMainWindow):
 
     def say(self, text: str) -> None:
         """A passing message in the window: never a dialog, never focus."""
+        if not text:
+            return
         self.status.setText(line(text))
         self._status_timer.start(STATUS_MS)
 
-    # -- actions -----------------------------------------------------------
-    def _attempt(self, action: Callable[[], object]) -> bool:
-        from calmline.core.session import TransitionError
+    def set_hint(self, text: str) -> None:
+        """A gentle suggestion (after a hard call); "" hides it."""
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
-        try:
-            action()
-        except TransitionError as exc:
-            self.say(sentence(exc))
-            self.refresh()
-            return False
-        return True
-
-    def toggle_shift(self) -> None:
-        if self.flow.shift is None:
-            agent, ok = ask_text(self, "Start shift", "Agent id:", self.flow.agent_id)
-            if ok:
-                self._attempt(lambda: self.flow.start_shift(agent))
-            return
-        drafts = self.flow.drafts()
-        if drafts:
-            from calmline.ui.shift_end_dialog import ShiftEndDialog
-
-            dialog = ShiftEndDialog(drafts, self.now(), self)
-            dialog.open_requested.connect(self.forms.open_id)
-            if not dialog.exec():
-                return
-        if self.after.confirm_end_shift():  # the shift's summary, before the sync
-            self._attempt(self.flow.end_shift)
-            self.after.shift_ended()
-
-    def toggle_call(self) -> None:
-        self._attempt(self.flow.end_call if self.flow.call else self.flow.start_call)
-
-    def next_step(self) -> None:
-        """Tick the current step (the next-step hotkey)."""
-        flow, ticked = self.flow, []
-        if self._attempt(lambda: ticked.append(flow.tick())):
-            nxt = flow.session.next_step()
-            step = flow.playbook.step
-            after = (
-                f" — next: {line(step(nxt).title, STEP_IN_LINE)}" if nxt else " — all steps done"
-            )
-            self.say(f"Ticked: {line(step(ticked[0]).title, STEP_IN_LINE)}{after}")
+    def set_problems(self, problems: list[Problem]) -> None:
+        self.banner.set_problems(problems)
 
     def add_problems(self, problems: list[Problem]) -> None:
         """More problems for the banner (e.g. hotkeys that could not be had)."""
         if problems:
             self.banner.set_problems(self.banner.problems + problems)
 
-    def set_abusive(self, on: bool) -> None:
-        self.flow.set_abusive(on)
-        self.say("Abusive-caller steps shown" if on else "Back to the usual steps")
+    def set_followups_badge(self, text: str) -> None:
+        self.header.followups.setText(text)
+        self.header.followups.setVisible(bool(text))
 
-    def _tick_toggled(self, step_id: str, checked: bool) -> None:
-        if checked:
-            self._attempt(lambda: self.flow.tick(step_id))
-        else:
-            self._attempt(lambda: self.flow.untick(step_id))
-
-    def show_history(self) -> None:
-        """The history badge: search, filtered to this caller."""
-        call = self.flow.call
-        if call is not None:
-            self.after.show_search(call.caller_number, call.customer_ref, call.meta.id)
-
-    def show_from_command(self) -> str:
+    def show_from_command(self) -> None:
         """`calmline show` / a second launch: visible and on top, focus untouched."""
         self.show()
         self.raise_()
-        return "window shown"
 
     def toggle_visible(self) -> None:
         self.setVisible(not self.isVisible())
@@ -317,7 +270,8 @@ class CompanionWindow(QMainWindow):
         if collapsed:
             self._full_height = self.height()
         self.collapsed = collapsed
-        self.pages.setCurrentWidget(self.strip if collapsed else self.pages.widget(0))
+        if self.state is not None:
+            self.pages.setCurrentWidget(self.strip if collapsed else self.full)
         if collapsed:
             self.setMinimumHeight(0)
             self.resize(self.width(), self.strip.sizeHint().height())
@@ -343,7 +297,7 @@ class CompanionWindow(QMainWindow):
         return None
 
     def save_placement(self) -> None:
-        if not self.attached:
+        if self.state is None:
             return  # still starting: nothing the agent placed yet
         g = self.geometry()
         height = self._full_height if self.collapsed else g.height()
@@ -368,8 +322,7 @@ class CompanionWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_placement()
-        if self.attached:
-            self.forms.save_all()
+        self.closing.emit()
         if self.hide_on_close:
             event.ignore()
             self.hide()

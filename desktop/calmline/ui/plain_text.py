@@ -14,10 +14,8 @@ So everything shown that did not come from our own source — caller ids,
 customer references, agent ids, notes, playbook text, server messages, file
 and device names — goes through here:
 
-- ``line()`` and ``block()`` make the text displayable: bidi overrides and
-  control characters out, runs of combining marks cut, newlines collapsed where
-  one line is shown, and at most so many characters (and lines), elided with
-  "…". Each is O(limit), whatever the input's size.
+- ``line()`` and ``block()`` (from core/display_text.py) make the text
+  displayable and bounded.
 - ``plain()`` makes a label PlainText and unable to widen its window (and, with
   ``lines``, to heighten it); ``rich()`` is the same for the two labels that keep
   markup of our own, whose outside parts go through ``escape()``.
@@ -31,73 +29,26 @@ they are plain by nature, and what they show is what autosave writes back."""
 from __future__ import annotations
 
 import html
-import unicodedata
 
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QSizePolicy, QWidget
 
-ID_MAX = 32  # a caller id, customer reference or agent id inside a line
-LINE_MAX = 160  # one line: a title, a list row, a status message
-BLOCK_MAX = 1000  # a paragraph: a step's reason, a problem list
-BLOCK_LINES = 12
+from calmline.core.display_text import (  # the pure part; re-exported for widgets
+    BIDI_CONTROLS,
+    BLOCK_LINES,
+    BLOCK_MAX,
+    ELLIPSIS,
+    ID_MAX,
+    LINE_MAX,
+    MARKS_MAX,
+    block,
+    line,
+    sentence,
+)
+
 TITLE_MAX = 80  # a window title
 TIP_LINE = 100  # a tooltip this short, on one line, needs no wrapping
-ELLIPSIS = "…"
-MARKS_MAX = 3  # combining marks on one letter (more only stack up out of the line)
-
-# Embeddings, overrides and isolates: they can make "1234" read "4321".
-BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_NEWLINES = {"\r": "\n", "\v": "\n", "\f": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"}
-_NEWLINE_TABLE = str.maketrans(_NEWLINES)
-_ROOM = 4  # input read per character shown: enough for what cleaning drops
-
-
-def _clean(text: str, limit: int) -> str:
-    """``text`` without bidi controls, control characters or piles of
-    combining marks; newlines kept as ``\\n``. Reads at most what ``limit``
-    characters can need."""
-    text = text[: limit * _ROOM + 16].replace("\r\n", "\n").translate(_NEWLINE_TABLE)
-    out: list[str] = []
-    marks = 0
-    for ch in text:
-        if ch in BIDI_CONTROLS:
-            continue
-        category = unicodedata.category(ch)
-        if category == "Cc" and ch != "\n":
-            if ch == "\t":
-                out.append(" ")
-            continue
-        if category in ("Mn", "Me"):
-            marks += 1
-            if marks > MARKS_MAX:
-                continue
-        else:
-            marks = 0
-        out.append(ch)
-    return "".join(out)
-
-
-def _elide(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip().rstrip("\u200d") + ELLIPSIS
-
-
-def line(text: object, limit: int = LINE_MAX) -> str:
-    """One displayable line of at most ``limit`` characters."""
-    cleaned = _clean(str(text), limit)
-    return _elide(" ".join(cleaned.split()), limit)
-
-
-def block(text: object, limit: int = BLOCK_MAX, lines: int = BLOCK_LINES) -> str:
-    """Displayable lines: at most ``lines`` of them and ``limit`` characters."""
-    rows = [" ".join(row.split()) for row in _clean(str(text), limit).split("\n")]
-    while rows and not rows[-1]:
-        rows.pop()
-    if len(rows) > lines:
-        rows = [*rows[: lines - 1], ELLIPSIS]
-    return _elide("\n".join(rows), limit)
 
 
 def escape(text: object, limit: int = LINE_MAX, lines: int = 1) -> str:
@@ -193,7 +144,26 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     return value, ok
 
 
-def sentence(text: object) -> str:
-    """A refusal's text as the window says it: its first letter a capital."""
-    words = str(text)
-    return words[:1].upper() + words[1:]
+__all__ = [
+    "BIDI_CONTROLS",
+    "BLOCK_LINES",
+    "BLOCK_MAX",
+    "ELLIPSIS",
+    "ID_MAX",
+    "LINE_MAX",
+    "MARKS_MAX",
+    "TIP_LINE",
+    "TITLE_MAX",
+    "ask_text",
+    "block",
+    "button_text",
+    "cannot_widen",
+    "escape",
+    "line",
+    "message_box",
+    "plain",
+    "rich",
+    "sentence",
+    "tooltip",
+    "window_title",
+]

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from calmline.core.after_call import ago_text, caller_of, headline, outcome_word
+from calmline.core.queries import Queries
 from calmline.core.records import Incident
-from calmline.store.repository import Store
-from calmline.store.search import SearchQuery, categories
+from calmline.core.search_query import SearchQuery
 from calmline.ui.plain_text import ID_MAX, button_text, cannot_widen, line, plain, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -54,10 +54,10 @@ class SearchDialog(QDialog):
     open_requested = Signal(str)  # incident id
 
     def __init__(
-        self, store: Store, now: Callable[[], datetime], parent: QWidget | None = None
+        self, queries: Queries, now: Callable[[], datetime], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.store, self.now = store, now
+        self.queries, self.now = queries, now
         self.caller = ""  # a caller number (or a reference) to keep to
         self.ref = ""  # ... and a customer reference
         self.exclude = ""  # the call in progress: not its own history
@@ -109,7 +109,7 @@ class SearchDialog(QDialog):
         self.category.blockSignals(True)
         self.category.clear()
         self.category.addItem("Any category", "")
-        for name, n in categories(self.store.db):
+        for name, n in self.queries.categories():
             self.category.addItem(f"{line(name, ID_MAX)} ({n})", name)
         found = self.category.findData(current) if current else 0
         self.category.setCurrentIndex(max(found, 0))
@@ -137,7 +137,7 @@ class SearchDialog(QDialog):
 
     def run(self) -> None:
         self._typing.stop()
-        found = self.store.search(self.query())
+        found = self.queries.search(self.query())
         now = self.now()
         self.results.clear()
         for inc in found:

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from calmline.core.redact import redact_target
-from calmline.store.sync_queue import pending_count
-from calmline.sync.base import TargetError
-from calmline.sync.runner import SyncSummary, run_sync
-from calmline.sync.targets import target_for
+from calmline.sync.job import OpenStore, sync_job
+from calmline.sync.runner import SyncSummary
 from calmline.ui.sync_dialog import SyncDialog
 
 if TYPE_CHECKING:
     from calmline.core.records import Incident
     from calmline.flow import Flow, FlowEvent
-    from calmline.store.repository import Store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +30,7 @@ class SyncWorker(QObject):
     finished = Signal(object)  # SyncSummary
 
     def __init__(
-        self, open_store: Callable[[], Store], url: str, default_folder: Path, retention_days: int
+        self, open_store: OpenStore, url: str, default_folder: Path, retention_days: int
     ) -> None:
         super().__init__()
         self.open_store, self.url, self.default_folder = open_store, url, default_folder
@@ -45,26 +40,15 @@ class SyncWorker(QObject):
     @Slot()
     def run(self) -> None:
         self.thread_id = threading.get_ident()
-        store = self.open_store()
-        try:
-            summary = self._sync(store)
-        except Exception as exc:  # a worker must always report back
-            trace = "".join(traceback.format_exception(exc))
-            log.error("sync failed: %s", redact_target(trace))
-            summary = SyncSummary(self.url, pending_count(store), 0, str(exc))
-        finally:
-            store.db.close()
+        summary = sync_job(
+            self.open_store,
+            self.url,
+            self.default_folder,
+            self.retention_days,
+            self.progress.emit,
+            contain=True,
+        )
         self.finished.emit(summary)
-
-    def _sync(self, store: Store) -> SyncSummary:
-        try:
-            target = target_for(self.url, self.default_folder)
-        except TargetError as exc:
-            return SyncSummary(self.url, pending_count(store), 0, str(exc))
-        try:
-            return run_sync(store, target, self.progress.emit, self.retention_days)
-        finally:
-            target.close()
 
 
 class SyncController(QObject):
@@ -72,7 +56,7 @@ class SyncController(QObject):
 
     def __init__(
         self,
-        open_store: Callable[[], Store],
+        open_store: OpenStore,
         url: str,
         default_folder: Path,
         interval_minutes: int,

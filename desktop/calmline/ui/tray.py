@@ -1,16 +1,11 @@
-"""The tray / menu-bar icon: show/hide, start/end call, end shift, quit."""
+"""The tray / menu-bar icon: show/hide, start/end call, end shift, quit. A door:
+its signals are wired by the window's controller (ui/companion.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
-
-if TYPE_CHECKING:
-    from calmline.ui.main_window import CompanionWindow
 
 
 class Tray(QObject):
@@ -47,25 +42,6 @@ class Tray(QObject):
     def show(self) -> None:
         if self.available():
             self.icon.show()
-
-    def attach(self, window: CompanionWindow, quit_app: Callable[[], object]) -> None:
-        """Drive ``window`` from the menu and follow its flow; with a tray to bring
-        it back, closing the window hides it."""
-        if self.available():
-            window.hide_on_close = True
-            self.show()
-        self.show_hide.connect(window.toggle_visible)
-        self.call.connect(window.toggle_call)
-        self.end_shift.connect(window.toggle_shift)
-        self.quit.connect(quit_app)
-
-        def follow() -> None:
-            if window.attached:
-                flow = window.flow
-                self.show_state(shift_running=flow.shift is not None, in_call=flow.call is not None)
-
-        window.state_listeners.append(follow)
-        follow()
 
     def show_state(self, *, shift_running: bool, in_call: bool) -> None:
         self.call_action.setText("End call" if in_call else "Start call")

@@ -1,0 +1,90 @@
+"""What an action did, as a value: the flow returns one for every action,
+whichever door asked (button, tray, hotkey, softphone, second launch), and
+core/wording.py turns it into words for that door. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calmline.core.playbook import Step
+from calmline.core.records import FollowUp, Incident, Note, Shift
+
+
+@dataclass(frozen=True)
+class ShiftStarted:
+    shift: Shift
+
+
+@dataclass(frozen=True)
+class ShiftEnded:
+    shift: Shift
+    drafts: list[Incident]  # incidents still to finish: pending work
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    call: Incident
+    shift_started: bool  # the call started the shift too (shift.auto_start)
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    incident: Incident  # the saved draft: its form opens
+
+
+@dataclass(frozen=True)
+class NoteSaved:
+    note: Note
+
+
+@dataclass(frozen=True)
+class Ticked:
+    step: Step
+    next: Step | None  # None: every step is done
+
+
+@dataclass(frozen=True)
+class Unticked:
+    step: Step
+
+
+@dataclass(frozen=True)
+class StepsSwitched:
+    abusive: bool  # the abusive-caller steps are shown
+
+
+@dataclass(frozen=True)
+class IncidentSaved:
+    incident: Incident
+
+
+@dataclass(frozen=True)
+class FollowUpDone:
+    followup: FollowUp
+
+
+@dataclass(frozen=True)
+class WindowShown:
+    pass
+
+
+@dataclass(frozen=True)
+class HotkeysReported:
+    lines: tuple[str, ...]  # one per hotkey: what it does and whether it is ours
+    ok: bool  # every configured hotkey could be had
+
+
+Outcome = (
+    ShiftStarted
+    | ShiftEnded
+    | CallStarted
+    | CallEnded
+    | NoteSaved
+    | Ticked
+    | Unticked
+    | StepsSwitched
+    | IncidentSaved
+    | FollowUpDone
+    | WindowShown
+    | HotkeysReported
+)

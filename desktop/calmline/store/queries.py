@@ -1,0 +1,59 @@
+"""The store's answers to core/queries.py's questions, for the window (and
+anything else above store/ that reads records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from calmline.core.after_call import caller_of
+from calmline.core.queries import Period
+from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
+from calmline.core.search_query import SearchQuery
+from calmline.store.reports import shift_period
+from calmline.store.repository import Store
+
+
+class StoreQueries:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def calls_in_shift(self, shift_id: str) -> int:
+        return len(self._store.incidents(shift_id=shift_id))
+
+    def caller_history(self, incident: Incident) -> list[Incident]:
+        if not caller_of(incident):
+            return []
+        query = SearchQuery(
+            caller_number=incident.caller_number,
+            customer_ref=incident.customer_ref,
+            exclude_id=incident.meta.id,
+            limit=-1,  # all of them
+        )
+        return [i for i in self._store.search(query) if i.started_at < incident.started_at]
+
+    def open_followups(self) -> list[FollowUp]:
+        return self._store.followups()
+
+    def incident(self, incident_id: str) -> Incident:
+        return self._store.get(Incident, incident_id)
+
+    def followup(self, followup_id: str) -> FollowUp:
+        return self._store.get(FollowUp, followup_id)
+
+    def notes_for(self, incident_id: str) -> list[Note]:
+        return self._store.notes_for(incident_id)
+
+    def step_events_for(self, incident_id: str) -> list[StepEvent]:
+        return self._store.step_events_for(incident_id)
+
+    def search(self, query: SearchQuery) -> list[Incident]:
+        return self._store.search(query)
+
+    def categories(self) -> list[tuple[str, int]]:
+        return self._store.categories()
+
+    def last_shift(self) -> Shift | None:
+        return self._store.last_shift()
+
+    def shift_period(self, shift: Shift, now: datetime) -> Period:
+        return shift_period(self._store, shift, now)
