@@ -14,7 +14,7 @@ from calmline.platform.config_files import load_settings
 from calmline.platform.fs import network_share_reason
 from calmline.platform.paths import AppPaths, app_paths, resource_path
 from calmline.platform.policy import PolicySource, managed_policy
-from calmline.store.database import StoreError, open_database
+from calmline.store.database import StoreError
 from calmline.store.repository import Store
 
 DEFAULT_PLAYBOOK = "irate-caller.toml"
@@ -87,4 +87,4 @@ class Context:
                 "disk (SQLite WAL does not work on network shares); unset "
                 "CALMLINE_HOME or point it at a local folder"
             )
-        return Store(open_database(path))
+        return Store.open(path)

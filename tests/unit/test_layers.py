@@ -1,4 +1,6 @@
-"""The layer rule of DESIGN.md: ui -> store/sync/audio/platform -> core."""
+"""The layer rule of DESIGN.md: ui -> store/sync/audio/platform -> core; the
+database handle only in store/ (the UI asks core/queries.py); sys.platform only
+in platform/; the package top only the composition roots and the flow."""
 
 from __future__ import annotations
 
@@ -8,23 +10,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "desktop" / "calmline"
-OUTER = {
-    "store",
-    "sync",
-    "audio",
-    "platform",
-    "ui",
-    "app",
-    "cli",
-    "context",
-    "doctor",
-    "flow",
-    "forward",
-    "sync_command",
-    "selftest",
-    "incidents_command",
-    "report_command",
-}
+OUTER = {"store", "sync", "audio", "platform", "ui", "app", "cli", "context", "flow"}
+TOP = {"__init__", "__main__", "app", "context", "flow"}  # composition roots and the flow
 
 
 def imports_of(path: Path) -> set[str]:
@@ -63,7 +50,7 @@ def test_middle_layers_import_no_ui(layer: str) -> None:
             # filters for hotkeys); widgets stay in ui/.
             qt_ok = layer == "platform" and name in {"PySide6.QtCore", "PySide6.QtNetwork"}
             assert qt_ok or not name.startswith(("PySide6", "pyqtgraph")), f"{path} imports {name}"
-            assert layer_of(name) not in {"ui", "app", "cli", "context", "doctor"}, (
+            assert layer_of(name) not in {"ui", "app", "cli", "context", "flow"}, (
                 f"{path} imports {name}"
             )
 
@@ -79,3 +66,70 @@ def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
 def test_modules_stay_small() -> None:
     for path in PKG.rglob("*.py"):
         assert len(path.read_text().splitlines()) <= 400, f"{path} is over 400 lines"
+
+
+def package_modules() -> list[Path]:
+    return sorted(PKG.rglob("*.py"))
+
+
+def inside(path: Path, layer: str) -> bool:
+    return path.relative_to(PKG).parts[0] == layer
+
+
+def handle_uses(path: Path) -> list[str]:
+    """What in ``path`` touches a database handle: ``x.db``, ``open_database``,
+    ``sqlite3``/``sqlite_utils`` used for more than an exception type."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and node.attr == "db":
+            found.append(f"line {node.lineno}: .db")
+        elif isinstance(node, ast.Name) and node.id in ("open_database", "Database"):
+            found.append(f"line {node.lineno}: {node.id}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("sqlite3", "sqlite_utils") and not node.attr.endswith("Error"):
+                found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in package_modules() if not inside(p, "store")], ids=lambda p: p.name
+)
+def test_no_database_handle_outside_store(path: Path) -> None:
+    assert handle_uses(path) == [], f"{path} touches the database handle"
+
+
+@pytest.mark.parametrize("path", modules("ui"), ids=lambda p: p.name)
+def test_the_ui_reads_through_queries_never_the_store(path: Path) -> None:
+    for name in imports_of(path):
+        assert layer_of(name) != "store", f"{path.name} imports {name}: ask core/queries.py"
+        assert not name.startswith(("sqlite3", "sqlite_utils")), f"{path.name} imports {name}"
+
+
+def test_sys_platform_is_read_only_in_platform() -> None:
+    for path in package_modules():
+        if inside(path, "platform"):
+            continue
+        tree = ast.parse(path.read_text())
+        reads = [
+            n.lineno
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute)
+            and n.attr == "platform"
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "sys"
+        ]
+        assert reads == [], f"{path} reads sys.platform (lines {reads}): ask platform/"
+
+
+def test_the_package_top_holds_only_the_composition_roots_and_the_flow() -> None:
+    top = {p.stem for p in PKG.glob("*.py")}
+    assert top <= TOP, f"{sorted(top - TOP)} belong in a room (cli/, core/, ui/...)"
+
+
+def test_the_handle_rule_catches_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import sqlite3\nflow.store.db.execute('x')\nc = sqlite3.connect('f')\n"
+        "try:\n    pass\nexcept sqlite3.DatabaseError:\n    pass\n"
+    )
+    assert sorted(handle_uses(bad)) == ["line 2: .db", "line 3: sqlite3.connect"]

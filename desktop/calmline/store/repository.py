@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from sqlite_utils import Database
@@ -81,6 +82,14 @@ class OutboxEntry:
 
 class Store:
     """All reads and writes of the local database. Not shared across threads."""
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """The store in the database file at ``path`` (created or migrated; StoreError
+        says why not): the one way to a store from above store/."""
+        from calmline.store.database import open_database
+
+        return cls(open_database(path))
 
     def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
         self.db = db  # only store/ (and tests) touch the handle: the layer test checks
