@@ -85,9 +85,13 @@ def handle_uses(path: Path) -> list[str]:
             found.append(f"line {node.lineno}: .db")
         elif isinstance(node, ast.Name) and node.id in ("open_database", "Database"):
             found.append(f"line {node.lineno}: {node.id}")
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id in ("sqlite3", "sqlite_utils") and not node.attr.endswith("Error"):
-                found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("sqlite3", "sqlite_utils")
+            and not node.attr.endswith("Error")
+        ):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
     return found
 
 
