@@ -20,7 +20,8 @@ from pytestqt.qtbot import QtBot
 
 from calmline.audio.capture import Capture
 from calmline.core.cues import CueParams
-from calmline.store.baselines import BaselineFile
+from calmline.core.live_voice import LiveVoice
+from calmline.platform.baselines import BaselineFile
 from calmline.ui.level_bar import LevelBar
 from calmline.ui.meter_controller import MeterController
 from calmline.ui.meter_panel import MeterPanel
@@ -100,7 +101,8 @@ def measure(env: dict[str, str], home: Path, play: Path | None, pinned: bool) ->
 
 BARE_STREAM = """
 import sys, time, sounddevice as sd
-from calmline.audio.capture import BLOCK_S, LATENCY_S, PREFERRED_RATE
+from calmline.audio.capture import LATENCY_S, PREFERRED_RATE
+from calmline.core.levels import BLOCK_S
 s = sd.RawInputStream(channels=1, samplerate=PREFERRED_RATE, dtype="float32", latency=LATENCY_S,
                       blocksize=round(PREFERRED_RATE * BLOCK_S), callback=lambda *a: None)
 s.start()
@@ -203,9 +205,8 @@ def test_bench_step_to_bar_latency(
         qtbot.addWidget(panel)
         panel.show()
         capture = Capture()
-        ctl = MeterController(
-            capture, CueParams(), panel, compact, BaselineFile(tmp_path / "b"), ""
-        )
+        voice = LiveVoice(CueParams(), BaselineFile(tmp_path / "b"), "")
+        ctl = MeterController(capture, voice, panel, compact)
         paint = panel.bar.paintEvent
         state = {"above": False}
 

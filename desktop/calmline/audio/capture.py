@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from calmline.audio.devices import AudioUnavailable, quiet_stderr
-from calmline.core.levels import BLOCK_S
+from calmline.core.levels import BLOCK_S, block_samples
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class Capture:
                     sd.check_input_settings(index, channels=1, samplerate=rate, dtype="float32")
                 except sd.PortAudioError:
                     rate = int(info["default_samplerate"])  # the device's own rate
-                block = round(rate * BLOCK_S)
+                block = block_samples(rate)
                 self.ring = Ring(round(RING_S / BLOCK_S), block)
                 stream = sd.RawInputStream(
                     device=index,

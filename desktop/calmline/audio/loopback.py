@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from calmline.audio.capture import (
-    BLOCK_S,
     NO_BLOCKS,
     PREFERRED_RATE,
     RETRY_S,
@@ -48,6 +47,8 @@ from calmline.audio.capture import (
     Ring,
     SoundWatch,
 )
+from calmline.core.levels import BLOCK_S, block_samples
+from calmline.platform.loopback_kind import KIND, LoopbackKind
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ MAX_RETRY_S = 60.0
 FALLBACK_RATE = 44100  # every backend resamples, so 48 kHz is normally accepted
 OPEN_S = 5.0  # the reader thread has this long to open the device
 JOIN_S = 1.0  # record() returns every 10 ms, so the reader ends well within this
-KIND = {"linux": "PulseAudio monitor", "win32": "WASAPI loopback", "darwin": "loopback input"}
-LINUX = sys.platform == "linux"
+LINUX = KIND is LoopbackKind.PULSE_MONITOR
 NO_MAC_DEVICE = "install a loopback device such as BlackHole and name it in audio.caller_device"
 NO_SERVER = "no PulseAudio/PipeWire server answered"
 
@@ -87,12 +87,12 @@ class CallerCapture:
         """One line for ``calmline doctor``."""
         if self._thread is None:
             return f"caller channel: off — {self.reason}"
-        return f"caller channel: loopback of {self.device_name} ({KIND.get(sys.platform, '?')})"
+        return f"caller channel: loopback of {self.device_name} ({KIND.value})"
 
     def start(self) -> bool:
         """Open the loopback; False (and ``reason``) when it cannot be used."""
         self._last_try = time.monotonic()
-        if sys.platform == "darwin" and not self.device:
+        if KIND is LoopbackKind.LOOPBACK_INPUT and not self.device:
             self.reason = NO_MAC_DEVICE
             return False
         sc = _library()
@@ -153,7 +153,7 @@ def _reader(
         try:
             mic, out["name"] = _find(sc, device)
             rate, rec = _open(mic)
-            block = round(rate * BLOCK_S)
+            block = block_samples(rate)
             ring, mono = Ring(round(RING_S / BLOCK_S), block), np.zeros(block, np.float32)
             out["rate"], out["ring"] = rate, ring
         except Exception as exc:  # the library raises assorted types; each is one line
@@ -176,7 +176,7 @@ def _reader(
 def _find(sc: Any, device: str) -> tuple[Any, str]:
     """The input to record, and the name to show for it."""
     want = device.lower()
-    if sys.platform == "darwin":
+    if KIND is LoopbackKind.LOOPBACK_INPUT:
         for mic in sc.all_microphones():
             if want in mic.name.lower():
                 return mic, str(mic.name)
@@ -196,7 +196,7 @@ def _open(mic: Any) -> tuple[int, Any]:
     error: Exception = RuntimeError("no sample rate accepted")
     for rate in (PREFERRED_RATE, FALLBACK_RATE):
         # 40 ms of buffer, read 10 ms at a time: WASAPI underruns when the two are equal
-        rec = mic.recorder(samplerate=rate, blocksize=4 * round(rate * BLOCK_S))
+        rec = mic.recorder(samplerate=rate, blocksize=4 * block_samples(rate))
         try:
             rec.__enter__()
             return rate, rec
@@ -208,7 +208,7 @@ def _open(mic: Any) -> tuple[int, Any]:
 @contextlib.contextmanager
 def _com_apartment() -> Iterator[None]:
     """Windows: COM for the reader thread (SoundCard initialises only the importer's)."""
-    if sys.platform != "win32":
+    if KIND is not LoopbackKind.WASAPI:
         yield
         return
     import ctypes

@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from calmline.audio.capture import BLOCK_S, Blocks
+from calmline.audio.capture import Blocks
+from calmline.core.levels import BLOCK_S, block_samples
 
 
 class ArraySource:
     def __init__(self, samples: npt.NDArray[np.float64], rate: int = 48000) -> None:
         self.rate = rate
-        self.block = round(rate * BLOCK_S)
+        self.block = block_samples(rate)
         self.samples = samples.astype(np.float32)
         self.pos = 0
         self.pending = 0  # blocks the next poll() returns

@@ -19,7 +19,14 @@ import numpy as np
 
 from calmline.core.call_voice import VoiceRun
 from calmline.core.cues import Cue, CueParams, VoiceTracker
-from calmline.core.levels import BLOCK_S, FLOOR_DB, Samples, block_levels, power_db, to_db
+from calmline.core.levels import (
+    FLOOR_DB,
+    Samples,
+    block_levels,
+    block_samples,
+    power_db,
+    to_db,
+)
 
 WINDOW_BLOCKS = 10  # 100 ms
 MAX_DURATION_S = 12 * 3600.0  # longer than any call; the figures of 12 h are ~30 MB
@@ -85,10 +92,6 @@ class Analysis:
     caller_channel: bool = False
 
 
-def block_size(rate: int) -> int:
-    return max(1, round(rate * BLOCK_S))
-
-
 def _blocks(x: np.ndarray, n: int) -> np.ndarray:  # type: ignore[type-arg]
     """Whole blocks of n samples as rows (the tail shorter than a block is dropped)."""
     whole = len(x) // n
@@ -117,7 +120,7 @@ class Analyzer:
     ) -> None:
         self.rate, self.file = rate, file
         self.caller_channel = caller_channel
-        self.n = block_size(rate)
+        self.n = block_samples(rate)
         self.dt = self.n / rate
         self.run = VoiceRun(VoiceTracker(params, baseline_db, caller_channel=caller_channel))
         self.windows = Windows()

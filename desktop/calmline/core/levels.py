@@ -21,6 +21,11 @@ BLOCK_S = 0.010  # the meter and the analysis work in 10 ms blocks
 Samples = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 
+def block_samples(rate: int) -> int:
+    """How many samples one block holds at ``rate`` Hz (480 at 48 kHz)."""
+    return max(1, round(rate * BLOCK_S))
+
+
 def to_db(amplitude: float) -> float:
     """20·log10 of a linear amplitude, never below FLOOR_DB (nor NaN)."""
     if not amplitude > 0.0:  # also catches NaN
