@@ -12,6 +12,10 @@
 -- A row refused here (row-level security, a constraint) is set aside by Calmline with
 -- the server's reason; the agent's other records still land.
 --
+-- The record column is the sync document's "record" (resources/schemas/sync-document.schema.json).
+-- Its times are text, UTC to the microsecond as in the agent's own database (older Calmline
+-- versions wrote milliseconds); (record->>'started_at')::timestamptz reads either, losslessly.
+--
 -- Each table holds the newest version of each record. Calmline upserts by id
 -- and only where its version is newer, so a sync run twice or from two
 -- computers changes nothing. Row-level security: an agent inserts, updates and

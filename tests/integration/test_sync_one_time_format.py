@@ -193,6 +193,12 @@ def test_postgresql_holds_the_rows_times(seeded: tuple[Path, Texts, list[SyncDoc
             for kind, table in TABLES.items():
                 for (record,) in conn.execute(f"SELECT record FROM calmline.{table}"):
                     held.update(times_of(kind, record))
+            # and as timestamptz (what a team lead's query reads) nothing is lost
+            for text, instant in conn.execute(
+                "SELECT record->>'started_at', (record->>'started_at')::timestamptz "
+                "FROM calmline.incidents"
+            ):
+                assert instant == datetime.fromisoformat(text) and instant.microsecond % 1000
     assert held == local
 
 
