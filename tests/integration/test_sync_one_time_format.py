@@ -42,20 +42,13 @@ from calmline.store.sync_queue import pending_docs
 from calmline.sync.base import BatchResult
 from calmline.sync.folder import FolderTarget
 from calmline.sync.https import HttpsTarget
-from calmline.sync.postgres import PostgresTarget
+from calmline.sync.postgres import TABLES, PostgresTarget  # the local tables' names too
 from tests.fakes import FakeClock
 from tests.servers import _tls_server, calmline_postgresql, self_signed
 
 # Microseconds that milliseconds cannot hold: a shortened time shows.
 T0 = datetime(2026, 11, 22, 9, 0, 1, 123456, tzinfo=UTC)
 SCHEMA = json.loads(resource_path("schemas", "sync-document.schema.json").read_text())
-TABLES = {
-    "shift": "shifts",
-    "incident": "incidents",
-    "note": "notes",
-    "step_event": "step_events",
-    "followup": "followups",
-}
 TIMES = {
     "shift": ("started_at", "ended_at"),
     "incident": ("started_at", "ended_at", "finalised_at"),
