@@ -243,8 +243,8 @@ def test_opening_the_database_again_keeps_the_first_connections_locks(tmp_path: 
 def test_doctor_fails_a_data_folder_that_is_not_the_agents(home: Path) -> None:
     import io
 
-    from calmline.context import Context
     from calmline.cli.doctor import doctor
+    from calmline.context import Context
 
     logs = home / "logs"
     logs.mkdir()

@@ -237,8 +237,8 @@ def _toml(value: str) -> str:
 
 @pytest.mark.parametrize("url", HOSTILE)
 def test_doctor_and_config_hide_the_secret(url: str, home: Path) -> None:
-    from calmline.context import Context
     from calmline.cli.doctor import doctor, settings_lines
+    from calmline.context import Context
 
     (home / "config.toml").write_text(f"[sync]\ntarget = {_toml(url)}\n", encoding="utf-8")
     out = io.StringIO()
@@ -251,8 +251,8 @@ def test_doctor_and_config_hide_the_secret(url: str, home: Path) -> None:
 
 
 def test_a_settings_problem_never_quotes_a_secret(home: Path) -> None:
-    from calmline.context import Context
     from calmline.cli.doctor import doctor
+    from calmline.context import Context
 
     url = "host=127.0.0.1 port=9 user=agent-7 password=S3CRET dbname=calmline"
     (home / "config.toml").write_text(f"[sync]\nurl = {_toml(url)}\n", encoding="utf-8")

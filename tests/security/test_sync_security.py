@@ -457,8 +457,8 @@ def test_rows_rls_refuses_are_set_aside_and_the_rest_still_arrive(
     again = run_sync(flow.store, pg_target(pg, "agent-7", monkeypatch=monkeypatch))
     assert again.total == 0 and again.earlier == 3
     # the doctor names them
-    from calmline.context import Context
     from calmline.cli.doctor import sync_check
+    from calmline.context import Context
 
     monkeypatch.setenv("CALMLINE_HOME", str(home))
     (home / "config.toml").write_text(f'[sync]\ntarget = "{target.url}"\n')
@@ -696,8 +696,8 @@ def test_the_runner_counts_only_what_the_target_confirms_of_this_batch(flow: Flo
 
 
 def test_doctor_says_nothing_is_set_aside_when_nothing_is(home: Path) -> None:
-    from calmline.context import Context
     from calmline.cli.doctor import doctor
+    from calmline.context import Context
 
     seed(home, calls=1)
     out = io.StringIO()

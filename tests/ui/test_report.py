@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from calmline.cli import main
 from calmline.context import Context
-from calmline.ui.summary_plots import BAR, RAISED
+from calmline.ui.plot_images import BAR, RAISED
 from tests.seeding import seed_shift
 
 

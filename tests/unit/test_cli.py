@@ -12,6 +12,7 @@ import pytest
 
 from calmline import __version__
 from calmline.cli import build_parser, main
+from calmline.cli.doctor import doctor
 from calmline.context import Context
 from calmline.core.devices import InputDevice
 from calmline.core.records import (
@@ -24,7 +25,6 @@ from calmline.core.records import (
     StepEvent,
     VoiceFigures,
 )
-from calmline.cli.doctor import doctor
 from calmline.store.database import latest_schema_version
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

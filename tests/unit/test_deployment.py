@@ -15,12 +15,12 @@ import pytest
 
 from calmline import BUNDLE_ID
 from calmline.cli import main
+from calmline.cli.selftest import self_test
 from calmline.context import Context
 from calmline.core.devices import InputDevice
 from calmline.core.settings import LayerName
 from calmline.platform.policy import MacPlistPolicy, registry_layer
 from calmline.platform.policy_files import ProfilePolicy, RegFilePolicy, policy_from_file
-from calmline.cli.selftest import self_test
 
 ROOT = Path(__file__).resolve().parents[2]
 MACOS = ROOT / "installers" / "macos"

@@ -4,21 +4,54 @@ in a setting, a problem or an error, is never printed."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, list_input_devices
-from calmline.context import Context
+from calmline.cli.common import fail
+from calmline.cli.parser import Subparsers
+from calmline.core.commands import Command, Name
 from calmline.core.problems import ProblemsError
 from calmline.core.redact import redact_target
-from calmline.core.settings import LayerName, all_keys
-from calmline.store.database import StoreError, latest_schema_version, schema_version
+
+# Settings (pydantic) and the store (sqlite-utils) are imported when a check runs.
+if TYPE_CHECKING:
+    from calmline.context import Context
+
+
+def add_doctor(sub: Subparsers) -> None:
+    doc = sub.add_parser(
+        "doctor",
+        help="check this machine; show settings with their sources",
+        description="Print paths, every setting with the layer it comes from, and "
+        "one pass/fail line per check. Exit status 1 if any check fails.",
+    )
+    doc.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="preview a managed policy before deploying it: read FILE instead of this "
+        "machine's policy (.reg export of HKLM\\Software\\Policies\\Calmline, "
+        ".mobileconfig profile, or managed-preferences .plist)",
+    )
+
+
+def run_doctor(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.context import Context
+    from calmline.platform.policy_files import policy_from_file
+
+    try:
+        policy = policy_from_file(args.policy) if args.policy else None
+    except ValueError as exc:
+        return fail(str(exc))
+    return doctor(Context.load(policy=policy), out)
 
 
 @dataclass(frozen=True)
@@ -45,6 +78,8 @@ def _writable(path: Path) -> str | None:
 
 
 def settings_lines(ctx: Context) -> list[str]:
+    from calmline.core.settings import LayerName, all_keys
+
     s = ctx.settings
     lines = []
     for key in all_keys():
@@ -72,6 +107,8 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
 
 def local_checks(ctx: Context) -> list[Check]:
     """Settings, playbooks, folders and the database."""
+    from calmline.store.database import StoreError
+
     checks: list[Check] = []
     probs = list(ctx.settings.problems)
     checks.append(
@@ -105,20 +142,16 @@ def local_checks(ctx: Context) -> list[Check]:
         checks.append(Check(label, err is None, str(path) if err is None else f"{path}: {err}"))
     try:  # open_store refuses a network share with its own clear message
         store = ctx.open_store()
-        ok = store.db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        version = schema_version(store.db)
-        mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
+        h = store.health()
         checks.append(
             Check(
                 "database",
-                ok,
-                f"{ctx.paths.database} schema "
-                f"{version}/{latest_schema_version()}, {mode}, "
-                f"{store.db.table('incidents').count} incidents, "
-                f"{len(store.outbox())} unsynced",
+                h.ok,
+                f"{ctx.paths.database} schema {h.schema}/{h.latest}, {h.journal_mode}, "
+                f"{h.incidents} incidents, {h.unsynced} unsynced",
             )
         )
-        store.db.close()
+        store.close()
     except (StoreError, sqlite3.DatabaseError) as exc:
         checks.append(Check("database", False, str(exc)))
     return checks
@@ -166,6 +199,7 @@ def sync_check(ctx: Context, listed: int = 10) -> Check:
     """The sync target (named without secrets; a folder is checked to be the
     team store, no server is contacted), what waits, and every record the
     target refused for good, with its reason."""
+    from calmline.store.database import StoreError
     from calmline.store.sync_queue import pending_count, set_aside_records
     from calmline.sync.base import TargetError
     from calmline.sync.folder import FolderTarget
@@ -187,7 +221,7 @@ def sync_check(ctx: Context, listed: int = 10) -> Check:
     try:
         waiting, aside = pending_count(store), set_aside_records(store)
     finally:
-        store.db.close()
+        store.close()
     if not aside:
         return Check("sync", True, f"to {name}; {waiting} record(s) waiting, none set aside")
     shown = "; ".join(
@@ -206,13 +240,12 @@ def sync_check(ctx: Context, listed: int = 10) -> Check:
 def hotkeys_check(ctx: Context) -> Check:
     """The running app's own report when it runs (it holds the keys); else try
     each combination here and let it go again."""
-    from calmline.core.commands import Command
     from calmline.platform.hotkeys import NullHotkeys, hotkey_backend
     from calmline.platform.hotkeys.registry import register_all
     from calmline.platform.instance import NotRunning, instance_address, send
 
     try:
-        reply = send(instance_address(), Command("hotkeys"), timeout=5)
+        reply = send(instance_address(), Command(Name.HOTKEYS), timeout=5)
         return Check(
             "hotkeys",
             reply.ok,

@@ -11,10 +11,15 @@ import argparse
 import csv
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from calmline.cli.common import fail, now
+from calmline.cli.parser import Subparsers
+from calmline.core.commands import as_text
+
+# The records, their encoder and the store are imported when a command runs: every
+# command's parser is built on each run, a softphone's `call start` included.
 if TYPE_CHECKING:
     from calmline.core.records import FollowUp, Incident
     from calmline.store.repository import Store
@@ -41,8 +46,6 @@ def text(limit: int) -> Any:
     (from argv) as U+FFFD so it can be stored and searched."""
 
     def parse(value: str) -> str:
-        from calmline.core.commands import as_text
-
         if len(value) > limit:
             raise argparse.ArgumentTypeError(
                 f"{len(value)} characters is too long, at most {limit} — shorten it"
@@ -52,7 +55,7 @@ def text(limit: int) -> Any:
     return parse
 
 
-def add_incidents(sub: Any) -> None:
+def add_incidents(sub: Subparsers) -> None:
     inc = sub.add_parser(
         "incidents",
         help="list, show, search or export logged incidents",
@@ -107,6 +110,8 @@ def add_incidents(sub: Any) -> None:
     exp.add_argument("--format", choices=["json", "csv"], required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
+
+def add_followups(sub: Subparsers) -> None:
     fol = sub.add_parser(
         "followups",
         help="promised follow-ups: list them, or mark one done",
@@ -134,15 +139,6 @@ def _store() -> Store:
     from calmline.context import Context
 
     return Context.load().open_store()
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _fail(message: str) -> int:
-    print(f"calmline: {message}", file=sys.stderr)
-    return 1
 
 
 def incident_line(inc: Incident) -> str:
@@ -186,7 +182,7 @@ def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
         try:
             inc = store.find(Incident, args.id)
         except NotFoundError as exc:
-            return _fail(str(exc.args[0]))
+            return fail(str(exc.args[0]))
         json.dump(_doc(store, inc), out, indent=2, ensure_ascii=False)
         print(file=out)
         return 0
@@ -209,7 +205,7 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     )
     problem = query.problem()
     if problem:
-        return _fail(problem)
+        return fail(problem)
     found = store.search(query)
     if not found:
         print("no incidents match", file=out)
@@ -261,16 +257,15 @@ def csv_row(inc: Incident) -> dict[str, Any]:
 def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     from calmline.core.records import Incident
     from calmline.core.session import utc_now
+    from calmline.platform.private import open_private
 
     incidents = list(reversed(store.incidents()))  # oldest first in exports
     # A byte-order mark lets spreadsheet programs read the file as UTF-8.
     encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
-    from calmline.platform.private import open_private
-
     try:
         dest = open_private(args.output, encoding=encoding, newline="") if args.output else out
     except OSError as exc:
-        return _fail(f"cannot write {args.output} ({exc.strerror or exc}); choose another file")
+        return fail(f"cannot write {args.output} ({exc.strerror or exc}); choose another file")
     try:
         if args.format == "json":
             json.dump([_doc(store, i) for i in incidents], dest, indent=2, ensure_ascii=False)
@@ -304,16 +299,16 @@ def run_followups(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.store.repository import NotFoundError
 
     store = _store()
-    now = _now()
+    at = now()
     if args.followups_command == "done":
         try:
             followup = store.find(FollowUp, args.id)
         except NotFoundError as exc:
-            return _fail(str(exc.args[0]))
-        saved = store.save(complete(followup, args.note, now))
+            return fail(str(exc.args[0]))
+        saved = store.save(complete(followup, args.note, at))
         print(f"done: {saved.what} — it will be sent with the next sync", file=out)
         return 0
-    today = now.date()
+    today = at.date()
     followups = store.followups(open_only=not args.all)
     if args.due:
         followups = [f for f in followups if is_due(f, today)]

@@ -10,8 +10,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from calmline import __version__
+from calmline.cli.common import fail, now
+from calmline.cli.parser import Subparsers
 
-def add_report(sub: Any) -> None:
+
+def add_report(sub: Subparsers) -> None:
     p = sub.add_parser(
         "report",
         help="a shift report as one HTML file (plots included) for a team lead",
@@ -49,10 +53,11 @@ def _day(flag: str, text: str) -> date:
 def _span(args: argparse.Namespace) -> tuple[datetime, datetime]:
     """Local days [from, to] as [start, end) instants."""
     first = _day("--from", args.start)
-    last = _day("--to", args.end) if args.end else datetime.now().astimezone().date()
+    today = now()
+    last = _day("--to", args.end) if args.end else today.date()
     if last < first:
         raise ReportError(f"--to {last} is before --from {first} — swap them")
-    tz = datetime.now().astimezone().tzinfo
+    tz = today.tzinfo
     return (
         datetime.combine(first, time(), tz),
         datetime.combine(last + timedelta(days=1), time(), tz),
@@ -60,7 +65,6 @@ def _span(args: argparse.Namespace) -> tuple[datetime, datetime]:
 
 
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline import __version__
     from calmline.context import Context
     from calmline.core.records import Shift
     from calmline.store.reports import range_period, shift_period
@@ -70,7 +74,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         raise ReportError("--to needs --from (or use --shift)")
     ctx = Context.load()
     store = ctx.open_store()
-    now = datetime.now().astimezone()
+    at = now()
     if args.list_shifts:
         return _list_shifts(store, out)
     if args.start:
@@ -83,33 +87,27 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
             raise ReportError(str(exc.args[0])) from None
         if shift is None:
             raise ReportError("no shift recorded yet — start one in the window first")
-        period = shift_period(store, shift, now)
+        period = shift_period(store, shift, at)
     # Drawn offscreen whatever the desktop: a report needs no window.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from calmline.core.report_html import report_html
-    from calmline.ui.summary_plots import report_plots
+    from calmline.platform.private import open_private
+    from calmline.ui.plot_images import report_plots
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # alive while drawing
     raised_db = ctx.settings.settings.cues.raised_voice_db
     plots = report_plots(period.summary, raised_db)
     html = report_html(
-        period.title, period.summary, period.incidents, period.followups, plots, now, __version__
+        period.title, period.summary, period.incidents, period.followups, plots, at, __version__
     )
     dest = args.output or Path(f"calmline-report-{period.summary.start.astimezone():%Y-%m-%d}.html")
-    from calmline.platform.private import open_private
-
     try:
         with open_private(dest, encoding="utf-8") as f:
             f.write(html)
     except OSError as exc:
-        why = exc.strerror or exc
-        print(f"calmline: cannot write {dest} ({why}); choose another --output", file=sys.stderr)
-        return 1
-    # The plot widgets are gone now: processEvents() does not run deferred deletes.
-    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return fail(f"cannot write {dest} ({exc.strerror or exc}); choose another --output")
     s = period.summary
     print(f"{period.title}: {s.calls} calls — report written to {dest}", file=out)
     return 0

@@ -5,6 +5,7 @@ late, PortAudio, and Qt drawing the real window with its voice meter."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -13,14 +14,17 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, PortAudioMissing, list_input_devices
-from calmline.context import Context
 from calmline.cli.doctor import Check, hotkeys_check, local_checks
-from calmline.platform.logs import configure_logging
-from calmline.platform.paths import resource_path
+from calmline.platform.bundle_parts import caller_header, os_modules
+from calmline.platform.display import no_display
+
+# Settings (pydantic), logging's set-up and Qt are imported when the test runs.
+if TYPE_CHECKING:
+    from calmline.context import Context
 
 log = logging.getLogger("calmline.selftest")
 
@@ -44,15 +48,18 @@ LATE_MODULES = (
     "calmline.app",
     "calmline.audio.loopback",
 )
-PLATFORM_MODULES = {
-    "linux": ("Xlib.display", "calmline.platform.hotkeys.x11"),
-    "win32": ("winreg", "calmline.platform.hotkeys.windows"),
-    "darwin": ("calmline.platform.hotkeys.macos",),
-}
 
 
-def modules_check(platform: str = sys.platform) -> Check:
-    names = LATE_MODULES + PLATFORM_MODULES.get(platform, ())
+def run_self_test(args: argparse.Namespace, out: TextIO) -> int:
+    """`calmline --self-test`."""
+    from calmline.context import Context
+
+    return self_test(Context.load(), out)
+
+
+def modules_check() -> Check:
+    """Every module the app loads late, and this OS's own, can be loaded."""
+    names = LATE_MODULES + os_modules()
     missing = []
     for name in names:
         try:
@@ -79,10 +86,7 @@ def audio_check(list_devices: Callable[[], list] = list_input_devices) -> Check:
     return Check("audio", True, f"{len(names)} input device(s): " + "; ".join(names))
 
 
-CALLER_HEADERS = {"linux": "pulseaudio.py.h", "win32": "mediafoundation.py.h"}
-
-
-def caller_channel_check(platform: str = sys.platform) -> Check:
+def caller_channel_check() -> Check:
     """The caller channel's library and the C declarations it reads at import must
     be installed (a bundle that lost them would quietly fall back to the mic alone);
     whether a loopback device exists now is `doctor`'s business."""
@@ -91,7 +95,7 @@ def caller_channel_check(platform: str = sys.platform) -> Check:
     spec = find_spec("soundcard")  # found, not imported: importing it dials the audio server
     if spec is None or not spec.submodule_search_locations:
         return Check("caller channel", False, "the soundcard package is not installed")
-    header = CALLER_HEADERS.get(platform, "coreaudio.py.h")
+    header = caller_header()
     if not any((Path(d) / header).is_file() for d in spec.submodule_search_locations):
         return Check("caller channel", False, f"soundcard is installed without its {header}")
     return Check("caller channel", True, f"soundcard with {header}")
@@ -101,6 +105,8 @@ def qt_check(ctx: Context) -> Check:
     """Build the companion window with its checklist and meter on a scratch database
     and draw it (offscreen when there is no display), collecting Qt's critical messages."""
     try:
+        if no_display(os.environ):  # the window still has to draw, where IT's tools run headless
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return _draw_window(ctx)
     except Exception as exc:  # a missing Qt part or plugin is the finding
         log.exception("self-test qt")
@@ -108,16 +114,14 @@ def qt_check(ctx: Context) -> Check:
 
 
 def _draw_window(ctx: Context) -> Check:
-    from calmline.app import no_display
-
-    if no_display():  # the window still has to draw, where IT's tools run headless
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    """The companion window built on a scratch database, its meter fed one level,
+    drawn; Qt's critical messages are the findings."""
     from PySide6.QtCore import QEvent, QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from calmline.flow import Flow
-    from calmline.store.database import open_database
+    from calmline.platform.paths import resource_path
     from calmline.store.repository import Store
     from calmline.ui.level_bar import LevelBar
     from calmline.ui.main_window import CompanionWindow
@@ -137,8 +141,8 @@ def _draw_window(ctx: Context) -> Check:
         app = QApplication.instance() or QApplication([sys.argv[0]])
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
-            db = open_database(scratch / "self-test.db")
-            flow = Flow(Store(db), ctx.playbook(), ctx.playbook(abusive=True))
+            store = Store.open(scratch / "self-test.db")
+            flow = Flow(store, ctx.playbook(), ctx.playbook(abusive=True))
             window = CompanionWindow(WindowStateFile(scratch / "window.json"), datetime.now)
             window.attach(flow, ctx.settings.settings, [])
             panel = MeterPanel()
@@ -152,7 +156,7 @@ def _draw_window(ctx: Context) -> Check:
             window.deleteLater()
             # Gone now, timers and all: processEvents() does not run deferred deletes.
             app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-            db.close()
+            store.close()
     finally:
         qInstallMessageHandler(previous)
     platform = QApplication.platformName()
@@ -169,6 +173,8 @@ def self_test(
     ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices
 ) -> int:
     """Print one line per check and a summary; 0 when every check passes."""
+    from calmline.platform.logs import configure_logging
+
     configure_logging(ctx.paths.log_file)
     frozen = getattr(sys, "frozen", False)
     where = f"bundle {Path(sys.executable).parent}" if frozen else f"Python {sys.executable}"

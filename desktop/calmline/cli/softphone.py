@@ -1,7 +1,8 @@
-"""The softphone commands of the CLI: parsed here, run by the running window.
+"""The softphone commands of the CLI: `call`, `note`, `step`, `shift` and `show`,
+parsed here and run by the running window (sent to it as a core.commands.Command).
 
-Kept apart from cli.py and free of Qt and pydantic imports: a softphone runs
-these synchronously on every call, so they must start fast.
+Free of Qt and pydantic imports: a softphone runs these synchronously on every
+call, so they must start fast.
 
 What a softphone appends to `call start` and `call end` is the caller's id, which
 the caller controls: it may be "-rf", "--help" or "--caller". So those two are not
@@ -13,12 +14,16 @@ but by ``call_words``: only ``--caller``/``--customer`` (with the next word, or
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
-FORWARDED = {"call", "note", "step", "shift", "show"}
+from calmline.cli.common import REFUSED, fail
+from calmline.cli.parser import Subparsers
+from calmline.core.commands import Command, CommandError, Name, check_command
+
 SOFTPHONE = {("call", "start"), ("call", "end")}  # their words are read by call_words
+# Sent to a Calmline that is started first when it is not running.
+STARTING = {Name.CALL_START, Name.SHOW, Name.SHIFT_START}
 
 CALL_HELP = """call start [NUMBER] [--caller N] [--customer REF]
   A call started. NUMBER (what a softphone appends) and --caller are the same; if
@@ -31,7 +36,7 @@ call end [NUMBER]
   append the number)."""
 
 
-def add_forwarded(sub: Any) -> None:
+def add_call(sub: Subparsers) -> None:
     call = sub.add_parser(
         "call",
         help="start or end a call (from the softphone)",
@@ -45,15 +50,24 @@ def add_forwarded(sub: Any) -> None:
     # so `calmline call --help` is where they are described.
     call_sub.add_parser("start", help="a call started (see `calmline call --help`)", add_help=False)
     call_sub.add_parser("end", help="the call ended; opens the incident form", add_help=False)
+
+
+def add_note(sub: Subparsers) -> None:
     note = sub.add_parser(
         "note",
         help="a timestamped note on the current call",
         description="Save a note with its call time (outside a call: a shift note).",
     )
     note.add_argument("text", nargs="+", help="the note; several words are joined")
+
+
+def add_step(sub: Subparsers) -> None:
     step = sub.add_parser("step", help="tick the current step", description="Work the checklist.")
     step_sub = step.add_subparsers(dest="step_command", metavar="ACTION", required=True)
     step_sub.add_parser("next", help="tick the current step and move on")
+
+
+def add_shift(sub: Subparsers) -> None:
     shift = sub.add_parser(
         "shift", help="start or end a shift", description="Start or end the shift."
     )
@@ -61,11 +75,13 @@ def add_forwarded(sub: Any) -> None:
     sstart = shift_sub.add_parser("start", help="start a shift (starts Calmline if needed)")
     sstart.add_argument("--agent", default="", help="agent id (default: agent_id setting)")
     shift_sub.add_parser("end", help="end the shift")
+
+
+def add_show(sub: Subparsers) -> None:
     sub.add_parser("show", help="show the window (starts Calmline if needed)")
 
 
-NOT_RUNNING = 3
-REFUSED = 1
+NOT_RUNNING = 3  # the exit status when no running Calmline answers
 
 
 def softphone_split(argv: Sequence[str]) -> tuple[list[str], list[str]] | None:
@@ -106,8 +122,27 @@ def call_words(args: argparse.Namespace, words: Sequence[str]) -> None:
     args.customer = customer
 
 
-def forward(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.core.commands import Command, CommandError, check_command
+def command_of(args: argparse.Namespace) -> Command:
+    """The command a softphone's words stand for."""
+    if args.command == "call":
+        if args.call_command == "start":
+            return Command(Name.CALL_START, {"caller": args.caller, "customer": args.customer})
+        return Command(Name.CALL_END)
+    if args.command == "note":
+        return Command(Name.NOTE, {"text": " ".join(args.text)})
+    if args.command == "step":
+        return Command(Name.STEP_NEXT)
+    if args.command == "shift":
+        if args.shift_command == "start":
+            return Command(Name.SHIFT_START, {"agent": args.agent})
+        return Command(Name.SHIFT_END)
+    return Command(Name.SHOW)
+
+
+def run_softphone(args: argparse.Namespace, out: TextIO) -> int:
+    """Send the command to the running Calmline (started first for STARTING) and
+    print its answer; the exit status says done, refused or not reachable."""
+    # the socket's modules, only for the commands that use it
     from calmline.platform.instance import (
         InstanceRefused,
         NotRunning,
@@ -116,43 +151,24 @@ def forward(args: argparse.Namespace, out: TextIO) -> int:
         send_starting_if_needed,
     )
 
-    if args.command == "call":
-        if args.call_command == "start":
-            cmd = Command("call-start", {"caller": args.caller, "customer": args.customer})
-        else:
-            cmd = Command("call-end")
-    elif args.command == "note":
-        cmd = Command("note", {"text": " ".join(args.text)})
-    elif args.command == "step":
-        cmd = Command("step-next")
-    elif args.command == "shift":
-        agent = {"agent": args.agent} if args.shift_command == "start" else {}
-        cmd = Command(f"shift-{args.shift_command}", agent)
-    else:
-        cmd = Command("show")
     try:  # refused here, before Calmline is started for it
-        cmd = check_command(cmd)
+        cmd = check_command(command_of(args))
     except CommandError as exc:
-        print(f"calmline: {exc}", file=sys.stderr)
-        return REFUSED
+        return fail(str(exc), REFUSED)
     address = instance_address()
     try:
-        if cmd.name in {"call-start", "show", "shift-start"}:
+        if cmd.name in STARTING:
             reply = send_starting_if_needed(address, cmd)
         else:
             reply = send(address, cmd)
     except NotRunning as exc:
         detail = str(exc) if "Calmline" in str(exc) else "Calmline is not running"
-        print(f"calmline: {detail} — start it with `calmline`", file=sys.stderr)
-        return NOT_RUNNING
+        return fail(f"{detail} — start it with `calmline`", NOT_RUNNING)
     except InstanceRefused as exc:  # someone else's folder, socket or server: said as it is
-        print(f"calmline: {exc}", file=sys.stderr)
-        return NOT_RUNNING
+        return fail(str(exc), NOT_RUNNING)
     except (ConnectionError, TimeoutError) as exc:
-        print(f"calmline: no answer from the running Calmline ({exc})", file=sys.stderr)
-        return NOT_RUNNING
+        return fail(f"no answer from the running Calmline ({exc})", NOT_RUNNING)
     if not reply.ok:
-        print(f"calmline: {reply.message}", file=sys.stderr)
-        return REFUSED
+        return fail(reply.message, REFUSED)
     print(reply.message, file=out)
     return 0

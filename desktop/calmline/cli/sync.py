@@ -5,15 +5,20 @@ aside. Every line it prints names the target through redact_target."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
-from typing import Any, TextIO
+from typing import TextIO
+
+from calmline.cli.common import fail
+from calmline.cli.parser import Subparsers
+from calmline.core.commands import as_text
+from calmline.core.redact import redact_target
 
 
 def target_text(value: str) -> str:
     """An argparse type: a target as sync.target allows it (URL_CHARS at most), and
     text (undecodable bytes cannot be stored with the records it queues)."""
-    from calmline.core.commands import as_text
-    from calmline.core.settings import URL_CHARS
+    from calmline.core.settings import URL_CHARS  # pydantic: only when --target is given
 
     if len(value) > URL_CHARS:
         raise argparse.ArgumentTypeError(
@@ -26,7 +31,7 @@ def target_text(value: str) -> str:
     return value
 
 
-def add_sync(sub: Any) -> None:
+def add_sync(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sync",
         help="send queued incidents, notes and follow-ups to the team store now",
@@ -55,23 +60,22 @@ def add_sync(sub: Any) -> None:
     )
 
 
-def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
+def run_sync(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.context import Context
-    from calmline.core.redact import redact_target
     from calmline.sync.base import TargetError
-    from calmline.sync.runner import run_sync
+    from calmline.sync.job import sync_job
     from calmline.sync.targets import target_for
 
     ctx = Context.load()
     url = args.target if args.target is not None else ctx.settings.settings.sync.target
-    try:
+    try:  # a target that cannot be made is said in one line, before anything is opened
         target = target_for(url, ctx.paths.sync_folder)
     except TargetError as exc:
-        print(f"calmline: {redact_target(exc)}", file=sys.stderr)
-        return 1
+        return fail(redact_target(exc))
+    name = target.name
+    target.close()
     if args.set_secret:
-        return _set_secret(target.name)
-    store = ctx.open_store()
+        return _set_secret(name)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -79,28 +83,27 @@ def run_sync_command(args: argparse.Namespace, out: TextIO) -> int:
             end = "\r" if tty and done < total else "\n"
             print(f"sent {done} of {total}", end=end, file=sys.stderr, flush=True)
 
-    try:
-        summary = run_sync(
-            store, target, progress, ctx.settings.settings.retention_days, args.retry_set_aside
-        )
-    finally:
-        target.close()
-        store.db.close()
+    settings = ctx.settings.settings
+    summary = sync_job(
+        ctx.open_store,
+        url,
+        ctx.paths.sync_folder,
+        settings.retention_days,
+        progress,
+        args.retry_set_aside,
+    )
     print(redact_target(summary.text()), file=out)
     return 1 if summary.unsynced else 0
 
 
 def _set_secret(name: str) -> int:
     """``name``: the target's (secret-free) name, which is also its keyring entry."""
-    import getpass
-
     from calmline.sync.credentials import store_secret
 
     prompt = f"Password for {name}: "
     secret = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     if not secret:
-        print("calmline: no password given; nothing stored", file=sys.stderr)
-        return 1
+        return fail("no password given; nothing stored")
     store_secret(name, secret)
     print(f"Stored in the OS keyring for {name}.")
     return 0
