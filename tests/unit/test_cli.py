@@ -219,3 +219,27 @@ def test_doctor_reports_a_missing_configured_device(home: Path) -> None:
         "[FAIL] microphone: audio.input_device 'Jabra' not found; available: Built-in"
         in out.getvalue()
     )
+
+
+def test_one_table_names_every_command_in_the_order_of_the_help() -> None:
+    from calmline.cli import COMMANDS
+
+    choices = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(choices) == list(COMMANDS)
+
+
+def test_a_softphone_command_loads_no_qt_pydantic_or_store(tmp_path: Path) -> None:
+    """`calmline call end` with nothing running (exit 3): the parsers of every command
+    are built, yet none of the slow libraries is imported on the softphone's path."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    probe = (
+        "import sys; from calmline.cli import main; code = main(['call', 'end']); "
+        "slow = ('PySide6', 'pyqtgraph', 'pydantic', 'sqlite_utils', 'numpy', 'sounddevice'); "
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & set(slow)))"
+    )
+    env = {"CALMLINE_HOME": str(tmp_path / "home"), "XDG_RUNTIME_DIR": str(runtime)}
+    res = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert res.stdout.strip() == "3 []", res.stderr

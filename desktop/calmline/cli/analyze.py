@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -41,7 +40,7 @@ def add_analyze(sub: Subparsers) -> None:
 
 
 def run_analyze(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.audio.wavfile import WavError  # numpy, when run
+    from calmline.audio.wavfile import WavError
 
     try:
         result = _analysis(args)
@@ -96,6 +95,8 @@ def _analysis(args: argparse.Namespace) -> Analysis:
 
 def _write_json(result: Analysis, out: TextIO) -> None:
     """One JSON object, its windows written one by one (an hour has 36 000)."""
+    from dataclasses import asdict, fields
+
     doc = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "windows"}
     doc["cues"] = [
         {k: asdict(c)[k] for k in ("kind", "start_s", "end_s", "max_over_baseline_db")}

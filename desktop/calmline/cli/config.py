@@ -12,8 +12,6 @@ from typing import TextIO
 from calmline.cli.common import fail
 from calmline.cli.doctor import settings_lines
 from calmline.cli.parser import Subparsers
-from calmline.core.redact import redact_target
-from calmline.platform.bounded import FileRefused
 
 
 def add_config(sub: Subparsers) -> None:
@@ -42,12 +40,12 @@ def add_config(sub: Subparsers) -> None:
 def run_config(args: argparse.Namespace, out: TextIO) -> int:
     if args.config_command == "validate":
         return _validate(args.file, out)
-    # Settings are read through pydantic: imported when a command needs them.
     from calmline.context import Context
 
     ctx = Context.load()
     eff = ctx.settings
     if args.json:
+        from calmline.core.redact import redact_target
         from calmline.core.settings import all_keys
 
         def value(v: object) -> object:
@@ -73,6 +71,7 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
 
 def _validate(file: Path, out: TextIO) -> int:
     from calmline.core.settings import LayerName, parse_toml_layer
+    from calmline.platform.bounded import FileRefused
     from calmline.platform.config_files import read_settings_text
 
     try:

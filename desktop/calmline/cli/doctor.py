@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from calmline import __version__
-from calmline.audio.devices import AudioUnavailable, list_input_devices
 from calmline.cli.common import fail
 from calmline.cli.parser import Subparsers
-from calmline.core.commands import Command, Name
-from calmline.core.problems import ProblemsError
-from calmline.core.redact import redact_target
 
-# Settings (pydantic) and the store (sqlite-utils) are imported when a check runs.
 if TYPE_CHECKING:
     from calmline.context import Context
+
+ListDevices = Callable[[], list]  # the microphones (audio.devices.list_input_devices)
 
 
 def add_doctor(sub: Subparsers) -> None:
@@ -54,18 +48,21 @@ def run_doctor(args: argparse.Namespace, out: TextIO) -> int:
     return doctor(Context.load(policy=policy), out)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):  # not a dataclass: that module costs `calmline --help` 10 ms
     name: str
     ok: bool
     detail: str
 
     def line(self) -> str:
+        from calmline.core.redact import redact_target
+
         return redact_target(f"  [{'pass' if self.ok else 'FAIL'}] {self.name}: {self.detail}")
 
 
 def _writable(path: Path) -> str | None:
     """Why the folder cannot hold the agent's data (made private when missing), or None."""
+    import tempfile
+
     from calmline.platform.private import check_private_dir, private_dir
 
     try:
@@ -78,6 +75,7 @@ def _writable(path: Path) -> str | None:
 
 
 def settings_lines(ctx: Context) -> list[str]:
+    from calmline.core.redact import redact_target
     from calmline.core.settings import LayerName, all_keys
 
     s = ctx.settings
@@ -95,7 +93,7 @@ def settings_lines(ctx: Context) -> list[str]:
     return lines
 
 
-def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devices) -> list[Check]:
+def run_checks(ctx: Context, list_devices: ListDevices | None = None) -> list[Check]:
     return [
         *local_checks(ctx),
         microphone_check(ctx, list_devices),
@@ -107,6 +105,9 @@ def run_checks(ctx: Context, list_devices: Callable[[], list] = list_input_devic
 
 def local_checks(ctx: Context) -> list[Check]:
     """Settings, playbooks, folders and the database."""
+    import sqlite3
+
+    from calmline.core.problems import ProblemsError
     from calmline.store.database import StoreError
 
     checks: list[Check] = []
@@ -157,9 +158,11 @@ def local_checks(ctx: Context) -> list[Check]:
     return checks
 
 
-def microphone_check(ctx: Context, list_devices: Callable[[], list]) -> Check:
+def microphone_check(ctx: Context, list_devices: ListDevices | None = None) -> Check:
+    from calmline.audio.devices import AudioUnavailable, list_input_devices
+
     try:
-        devices = list_devices()
+        devices = (list_devices or list_input_devices)()
         wanted = ctx.settings.settings.audio.input_device
         names = [d.label for d in devices]
         if wanted and not any(wanted.lower() in d.name.lower() for d in devices):
@@ -199,6 +202,8 @@ def sync_check(ctx: Context, listed: int = 10) -> Check:
     """The sync target (named without secrets; a folder is checked to be the
     team store, no server is contacted), what waits, and every record the
     target refused for good, with its reason."""
+    import sqlite3
+
     from calmline.store.database import StoreError
     from calmline.store.sync_queue import pending_count, set_aside_records
     from calmline.sync.base import TargetError
@@ -240,6 +245,7 @@ def sync_check(ctx: Context, listed: int = 10) -> Check:
 def hotkeys_check(ctx: Context) -> Check:
     """The running app's own report when it runs (it holds the keys); else try
     each combination here and let it go again."""
+    from calmline.core.commands import Command, Name
     from calmline.platform.hotkeys import NullHotkeys, hotkey_backend
     from calmline.platform.hotkeys.registry import register_all
     from calmline.platform.instance import NotRunning, instance_address, send
@@ -262,8 +268,9 @@ def hotkeys_check(ctx: Context) -> Check:
     return Check("hotkeys", not report.problems, "; ".join(report.lines()))
 
 
-def doctor(ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices) -> int:
+def doctor(ctx: Context, out: TextIO, list_devices: ListDevices | None = None) -> int:
     """Print the report; return the exit status (1 when any check fails)."""
+    from calmline.core.redact import redact_target
 
     def say(line: str) -> None:
         print(redact_target(line), file=out)

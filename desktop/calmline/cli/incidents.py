@@ -16,10 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from calmline.cli.common import fail, now
 from calmline.cli.parser import Subparsers
-from calmline.core.commands import as_text
 
-# The records, their encoder and the store are imported when a command runs: every
-# command's parser is built on each run, a softphone's `call start` included.
 if TYPE_CHECKING:
     from calmline.core.records import FollowUp, Incident
     from calmline.store.repository import Store
@@ -46,6 +43,8 @@ def text(limit: int) -> Any:
     (from argv) as U+FFFD so it can be stored and searched."""
 
     def parse(value: str) -> str:
+        from calmline.core.commands import as_text
+
         if len(value) > limit:
             raise argparse.ArgumentTypeError(
                 f"{len(value)} characters is too long, at most {limit} — shorten it"

@@ -8,7 +8,6 @@ import argparse
 from typing import Any, NoReturn
 
 from calmline import __version__
-from calmline.core.commands import as_text
 
 DESCRIPTION = """\
 Calmline: a de-escalation companion for phone agents.
@@ -43,6 +42,8 @@ class Parser(argparse.ArgumentParser):
     long or odd the word it quotes; subcommands' parsers are of this class too."""
 
     def error(self, message: str) -> NoReturn:
+        from calmline.core.commands import as_text
+
         text = as_text(message)
         if len(text) > ERROR_CHARS:
             text = text[:ERROR_CHARS] + "…"

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TextIO
 
 from calmline.cli.parser import Subparsers
-from calmline.core.problems import ProblemsError
 
 
 def add_playbook(sub: Subparsers) -> None:
@@ -26,7 +25,8 @@ def add_playbook(sub: Subparsers) -> None:
 
 
 def run_playbook(args: argparse.Namespace, out: TextIO) -> int:
-    from calmline.context import read_playbook  # pydantic, when run
+    from calmline.context import read_playbook
+    from calmline.core.problems import ProblemsError
 
     try:
         pb = read_playbook(args.file)

@@ -11,14 +11,13 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from calmline import __version__
 from calmline.audio.devices import AudioUnavailable, PortAudioMissing, list_input_devices
-from calmline.cli.doctor import Check, hotkeys_check, local_checks
+from calmline.cli.doctor import Check, ListDevices, hotkeys_check, local_checks
 from calmline.platform.bundle_parts import caller_header, os_modules
 from calmline.platform.display import no_display
 
@@ -74,7 +73,7 @@ def modules_check() -> Check:
     return Check("libraries", True, f"{len(names)} loaded; psycopg {psycopg.pq.__impl__}")
 
 
-def audio_check(list_devices: Callable[[], list] = list_input_devices) -> Check:
+def audio_check(list_devices: ListDevices = list_input_devices) -> Check:
     """PortAudio must load; a machine with no headset plugged in is still a good install."""
     try:
         devices = list_devices()
@@ -169,9 +168,7 @@ def _draw_window(ctx: Context) -> Check:
     return Check("qt", True, f"platform {platform}; window drawn {image.width()}x{image.height()}")
 
 
-def self_test(
-    ctx: Context, out: TextIO, list_devices: Callable[[], list] = list_input_devices
-) -> int:
+def self_test(ctx: Context, out: TextIO, list_devices: ListDevices = list_input_devices) -> int:
     """Print one line per check and a summary; 0 when every check passes."""
     from calmline.platform.logs import configure_logging
 

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from calmline.cli.common import REFUSED, fail
 from calmline.cli.parser import Subparsers
-from calmline.core.commands import Command, CommandError, Name, check_command
+
+if TYPE_CHECKING:
+    from calmline.core.commands import Command
 
 SOFTPHONE = {("call", "start"), ("call", "end")}  # their words are read by call_words
-# Sent to a Calmline that is started first when it is not running.
-STARTING = {Name.CALL_START, Name.SHOW, Name.SHIFT_START}
 
 CALL_HELP = """call start [NUMBER] [--caller N] [--customer REF]
   A call started. NUMBER (what a softphone appends) and --caller are the same; if
@@ -124,6 +124,8 @@ def call_words(args: argparse.Namespace, words: Sequence[str]) -> None:
 
 def command_of(args: argparse.Namespace) -> Command:
     """The command a softphone's words stand for."""
+    from calmline.core.commands import Command, Name
+
     if args.command == "call":
         if args.call_command == "start":
             return Command(Name.CALL_START, {"caller": args.caller, "customer": args.customer})
@@ -140,9 +142,10 @@ def command_of(args: argparse.Namespace) -> Command:
 
 
 def run_softphone(args: argparse.Namespace, out: TextIO) -> int:
-    """Send the command to the running Calmline (started first for STARTING) and
-    print its answer; the exit status says done, refused or not reachable."""
-    # the socket's modules, only for the commands that use it
+    """Send the command to the running Calmline (started first when it is not
+    running, for the commands that open it) and print its answer; the exit status
+    says done, refused or not reachable."""
+    from calmline.core.commands import CommandError, Name, check_command
     from calmline.platform.instance import (
         InstanceRefused,
         NotRunning,
@@ -157,7 +160,7 @@ def run_softphone(args: argparse.Namespace, out: TextIO) -> int:
         return fail(str(exc), REFUSED)
     address = instance_address()
     try:
-        if cmd.name in STARTING:
+        if cmd.name in {Name.CALL_START, Name.SHOW, Name.SHIFT_START}:
             reply = send_starting_if_needed(address, cmd)
         else:
             reply = send(address, cmd)

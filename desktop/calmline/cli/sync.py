@@ -5,20 +5,18 @@ aside. Every line it prints names the target through redact_target."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import TextIO
 
 from calmline.cli.common import fail
 from calmline.cli.parser import Subparsers
-from calmline.core.commands import as_text
-from calmline.core.redact import redact_target
 
 
 def target_text(value: str) -> str:
     """An argparse type: a target as sync.target allows it (URL_CHARS at most), and
     text (undecodable bytes cannot be stored with the records it queues)."""
-    from calmline.core.settings import URL_CHARS  # pydantic: only when --target is given
+    from calmline.core.commands import as_text
+    from calmline.core.settings import URL_CHARS
 
     if len(value) > URL_CHARS:
         raise argparse.ArgumentTypeError(
@@ -62,6 +60,7 @@ def add_sync(sub: Subparsers) -> None:
 
 def run_sync(args: argparse.Namespace, out: TextIO) -> int:
     from calmline.context import Context
+    from calmline.core.redact import redact_target
     from calmline.sync.base import TargetError
     from calmline.sync.job import sync_job
     from calmline.sync.targets import target_for
@@ -98,6 +97,8 @@ def run_sync(args: argparse.Namespace, out: TextIO) -> int:
 
 def _set_secret(name: str) -> int:
     """``name``: the target's (secret-free) name, which is also its keyring entry."""
+    import getpass
+
     from calmline.sync.credentials import store_secret
 
     prompt = f"Password for {name}: "
