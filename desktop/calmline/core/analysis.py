@@ -13,12 +13,12 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
 from calmline.core.call_voice import VoiceRun
-from calmline.core.cues import Cue, CueParams, VoiceTracker
+from calmline.core.cues import Cue, VoiceTracker
 from calmline.core.levels import (
     FLOOR_DB,
     Samples,
@@ -27,6 +27,9 @@ from calmline.core.levels import (
     power_db,
     to_db,
 )
+
+if TYPE_CHECKING:
+    from calmline.core.settings import CueSettings
 
 WINDOW_BLOCKS = 10  # 100 ms
 MAX_DURATION_S = 12 * 3600.0  # longer than any call; the figures of 12 h are ~30 MB
@@ -113,7 +116,7 @@ class Analyzer:
     def __init__(
         self,
         rate: int,
-        params: CueParams,
+        params: CueSettings,
         file: str = "",
         baseline_db: float | None = None,
         caller_channel: bool = False,
@@ -205,7 +208,7 @@ class Analyzer:
 def analyze_samples(
     x: Samples,
     rate: int,
-    params: CueParams,
+    params: CueSettings,
     file: str = "",
     baseline_db: float | None = None,
     caller: Samples | None = None,

@@ -29,11 +29,16 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from calmline.core.agent_voice import JUMP_DB, AgentVoice, Judgement
 from calmline.core.caller_level import CallerLevel
 from calmline.core.levels import Baseline, BlockLevel, DbMean, Window
-from calmline.core.settings import CueSettings
+
+if TYPE_CHECKING:
+    from calmline.core.settings import CueSettings
+
+    CueParams = CueSettings
 
 SILENT_DB = -80.0  # a live headset mic's own noise sits well above this
 CLIP_BLOCKS = 3
@@ -58,10 +63,17 @@ class CueKind(StrEnum):
 PRIORITY = list(CueKind)  # the one shown when several are active
 
 
-# The detectors read the settings' [cues] section itself: its nine fields, their
-# defaults and bounds are written once, in core/settings.py (attribute reads on the
-# frozen model are plain attribute reads, as fast as a dataclass's).
-CueParams = CueSettings
+def __getattr__(name: str) -> type[CueSettings]:
+    """``CueParams``: the detectors read the settings' [cues] section itself, so its
+    nine fields, their defaults and bounds are written once, in core/settings.py
+    (reading a field of the frozen model is a plain attribute read, as fast as a
+    dataclass's). Loaded when first asked for: the window imports CueKind from here
+    before its first paint, and the settings model (pydantic) costs ~0.2 s cold."""
+    if name == "CueParams":
+        from calmline.core.settings import CueSettings
+
+        return CueSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

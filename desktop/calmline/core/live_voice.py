@@ -21,14 +21,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from calmline.core.call_voice import VoiceRun
-from calmline.core.cues import Cue, CueParams, VoiceState, VoiceTracker
+from calmline.core.cues import Cue, VoiceState, VoiceTracker
 from calmline.core.levels import BlockLevel
 from calmline.core.records import VoiceFigures
+
+if TYPE_CHECKING:
+    from calmline.core.settings import CueSettings
 
 log = logging.getLogger(__name__)
 CALIBRATION_SPEECH_S = 4.0  # of the agent's speech: its median is their calm level
@@ -57,7 +60,7 @@ class Heard:
 class LiveVoice:
     """Implements core/voice_source.py's VoiceSource for the flow."""
 
-    def __init__(self, params: CueParams, memory: CalmLevels, agent: str = "") -> None:
+    def __init__(self, params: CueSettings, memory: CalmLevels, agent: str = "") -> None:
         self.params, self.memory, self.agent = params, memory, agent
         self.tracker = VoiceTracker(
             params,
