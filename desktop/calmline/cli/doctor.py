@@ -16,8 +16,9 @@ from calmline.cli.parser import Subparsers
 
 if TYPE_CHECKING:
     from calmline.context import Context
+    from calmline.core.devices import InputDevice
 
-ListDevices = Callable[[], list]  # the microphones (audio.devices.list_input_devices)
+ListDevices = Callable[[], "list[InputDevice]"]  # the microphones (audio.devices)
 
 
 def add_doctor(sub: Subparsers) -> None:
