@@ -117,7 +117,7 @@ def _or_none(decode: Decoder) -> Decoder:
 
 
 @cache
-def decoder(tp: Any) -> Decoder:
+def _decoder(tp: Any) -> Decoder:
     """How a plain value becomes a value of type ``tp`` (None stays None)."""
     tp = _base(tp)
     if tp is datetime:
@@ -133,9 +133,9 @@ def decoder(tp: Any) -> Decoder:
     if typing.get_origin(tp) is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            item = decoder(args[0])
+            item = _decoder(args[0])
             return _or_none(lambda value: tuple(item(v) for v in value))
-        parts = [decoder(a) for a in args]
+        parts = [_decoder(a) for a in args]
         return _or_none(lambda value: tuple(p(v) for p, v in zip(parts, value, strict=True)))
     return _same
 
@@ -144,7 +144,7 @@ def decoder(tp: Any) -> Decoder:
 def _field_decoders(cls: type) -> tuple[tuple[str, Decoder], ...]:
     hints = _hints(cls)
     return tuple(
-        (f.name, decoder(hints[f.name]))
+        (f.name, _decoder(hints[f.name]))
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         if f.name != "meta"
     )
