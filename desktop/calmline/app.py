@@ -14,11 +14,11 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calmline import APP_NAME, __version__
+from calmline.core.clock import local_now
 from calmline.core.commands import Command, Name, Reply
 from calmline.platform.display import no_display
 from calmline.platform.instance import (
@@ -78,10 +78,6 @@ def _refuse(message: str) -> int:
     log.error("%s", message)
     print(f"calmline: {message}", file=sys.stderr)
     return 1
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 def _second_window(address: InstanceAddress, holder: Holder, data_dir: Path) -> int:
@@ -155,7 +151,9 @@ class _Loader:
         )
         for problem in ctx.problems:
             log.warning("%s", problem)
-        self.companion = Companion(self.window, flow, settings, list(ctx.problems), _now, self.tray)
+        self.companion = Companion(
+            self.window, flow, settings, list(ctx.problems), local_now, self.tray
+        )
         self._start_meter(settings, voice)
         self._start_hotkeys(settings, ctx.settings.is_locked, self.companion, flow)
         from calmline.ui.sync_controller import SyncController
@@ -187,7 +185,7 @@ class _Loader:
             focus_keeper(qt_platform),
             companion,
             settings.hotkeys,
-            _now,
+            local_now,
             locked,
         )
         keys.start(self.app)
@@ -258,7 +256,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # forms come and go; the window decides
     CrashReporter(str(paths.log_file)).install()
 
-    window = CompanionWindow(WindowStateFile(paths.data_dir / "window.json"), _now)
+    window = CompanionWindow(WindowStateFile(paths.data_dir / "window.json"), local_now)
     loaders: list[_Loader] = []
     servers: list[InstanceServer] = []
     window.quit_requested.connect(app.quit)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from calmline.core import outcomes as oc
 from calmline.core.after_call import followups_to_create, ticked_steps
+from calmline.core.clock import utc_now
 from calmline.core.commands import Command, Name, Reply
 from calmline.core.followups import complete
 from calmline.core.playbook import Playbook
@@ -37,7 +38,7 @@ from calmline.core.records import (
     Shift,
     incident_problems,
 )
-from calmline.core.session import Clock, Session, TransitionError, utc_now
+from calmline.core.session import Clock, Session, TransitionError
 from calmline.core.wording import for_softphone
 
 if TYPE_CHECKING:  # the window imports this module before the database layer is loaded

@@ -158,6 +158,7 @@ def test_the_log_file_never_holds_a_secret(
 ) -> None:
     """The app's own log (configure_logging), through the sync runner and the
     worker's crash path, for targets that fail in each of their ways."""
+    import calmline.sync.job as job
     import calmline.ui.sync_controller as controller
 
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
@@ -177,7 +178,7 @@ def test_the_log_file_never_holds_a_secret(
         def crash(*_args: object, **_kw: object) -> SyncSummary:
             raise RuntimeError(f"unexpected while talking to {HOSTILE[0]}")
 
-        monkeypatch.setattr(controller, "run_sync", crash)
+        monkeypatch.setattr(job, "run_sync", crash)  # the job the worker runs
         db_file = home / "calmline.db"
         worker = controller.SyncWorker(
             lambda: Store(open_database(db_file)), str(tmp_path / "d"), tmp_path / "d", 90

@@ -1,10 +1,9 @@
 """What every command's output shares: one way to fail (a line on stderr, and the
-exit status), the local time now, and output that cannot fail on an odd name."""
+exit status) and output that cannot fail on an odd name."""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 REFUSED = 1  # the command was understood and refused (bad value, no such record...)
 
@@ -13,11 +12,6 @@ def fail(message: str, status: int = REFUSED) -> int:
     """Say ``message`` as `calmline: ...` on stderr; return the exit status."""
     print(f"calmline: {message}", file=sys.stderr)
     return status
-
-
-def now() -> datetime:
-    """This moment in local time: what a command shows and stores as "now"."""
-    return datetime.now().astimezone()
 
 
 def plain_output() -> None:

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from calmline.cli.common import fail, now
+from calmline.cli.common import fail
 from calmline.cli.parser import Subparsers
+from calmline.core.clock import local_now as now
 
 if TYPE_CHECKING:
     from calmline.core.records import FollowUp, Incident
@@ -254,8 +255,8 @@ def csv_row(inc: Incident) -> dict[str, Any]:
 
 
 def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.core.clock import utc_now
     from calmline.core.records import Incident
-    from calmline.core.session import utc_now
     from calmline.platform.private import open_private
 
     incidents = list(reversed(store.incidents()))  # oldest first in exports

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from calmline import __version__
-from calmline.cli.common import fail, now
+from calmline.cli.common import fail
 from calmline.cli.parser import Subparsers
+from calmline.core.clock import local_now as now
 
 
 def add_report(sub: Subparsers) -> None:

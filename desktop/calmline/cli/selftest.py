@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -42,6 +41,7 @@ LATE_MODULES = (
     "calmline.sync.postgres",
     "calmline.sync.https",
     "calmline.ui.main_window",
+    "calmline.ui.companion",
     "calmline.ui.sync_controller",
     "calmline.ui.global_keys",
     "calmline.app",
@@ -119,9 +119,11 @@ def _draw_window(ctx: Context) -> Check:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from calmline.core.clock import local_now
     from calmline.flow import Flow
     from calmline.platform.paths import resource_path
     from calmline.store.repository import Store
+    from calmline.ui.companion import Companion
     from calmline.ui.level_bar import LevelBar
     from calmline.ui.main_window import CompanionWindow
     from calmline.ui.meter_panel import MeterPanel
@@ -142,8 +144,8 @@ def _draw_window(ctx: Context) -> Check:
             scratch = Path(tmp)
             store = Store.open(scratch / "self-test.db")
             flow = Flow(store, ctx.playbook(), ctx.playbook(abusive=True))
-            window = CompanionWindow(WindowStateFile(scratch / "window.json"), datetime.now)
-            window.attach(flow, ctx.settings.settings, [])
+            window = CompanionWindow(WindowStateFile(scratch / "window.json"), local_now)
+            Companion(window, flow, ctx.settings.settings, [], local_now)
             panel = MeterPanel()
             window.set_meter(panel, LevelBar(thickness=10))
             panel.push_history(-30.0, -32.0, 0.4)

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
+from calmline.core.clock import utc_now
 from calmline.core.playbook import Playbook, Step, StepKind
 from calmline.core.records import Incident, Note, Shift, StepAction, StepEvent
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TransitionError(ValueError):
