@@ -23,6 +23,7 @@ from calmline.ui.after_call_controller import AfterCallController
 from calmline.ui.form_manager import FormManager
 from calmline.ui.main_window import CompanionWindow, WindowState
 from calmline.ui.plain_text import ask_text, sentence
+from calmline.ui.shift_end_dialog import ShiftEndDialog
 
 if TYPE_CHECKING:
     from calmline.core.problems import Problem
@@ -126,8 +127,6 @@ class Companion(QObject):
             return
         drafts = flow.drafts()
         if drafts:
-            from calmline.ui.shift_end_dialog import ShiftEndDialog
-
             dialog = ShiftEndDialog(drafts, self.now(), self.window)
             dialog.open_requested.connect(self.forms.open_id)
             if not dialog.exec():
