@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from calmline.core.cues import CueKind
+from calmline.core.cue_kinds import CueKind
 from calmline.core.records import (
     AbuseLevel,
     ApologyKind,

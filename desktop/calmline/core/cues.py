@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from calmline.core.agent_voice import JUMP_DB, AgentVoice, Judgement
 from calmline.core.caller_level import CallerLevel
+from calmline.core.cue_kinds import CueKind as CueKind  # re-exported
 from calmline.core.levels import Baseline, BlockLevel, DbMean, Window
 
 if TYPE_CHECKING:
@@ -50,14 +50,6 @@ ENDED_S = 2.0
 CALLER_FIRST_S = 0.5  # the caller must have been talking this long to be talked over
 PROVISIONAL_DB = 1.5  # extra margin over a calm level still being learnt
 RELEARN_EVERY_S = 60.0  # of agent speech: a baseline far above it is relearnt
-
-
-class CueKind(StrEnum):
-    MIC_SILENT = "mic_silent"
-    CLIPPING = "clipping"
-    RAISED_VOICE = "raised_voice"
-    TALKING_OVER = "talking_over"
-    CONTINUOUS_SPEAKING = "continuous_speaking"
 
 
 PRIORITY = list(CueKind)  # the one shown when several are active
