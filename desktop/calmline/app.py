@@ -34,12 +34,14 @@ from calmline.platform.paths import app_paths, resource_path
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from calmline.context import Context
     from calmline.core.live_voice import LiveVoice
     from calmline.core.settings import Settings
     from calmline.flow import Flow
     from calmline.platform.instance_lock import Holder
     from calmline.platform.instance_server import InstanceServer
     from calmline.platform.paths import AppPaths
+    from calmline.store.repository import Store
     from calmline.ui.companion import Companion
     from calmline.ui.global_keys import GlobalKeys
     from calmline.ui.main_window import CompanionWindow
@@ -57,7 +59,7 @@ def _hand_over(address: InstanceAddress, wait_s: float) -> bool:
     while True:
         try:
             # Its first command waits for its database and settings to load.
-            reply = send(address, Command("show"), timeout=30)
+            reply = send(address, Command(Name.SHOW), timeout=30)
         except InstanceRefused:
             raise
         except NotRunning:
@@ -117,15 +119,10 @@ class _Loader:
         from PySide6.QtWidgets import QMessageBox
 
         from calmline.context import Context
-        from calmline.core.live_voice import LiveVoice
-        from calmline.flow import Flow
-        from calmline.platform.baselines import BaselineFile
         from calmline.store.database import StoreError
-        from calmline.ui.companion import Companion
         from calmline.ui.plain_text import message_box
 
         ctx = Context.load(paths=self.paths)
-        settings = ctx.settings.settings
         try:
             store = ctx.open_store()
         except StoreError as exc:
@@ -139,6 +136,23 @@ class _Loader:
             ).exec()
             self.app.exit(1)
             return None
+        try:
+            self.flow = self._fill(ctx, store)
+        except BaseException:
+            self.failed = True  # never a second flow wired onto the same window
+            raise
+        log.info("ready")
+        return self.flow
+
+    def _fill(self, ctx: Context, store: Store) -> Flow:
+        """The flow on the store, and everything around the window, wired."""
+        from calmline.core.live_voice import LiveVoice
+        from calmline.flow import Flow
+        from calmline.platform.baselines import BaselineFile
+        from calmline.ui.companion import Companion
+        from calmline.ui.sync_controller import SyncController
+
+        settings = ctx.settings.settings
         baselines = BaselineFile(self.paths.data_dir / "baselines.json")
         voice = LiveVoice(settings.cues, baselines, settings.agent_id)
         flow = Flow(
@@ -156,8 +170,6 @@ class _Loader:
         )
         self._start_meter(settings, voice)
         self._start_hotkeys(settings, ctx.settings.is_locked, self.companion, flow)
-        from calmline.ui.sync_controller import SyncController
-
         self.sync = SyncController(  # each sync opens its own connection, on its own thread
             ctx.open_store,
             settings.sync.target,
@@ -167,8 +179,6 @@ class _Loader:
             settings.retention_days,
         )
         self.sync.attach(flow)
-        self.flow = flow
-        log.info("ready")
         return flow
 
     def _start_hotkeys(
@@ -310,7 +320,7 @@ def run_app(argv: list[str] | None = None) -> int:
             server.stop()
         for loader in loaders:
             if loader.companion is not None:
-                loader.companion.forms.save_all()
+                loader.companion.save_all()
             if loader.meter is not None:
                 loader.meter.stop()
             if loader.keys is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
@@ -40,11 +40,12 @@ from calmline.core.records import (
 )
 from calmline.core.session import Clock, Session, TransitionError
 from calmline.core.wording import for_softphone
+from calmline.store.queries import StoreQueries
+from calmline.store.repository import NotFoundError, SaveRefused, Store
 
-if TYPE_CHECKING:  # the window imports this module before the database layer is loaded
+if TYPE_CHECKING:
     from calmline.core.queries import Queries
     from calmline.core.voice_source import VoiceSource
-    from calmline.store.repository import Store
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +81,14 @@ NO_AGENT = (
 )
 
 
+def _switch_to(on: str, abusive: bool) -> bool:
+    """The ABUSIVE command's ``on``: "yes", "no", or "toggle" (the hotkey)."""
+    return not abusive if on == "toggle" else on == "yes"
+
+
 class SaveFailed(TransitionError):
     """The local database refused a save: the action did not happen, the state is
     as it was before it, and it can be tried again once the cause is gone."""
-
-
-@dataclass(frozen=True)
-class ShiftEnd:
-    shift: Shift
-    drafts: list[Incident]  # incidents still to finish: pending work
 
 
 class Flow:
@@ -103,8 +103,6 @@ class Flow:
         clock: Clock = utc_now,
         voice: VoiceSource | None = None,  # the live meter's figures, when there is one
     ) -> None:
-        from calmline.store.queries import StoreQueries
-
         self.store = store
         self.queries: Queries = StoreQueries(store)
         self.playbooks = {False: playbook, True: abusive_playbook}
@@ -117,7 +115,7 @@ class Flow:
         self.listeners: list[Listener] = []
         self.actions: dict[str, Handler] = {
             Name.SHIFT_START: lambda c: oc.ShiftStarted(self.start_shift(c.arg("agent"))),
-            Name.SHIFT_END: lambda c: self._end_shift(),
+            Name.SHIFT_END: lambda c: self.end_shift(),
             Name.CALL_START: lambda c: self._start_call(c.arg("caller"), c.arg("customer")),
             Name.CALL_END: lambda c: self._end_call(),
             Name.CALL_TOGGLE: lambda c: self._end_call() if self.call else self._start_call(),
@@ -125,7 +123,7 @@ class Flow:
             Name.STEP_NEXT: lambda c: self._tick(None),
             Name.STEP_TICK: lambda c: self._tick(c.arg("step")),
             Name.STEP_UNTICK: lambda c: self._untick(c.arg("step")),
-            Name.ABUSIVE: lambda c: self._switch(c.arg("on") == "yes"),
+            Name.ABUSIVE: lambda c: self._switch(_switch_to(c.arg("on"), self.abusive)),
             Name.FOLLOWUP_DONE: lambda c: self._followup_done(c.arg("id"), c.arg("text")),
         }
         self._resume()
@@ -189,8 +187,6 @@ class Flow:
         refuses (a full disk, a read-only folder...), put the session back as it
         was, so the same action can be done again once the cause is gone — a call
         is never stranded open in the window while the database says otherwise."""
-        from calmline.store.repository import SaveRefused
-
         s = self.session
         kept = (s.shift, s.call, list(s.ticked), s.playbook, self.abusive)
         try:
@@ -219,11 +215,7 @@ class Flow:
         self._emit(oc.ShiftStarted(shift))
         return shift
 
-    def end_shift(self) -> ShiftEnd:
-        ended = self._end_shift()
-        return ShiftEnd(ended.shift, ended.drafts)
-
-    def _end_shift(self) -> oc.ShiftEnded:
+    def end_shift(self) -> oc.ShiftEnded:
         if self.session.shift is None:
             raise TransitionError("cannot end a shift: no shift is running")
         shift_id = self.session.shift.meta.id
@@ -300,8 +292,7 @@ class Flow:
         if on != self.abusive:
             with self._saving("switch the steps"):
                 self._set_abusive(on)
-            return self._emit(oc.StepsSwitched(on))
-        return oc.StepsSwitched(on)
+        return self._emit(oc.StepsSwitched(on))  # said even when already so
 
     def _set_abusive(self, on: bool) -> None:
         if on == self.abusive:
@@ -343,7 +334,12 @@ class Flow:
 
     def _followup_done(self, followup_id: str, text: str) -> oc.FollowUpDone:
         """Mark a promised follow-up done, with a note of what was done."""
-        followup = self.queries.followup(followup_id)
+        try:
+            followup = self.queries.followup(followup_id)
+        except NotFoundError:
+            raise TransitionError(
+                "that follow-up is no longer in the list — close the list and open it again"
+            ) from None
         with self._saving("mark the follow-up done"):
             done = self.store.save(complete(followup, text, self.clock()))
         return self._emit(oc.FollowUpDone(done))

@@ -47,7 +47,7 @@ class Name(StrEnum):
     CALL_TOGGLE = "call-toggle"
     STEP_TICK = "step-tick"  # args: step
     STEP_UNTICK = "step-untick"  # args: step
-    ABUSIVE = "abusive"  # args: on ("yes" or "no")
+    ABUSIVE = "abusive"  # args: on ("yes", "no" or "toggle")
     FOLLOWUP_DONE = "followup-done"  # args: id, text
 
 

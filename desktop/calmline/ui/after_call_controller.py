@@ -13,13 +13,20 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from calmline.core.after_call import break_reason
 from calmline.core.followups import badge_text, is_due
+from calmline.core.outcomes import (
+    CallEnded,
+    CallStarted,
+    IncidentSaved,
+    Outcome,
+    ShiftEnded,
+    ShiftStarted,
+)
 from calmline.core.settings import AfterCallSettings
 from calmline.ui.followups_dialog import FollowUpsDialog
 from calmline.ui.search_dialog import SearchDialog
 from calmline.ui.shift_summary_dialog import ShiftSummaryDialog
 
 if TYPE_CHECKING:
-    from calmline.core.outcomes import Outcome
     from calmline.core.records import FollowUp, Incident, Shift
     from calmline.flow import Flow, FlowEvent
     from calmline.ui.main_window import CompanionWindow
@@ -49,7 +56,6 @@ class AfterCallController(QObject):
         self.search: SearchDialog | None = None
         self.summary: ShiftSummaryDialog | None = None
         self._ending = False  # the window is ending the shift (summary already seen)
-        self._had_shift = flow.shift is not None
         flow.listeners.append(self._on_flow)
         self._badge_timer = QTimer(self)
         self._badge_timer.setInterval(BADGE_REFRESH_MS)
@@ -62,23 +68,16 @@ class AfterCallController(QObject):
         self.refresh_badge()
 
     # -- following the flow ------------------------------------------------
-    def _on_flow(self, event: FlowEvent, outcome: Outcome) -> None:
-        from calmline.flow import FlowEvent
-
-        incident: Incident | None = getattr(outcome, "incident", None)
-
-        if event is FlowEvent.SHIFT:
-            started = self.flow.shift is not None and not self._had_shift
-            ended = self.flow.shift is None and self._had_shift
-            self._had_shift = self.flow.shift is not None
-            if started:
+    def _on_flow(self, _event: FlowEvent, outcome: Outcome) -> None:
+        match outcome:
+            case ShiftStarted():
                 self._due_at_shift_start()
-            elif ended and not self._ending:
-                self._summary_after_the_fact()
-        elif event is FlowEvent.CALL:
-            self.set_hint("")
-        elif event in (FlowEvent.CALL_ENDED, FlowEvent.INCIDENT_SAVED) and incident is not None:
-            self._maybe_suggest_break(incident)
+            case ShiftEnded(shift) if not self._ending:
+                self._summary_dialog(shift, confirm=False).show()  # the softphone ended it
+            case CallStarted():
+                self.set_hint("")
+            case CallEnded(incident) | IncidentSaved(incident):
+                self._maybe_suggest_break(incident)
         self.refresh_badge()
 
     def refresh_badge(self) -> None:
@@ -140,12 +139,6 @@ class AfterCallController(QObject):
     def shift_ended(self) -> None:
         """Called by the window once its End shift has gone through (or failed)."""
         self._ending = False
-
-    def _summary_after_the_fact(self) -> None:
-        """The softphone ended the shift: show the summary, without asking."""
-        shift = self.queries.last_shift()
-        if shift is not None:
-            self._summary_dialog(shift, confirm=False).show()
 
     # -- search --------------------------------------------------------------
     def show_search(self, caller: str = "", ref: str = "", exclude: str = "") -> SearchDialog:

@@ -62,7 +62,7 @@ class Companion(QObject):
         window.history_requested.connect(self.show_history)
         window.search_requested.connect(lambda: self.after.show_search())
         window.followups_requested.connect(lambda: self.after.show_followups())
-        window.closing.connect(self.forms.save_all)
+        window.closing.connect(self.save_all)
         flow.provide(Name.SHOW, lambda _cmd: self._show())
         flow.listeners.append(self._on_flow)
         if tray is not None:
@@ -134,6 +134,10 @@ class Companion(QObject):
         if self.after.confirm_end_shift():  # the shift's summary, before the sync
             self.do(Command(Name.SHIFT_END))
             self.after.shift_ended()
+
+    def save_all(self) -> None:
+        """Every open incident form's pending changes, saved (at quit)."""
+        self.forms.save_all()
 
     def show_history(self) -> None:
         """The history badge: search, filtered to this caller."""

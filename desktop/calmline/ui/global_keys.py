@@ -79,8 +79,7 @@ class GlobalKeys(QObject):
         elif action is HotkeyAction.SHOW_HIDE:
             self.window.toggle_visible()
         elif action is HotkeyAction.ABUSIVE_MODE:
-            on = "no" if self.flow.abusive else "yes"
-            self.companion.do(Command(Name.ABUSIVE, {"on": on}))
+            self.companion.do(Command(Name.ABUSIVE, {"on": "toggle"}))
         else:
             self.companion.do(Command(COMMANDS[action]))
 

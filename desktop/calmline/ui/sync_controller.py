@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from calmline.core.outcomes import Outcome, ShiftEnded, ShiftStarted
 from calmline.core.redact import redact_target
 from calmline.sync.job import OpenStore, sync_job
 from calmline.sync.runner import SyncSummary
 from calmline.ui.sync_dialog import SyncDialog
 
 if TYPE_CHECKING:
-    from calmline.core.records import Incident
     from calmline.flow import Flow, FlowEvent
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,11 @@ class SyncController(QObject):
         if flow.shift is not None and self.periodic:
             self.timer.start()
 
-    def _on_flow(self, event: FlowEvent, _incident: Incident | None) -> None:
-        from calmline.flow import FlowEvent
-
-        if event is not FlowEvent.SHIFT:
-            return
-        if self.flow.shift is None:  # the shift just ended: send everything now
+    def _on_flow(self, _event: FlowEvent, outcome: Outcome) -> None:
+        if isinstance(outcome, ShiftEnded):  # send everything now
             self.timer.stop()
             self.start(quiet=False)
-        elif self.periodic:
+        elif isinstance(outcome, ShiftStarted) and self.periodic:
             self.timer.start()
 
     @property
