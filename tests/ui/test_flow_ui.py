@@ -315,3 +315,45 @@ def test_final_save_refuses_missing_fields_and_keeps_the_typing(qtbot: QtBot, fl
     assert stored.status is IncidentStatus.FINAL and stored.escalated_to == "Team lead"
     followups = flow.store.followups_for(ended.meta.id)
     assert [f.what for f in followups] == ["call back tomorrow"] and followups[0].due
+
+
+def test_every_door_gets_the_same_rule_for_a_call_with_no_agent(
+    qtbot: QtBot, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The flow, not the door, refuses to start a shift for a call when no agent
+    id is set: the softphone, the window's button and the call hotkey alike."""
+    from calmline.core.commands import Command, Name
+    from calmline.core.hotkeys import HotkeyAction
+    from calmline.core.settings import HotkeySettings
+    from calmline.platform.focus import NullFocus
+    from calmline.platform.hotkeys import NullHotkeys
+    from calmline.ui.global_keys import GlobalKeys
+    from tests.fakes import make_flow
+
+    flow = make_flow(tmp_path / "n.db", clock, auto_start_shift=True)  # agent_id ""
+    w = make(qtbot, flow)
+    reply = flow.execute(Command(Name.CALL_START, {"caller": "555"}))
+    assert not reply.ok and "agent_id is not set" in reply.message
+    w.toggle_call()  # the Start call button and the tray
+    assert "agent_id is not set" in w.status.text()
+    w.status.clear()
+    keys = GlobalKeys(NullHotkeys("test"), NullFocus(), companion(w), HotkeySettings(), clock)
+    keys.press(HotkeyAction.CALL_TOGGLE)
+    assert "agent_id is not set" in w.status.text()
+    assert flow.shift is None and flow.call is None
+    assert flow.store.db["shifts"].count == 0
+
+
+def test_what_the_softphone_does_is_said_in_the_window(qtbot: QtBot, flow: Flow) -> None:
+    """One outcome, one wording per audience: the softphone's `step next` gets its
+    line, and the window shows the same fact in its own words."""
+    from calmline.core.commands import Command, Name
+
+    w = make(qtbot, flow)
+    flow.start_shift()
+    flow.start_call("555")
+    reply = flow.execute(Command(Name.STEP_NEXT))
+    assert reply.ok and reply.message.startswith("ticked '")
+    assert w.status.text().startswith("Ticked: ") and " — next: " in w.status.text()
+    flow.execute(Command(Name.NOTE, {"text": "wants a refund"}))
+    assert w.status.text() == "Note saved: wants a refund"

@@ -15,12 +15,17 @@ TOP = {"__init__", "__main__", "app", "context", "flow"}  # composition roots an
 
 
 def imports_of(path: Path) -> set[str]:
+    """Every module ``path`` imports; ``from a import b`` counts as a and a.b (b may
+    be a module: ``from calmline import store``). Relative imports are refused."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path}: relative import — spell the room out"
+            assert node.module
             names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
 
 
@@ -48,7 +53,10 @@ def test_middle_layers_import_no_ui(layer: str) -> None:
         for name in imports_of(path):
             # platform/ may use Qt's non-GUI modules (local socket, native event
             # filters for hotkeys); widgets stay in ui/.
-            qt_ok = layer == "platform" and name in {"PySide6.QtCore", "PySide6.QtNetwork"}
+            qt_ok = layer == "platform" and name.split(".")[:2] in (
+                ["PySide6", "QtCore"],
+                ["PySide6", "QtNetwork"],
+            )
             assert qt_ok or not name.startswith(("PySide6", "pyqtgraph")), f"{path} imports {name}"
             assert layer_of(name) not in {"ui", "app", "cli", "context", "flow"}, (
                 f"{path} imports {name}"
@@ -78,9 +86,19 @@ def inside(path: Path, layer: str) -> bool:
 
 def handle_uses(path: Path) -> list[str]:
     """What in ``path`` touches a database handle: ``x.db``, ``open_database``,
-    ``sqlite3``/``sqlite_utils`` used for more than an exception type."""
+    ``sqlite3``/``sqlite_utils`` used for more than an exception type (however
+    imported)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            for a in node.names:
+                full = f"{module}.{a.name}" if module else a.name
+                root = full.split(".")[0]
+                aliased = isinstance(node, ast.Import) and a.asname not in (None, root)
+                named = module is not None and not a.name.endswith("Error")
+                if root in ("sqlite3", "sqlite_utils") and (aliased or named):
+                    found.append(f"line {node.lineno}: import of {full}")
         if isinstance(node, ast.Attribute) and node.attr == "db":
             found.append(f"line {node.lineno}: .db")
         elif isinstance(node, ast.Name) and node.id in ("open_database", "Database"):
@@ -107,6 +125,12 @@ def test_the_ui_reads_through_queries_never_the_store(path: Path) -> None:
     for name in imports_of(path):
         assert layer_of(name) != "store", f"{path.name} imports {name}: ask core/queries.py"
         assert not name.startswith(("sqlite3", "sqlite_utils")), f"{path.name} imports {name}"
+    stores = [
+        n.lineno
+        for n in ast.walk(ast.parse(path.read_text()))
+        if isinstance(n, ast.Attribute) and n.attr == "store"
+    ]
+    assert stores == [], f"{path.name} reaches the store (lines {stores}): ask flow.queries"
 
 
 def test_sys_platform_is_read_only_in_platform() -> None:
@@ -117,10 +141,17 @@ def test_sys_platform_is_read_only_in_platform() -> None:
         reads = [
             n.lineno
             for n in ast.walk(tree)
-            if isinstance(n, ast.Attribute)
-            and n.attr == "platform"
-            and isinstance(n.value, ast.Name)
-            and n.value.id == "sys"
+            if (
+                isinstance(n, ast.Attribute)
+                and n.attr == "platform"
+                and isinstance(n.value, ast.Name)
+                and n.value.id == "sys"
+            )
+            or (
+                isinstance(n, ast.ImportFrom)
+                and n.module == "sys"
+                and any(a.name == "platform" for a in n.names)
+            )
         ]
         assert reads == [], f"{path} reads sys.platform (lines {reads}): ask platform/"
 
@@ -137,3 +168,10 @@ def test_the_handle_rule_catches_a_violation(tmp_path: Path) -> None:
         "try:\n    pass\nexcept sqlite3.DatabaseError:\n    pass\n"
     )
     assert sorted(handle_uses(bad)) == ["line 2: .db", "line 3: sqlite3.connect"]
+    sly = tmp_path / "sly.py"
+    sly.write_text("from sqlite3 import connect\nimport sqlite3 as s\nfrom calmline import store\n")
+    assert sorted(handle_uses(sly)) == [
+        "line 1: import of sqlite3.connect",
+        "line 2: import of sqlite3",
+    ]
+    assert "calmline.store" in imports_of(sly) and layer_of("calmline.store") == "store"

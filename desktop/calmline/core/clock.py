@@ -1,5 +1,6 @@
 """What time it is: records are stored in UTC; what the agent sees and types is
-local time. The one place either is read (tests pass a fake clock instead)."""
+local time. The flow, the window and the CLI take their clock from here (tests
+pass a fake clock instead)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""What the window and the CLI may ask of the records, as questions: the one
-way above store/ to read them (store/queries.py answers; nothing above store/
-holds the database handle). Pure: a Protocol and the values it returns."""
+"""What the window may ask of the records, as questions: the UI's one way to
+read them (store/queries.py answers; ui/ never imports store/). The CLI, a
+composition root, uses the Store itself. Pure: a Protocol and the values it
+returns."""
 
 from __future__ import annotations
 

@@ -50,6 +50,12 @@ def for_softphone(outcome: Outcome) -> str:
         case Ticked(step, nxt):
             after = f"; next: {nxt.title}" if nxt else "; all done"
             return f"ticked '{step.title}'{after}"
+        case Unticked(step):
+            return f"unticked '{step.title}'"
+        case IncidentSaved(incident):
+            return f"incident saved ({incident.status.value})"
+        case FollowUpDone(followup):
+            return f"follow-up done: {followup.what}"
         case HotkeysReported(lines, _):
             return "\n".join(lines)
         case WindowShown():
