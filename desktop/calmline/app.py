@@ -171,6 +171,7 @@ class _Loader:
         self._start_meter(settings, voice)
         self._start_hotkeys(settings, ctx.settings.is_locked, self.companion, flow)
         self.sync = SyncController(  # each sync opens its own connection, on its own thread
+            flow,
             ctx.open_store,
             settings.sync.target,
             ctx.paths.sync_folder,
@@ -178,7 +179,6 @@ class _Loader:
             self.window,
             settings.retention_days,
         )
-        self.sync.attach(flow)
         return flow
 
     def _start_hotkeys(

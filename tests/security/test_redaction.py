@@ -273,8 +273,7 @@ def test_the_sync_dialog_hides_the_secret(qtbot: QtBot, tmp_path: Path) -> None:
     flow: Flow = make_flow(tmp_path / "c.db", FakeClock(), agent_id="agent-7")
     db_file = tmp_path / "c.db"
     url = "ftp://agent:S3CRET@files.example.com/calmline?token=S3CRET"
-    sync = SyncController(lambda: Store(open_database(db_file)), url, tmp_path / "d", 0)
-    sync.attach(flow)
+    sync = SyncController(flow, lambda: Store(open_database(db_file)), url, tmp_path / "d", 0)
     flow.start_shift("agent-7")
     with qtbot.waitSignal(sync.finished, timeout=10_000) as done:
         flow.end_shift()

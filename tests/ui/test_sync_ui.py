@@ -17,8 +17,7 @@ from calmline.ui.sync_controller import SyncController
 
 def controller(flow: Flow, url: str, folder: Path, minutes: int = 15) -> SyncController:
     db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
-    sync = SyncController(lambda: Store(open_database(db_file)), url, folder, minutes)
-    sync.attach(flow)
+    sync = SyncController(flow, lambda: Store(open_database(db_file)), url, folder, minutes)
     return sync
 
 
@@ -95,8 +94,7 @@ def test_shift_end_during_a_quiet_sync_runs_once_more_for_what_it_missed(
         release.wait(10)
         return Store(open_database(db_file))
 
-    sync = SyncController(slow_open, str(target), tmp_path / "default", 15)
-    sync.attach(flow)
+    sync = SyncController(flow, slow_open, str(target), tmp_path / "default", 15)
     flow.start_shift("agent-7")
     assert sync.start(quiet=True)
     flow.end_shift()  # asks for a sync with the dialog while the quiet one runs

@@ -56,6 +56,7 @@ class SyncController(QObject):
 
     def __init__(
         self,
+        flow: Flow,
         open_store: OpenStore,
         url: str,
         default_folder: Path,
@@ -76,9 +77,7 @@ class SyncController(QObject):
         self.timer.setInterval(max(1, interval_minutes) * 60_000)
         self.timer.timeout.connect(lambda: self.start(quiet=True))
         self.periodic = interval_minutes > 0
-
-    def attach(self, flow: Flow) -> None:
-        self.flow = flow
+        self.flow = flow  # followed: a shift's start starts the timer, its end a sync
         flow.listeners.append(self._on_flow)
         if flow.shift is not None and self.periodic:
             self.timer.start()
