@@ -86,6 +86,11 @@ def _switch_to(on: str, abusive: bool) -> bool:
     return not abusive if on == "toggle" else on == "yes"
 
 
+def _when(at: str) -> datetime | None:
+    """The NOTE command's ``at``: when the note box opened (ISO 8601), else now."""
+    return datetime.fromisoformat(at) if at else None
+
+
 class SaveFailed(TransitionError):
     """The local database refused a save: the action did not happen, the state is
     as it was before it, and it can be tried again once the cause is gone."""
@@ -114,16 +119,16 @@ class Flow:
         self.abusive = False
         self.listeners: list[Listener] = []
         self.actions: dict[str, Handler] = {
-            Name.SHIFT_START: lambda c: oc.ShiftStarted(self.start_shift(c.arg("agent"))),
+            Name.SHIFT_START: lambda c: self._start_shift(c.arg("agent")),
             Name.SHIFT_END: lambda c: self.end_shift(),
             Name.CALL_START: lambda c: self._start_call(c.arg("caller"), c.arg("customer")),
             Name.CALL_END: lambda c: self._end_call(),
             Name.CALL_TOGGLE: lambda c: self._end_call() if self.call else self._start_call(),
-            Name.NOTE: lambda c: self._note(c.arg("text"), c.arg("at")),
+            Name.NOTE: lambda c: self._note(c.arg("text"), _when(c.arg("at"))),
             Name.STEP_NEXT: lambda c: self._tick(None),
             Name.STEP_TICK: lambda c: self._tick(c.arg("step")),
-            Name.STEP_UNTICK: lambda c: self._untick(c.arg("step")),
-            Name.ABUSIVE: lambda c: self._switch(_switch_to(c.arg("on"), self.abusive)),
+            Name.STEP_UNTICK: lambda c: self.untick(c.arg("step")),
+            Name.ABUSIVE: lambda c: self.set_abusive(_switch_to(c.arg("on"), self.abusive)),
             Name.FOLLOWUP_DONE: lambda c: self._followup_done(c.arg("id"), c.arg("text")),
         }
         self._resume()
@@ -207,13 +212,15 @@ class Flow:
 
     # -- shift -------------------------------------------------------------
     def start_shift(self, agent_id: str = "") -> Shift:
+        return self._start_shift(agent_id).shift
+
+    def _start_shift(self, agent_id: str) -> oc.ShiftStarted:
         with self._saving("start the shift"):
             shift = self.store.save(self.session.start_shift(agent_id or self.agent_id))
         self.session.shift = shift
         if self.voice is not None:
             self.voice.set_agent(shift.agent_id)
-        self._emit(oc.ShiftStarted(shift))
-        return shift
+        return self._emit(oc.ShiftStarted(shift))
 
     def end_shift(self) -> oc.ShiftEnded:
         if self.session.shift is None:
@@ -233,7 +240,7 @@ class Flow:
         if starts_shift and not self.agent_id.strip():
             raise TransitionError(NO_AGENT)
         if starts_shift:
-            self.start_shift()
+            self._start_shift("")
         with self._saving("start the call"):
             self._set_abusive(False)
             call = self.store.save(self.session.start_call(caller_number, customer_ref))
@@ -275,20 +282,14 @@ class Flow:
         ticked = oc.Ticked(pb.step(event.step_id), pb.step(nxt) if nxt else None)
         return self._emit(ticked)
 
-    def untick(self, step_id: str) -> None:
-        self._untick(step_id)
-
-    def _untick(self, step_id: str) -> oc.Unticked:
+    def untick(self, step_id: str) -> oc.Unticked:
         with self._saving("untick the step"):
             self.store.save(self.session.untick(step_id))
         return self._emit(oc.Unticked(self.session.playbook.step(step_id)))
 
-    def set_abusive(self, on: bool) -> None:
+    def set_abusive(self, on: bool) -> oc.StepsSwitched:
         """Switch the checklist to the abusive-caller playbook (or back); recorded
         with its call time when in a call."""
-        self._switch(on)
-
-    def _switch(self, on: bool) -> oc.StepsSwitched:
         if on != self.abusive:
             with self._saving("switch the steps"):
                 self._set_abusive(on)
@@ -304,14 +305,12 @@ class Flow:
             self.store.save(event)
 
     def note(self, text: str, at: datetime | None = None) -> Note:
+        return self._note(text, at).note
+
+    def _note(self, text: str, at: datetime | None) -> oc.NoteSaved:
         with self._saving("save the note"):
             note = self.store.save(self.session.note(text, at))
-        self._emit(oc.NoteSaved(note))
-        return note
-
-    def _note(self, text: str, at: str) -> oc.NoteSaved:
-        """``at``: when the note box opened (ISO 8601), else now."""
-        return oc.NoteSaved(self.note(text, datetime.fromisoformat(at) if at else None))
+        return self._emit(oc.NoteSaved(note))
 
     # -- after the call ----------------------------------------------------
     def save_incident(self, incident: Incident, final: bool) -> Incident:

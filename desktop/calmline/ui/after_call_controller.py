@@ -49,7 +49,7 @@ class AfterCallController(QObject):
         raised_db: float,
     ) -> None:
         super().__init__(window)
-        self.flow, self.parent_widget, self.window = flow, window, window
+        self.flow, self.window = flow, window
         self.queries, self.now, self.settings = flow.queries, now, settings
         self.raised_db = raised_db
         self.followups: FollowUpsDialog | None = None
@@ -102,7 +102,7 @@ class AfterCallController(QObject):
     # -- follow-ups ----------------------------------------------------------
     def show_followups(self) -> FollowUpsDialog:
         if self.followups is None:
-            self.followups = FollowUpsDialog(self.flow, self.now, self.parent_widget)
+            self.followups = FollowUpsDialog(self.flow, self.now, self.window)
             self.followups.open_requested.connect(self.open_requested)
         self.followups.reload()
         self.followups.show()
@@ -120,7 +120,7 @@ class AfterCallController(QObject):
     # -- the shift summary ---------------------------------------------------
     def _summary_dialog(self, shift: Shift, confirm: bool) -> ShiftSummaryDialog:
         period = self.queries.shift_period(shift, self.now())
-        dialog = ShiftSummaryDialog(self.raised_db, confirm, self.parent_widget)
+        dialog = ShiftSummaryDialog(self.raised_db, confirm, self.window)
         dialog.panel.show_summary(period.title, period.summary, self._due(), self.now().date())
         self.summary = dialog
         return dialog
@@ -143,7 +143,7 @@ class AfterCallController(QObject):
     # -- search --------------------------------------------------------------
     def show_search(self, caller: str = "", ref: str = "", exclude: str = "") -> SearchDialog:
         if self.search is None:
-            self.search = SearchDialog(self.queries, self.now, self.parent_widget)
+            self.search = SearchDialog(self.queries, self.now, self.window)
             self.search.open_requested.connect(self.open_requested)
         self.search.reload_categories()
         self.search.set_caller(caller, ref, exclude)

@@ -31,7 +31,11 @@ if TYPE_CHECKING:
     from calmline.ui.companion import Companion
 
 log = logging.getLogger(__name__)
-COMMANDS = {HotkeyAction.CALL_TOGGLE: Name.CALL_TOGGLE, HotkeyAction.NEXT_STEP: Name.STEP_NEXT}
+COMMANDS = {  # the hotkeys that are the flow's actions
+    HotkeyAction.CALL_TOGGLE: Command(Name.CALL_TOGGLE),
+    HotkeyAction.NEXT_STEP: Command(Name.STEP_NEXT),
+    HotkeyAction.ABUSIVE_MODE: Command(Name.ABUSIVE, {"on": "toggle"}),
+}
 
 
 class GlobalKeys(QObject):
@@ -78,10 +82,8 @@ class GlobalKeys(QObject):
             self.open_note()
         elif action is HotkeyAction.SHOW_HIDE:
             self.window.toggle_visible()
-        elif action is HotkeyAction.ABUSIVE_MODE:
-            self.companion.do(Command(Name.ABUSIVE, {"on": "toggle"}))
         else:
-            self.companion.do(Command(COMMANDS[action]))
+            self.companion.do(COMMANDS[action])
 
     # -- the quick note ------------------------------------------------------
     def _heading(self) -> str:

@@ -77,7 +77,7 @@ class SyncController(QObject):
         self.timer.setInterval(max(1, interval_minutes) * 60_000)
         self.timer.timeout.connect(lambda: self.start(quiet=True))
         self.periodic = interval_minutes > 0
-        self.flow = flow  # followed: a shift's start starts the timer, its end a sync
+        # Followed: a shift's start starts the timer, its end sends everything.
         flow.listeners.append(self._on_flow)
         if flow.shift is not None and self.periodic:
             self.timer.start()
