@@ -36,6 +36,7 @@ from calmline.core.records import (
     IncidentStatus,
     Note,
     Shift,
+    StepSource,
     incident_problems,
 )
 from calmline.core.session import Clock, Session, TransitionError
@@ -86,6 +87,15 @@ def _switch_to(on: str, abusive: bool) -> bool:
     return not abusive if on == "toggle" else on == "yes"
 
 
+def _source(cmd: Command, default: StepSource) -> StepSource:
+    """The door a tick came through: the window's doors name theirs (the socket
+    refuses a ``source`` argument, so a softphone cannot pass for another)."""
+    try:
+        return StepSource(cmd.arg("source") or default)
+    except ValueError:
+        return default
+
+
 def _when(at: str) -> datetime | None:
     """The NOTE command's ``at``: when the note box opened (ISO 8601), else now."""
     return datetime.fromisoformat(at) if at else None
@@ -125,8 +135,9 @@ class Flow:
             Name.CALL_END: lambda c: self._end_call(),
             Name.CALL_TOGGLE: lambda c: self._end_call() if self.call else self._start_call(),
             Name.NOTE: lambda c: self._note(c.arg("text"), _when(c.arg("at"))),
-            Name.STEP_NEXT: lambda c: self._tick(None),
-            Name.STEP_TICK: lambda c: self._tick(c.arg("step")),
+            Name.STEP_NEXT: lambda c: self._tick(None, _source(c, StepSource.SOFTPHONE)),
+            Name.STEP_TICK: lambda c: self._tick(c.arg("step"), _source(c, StepSource.CLICKED)),
+            Name.STEP_HEARD: lambda c: self._tick(c.arg("step"), StepSource.HEARD, c.arg("phrase")),
             Name.STEP_UNTICK: lambda c: self.untick(c.arg("step")),
             Name.ABUSIVE: lambda c: self.set_abusive(_switch_to(c.arg("on"), self.abusive)),
             Name.FOLLOWUP_DONE: lambda c: self._followup_done(c.arg("id"), c.arg("text")),
@@ -270,17 +281,18 @@ class Flow:
         return self.queries.caller_history(incident)
 
     # -- steps and notes ---------------------------------------------------
-    def tick(self, step_id: str | None = None) -> str:
+    def tick(self, step_id: str | None = None, source: StepSource = StepSource.CLICKED) -> str:
         """Tick a step (default: the current one); returns the step id."""
-        return self._tick(step_id).step.id
+        return self._tick(step_id, source).step.id
 
-    def _tick(self, step_id: str | None) -> oc.Ticked:
+    def _tick(self, step_id: str | None, source: StepSource, phrase: str = "") -> oc.Ticked:
+        """``phrase``: the listen_for phrase a heard tick matched (shown, never stored)."""
         with self._saving("tick the step"):
-            event = self.store.save(self.session.tick(step_id or None))
+            event = self.store.save(self.session.tick(step_id or None, source))
         nxt = self.session.next_step()
         pb = self.session.playbook
-        ticked = oc.Ticked(pb.step(event.step_id), pb.step(nxt) if nxt else None)
-        return self._emit(ticked)
+        step = pb.step(event.step_id)
+        return self._emit(oc.Ticked(step, pb.step(nxt) if nxt else None, source, phrase))
 
     def untick(self, step_id: str) -> oc.Unticked:
         with self._saving("untick the step"):

@@ -27,6 +27,7 @@ from calmline.core.records import (
     Shift,
     StepAction,
     StepEvent,
+    StepSource,
     VoiceFigures,
 )
 from calmline.core.serialize import flat_record, from_plain, iso, parse_iso, plain
@@ -61,7 +62,9 @@ def every_kind() -> list[object]:
         Incident(shift.meta.id, T0, meta=META),
         Note(shift.meta.id, "wants a refund", T0, incident.meta.id, 30.25, META),
         Note(shift.meta.id, "shift note", T0, meta=META),
-        StepEvent(incident.meta.id, "apologise", StepAction.SWITCH_PLAYBOOK, T0, 60.0, "x", META),
+        StepEvent(
+            incident.meta.id, "apologise", StepAction.TICK, T0, 60.0, "x", StepSource.HEARD, META
+        ),
         FollowUp(incident.meta.id, "call back", "me", date(2027, 1, 1), T0, "done", META),
         FollowUp(incident.meta.id, "call back", meta=META),
     ]

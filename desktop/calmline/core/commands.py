@@ -45,7 +45,8 @@ class Name(StrEnum):
     HOTKEYS = "hotkeys"  # the running app's hotkey report (for `calmline doctor`)
     # Only from the window's own doors (buttons, tray, hotkeys), never the socket:
     CALL_TOGGLE = "call-toggle"
-    STEP_TICK = "step-tick"  # args: step
+    STEP_TICK = "step-tick"  # args: step, source
+    STEP_HEARD = "step-heard"  # args: step, phrase (the listener heard one of its phrases)
     STEP_UNTICK = "step-untick"  # args: step
     ABUSIVE = "abusive"  # args: on ("yes", "no" or "toggle")
     FOLLOWUP_DONE = "followup-done"  # args: id, text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calmline.core.playbook import Step
-from calmline.core.records import FollowUp, Incident, Note, Shift
+from calmline.core.records import FollowUp, Incident, Note, Shift, StepSource
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class NoteSaved:
 class Ticked:
     step: Step
     next: Step | None  # None: every step is done
+    source: StepSource = StepSource.CLICKED
+    phrase: str = ""  # a heard tick: the listen_for phrase that matched
 
 
 @dataclass(frozen=True)

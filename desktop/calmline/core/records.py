@@ -57,6 +57,17 @@ class StepAction(StrEnum):
     SWITCH_PLAYBOOK = "switch-playbook"
 
 
+class StepSource(StrEnum):
+    """Which door ticked a step: stored with its tick event, shown in the form.
+    Only the door, never what was said: a heard tick keeps its step and time."""
+
+    UNKNOWN = ""  # events saved before sources were recorded
+    CLICKED = "clicked"  # the window's checklist
+    HOTKEY = "hotkey"
+    SOFTPHONE = "softphone"  # `calmline step next` from the softphone
+    HEARD = "heard"  # the agent said one of the step's listen_for phrases
+
+
 @dataclass(frozen=True)
 class Promise:
     """A next step promised to the caller; becomes a follow-up."""
@@ -143,6 +154,7 @@ class StepEvent:
     wall_time: datetime
     call_offset_s: float
     playbook_id: str = ""
+    source: StepSource = StepSource.UNKNOWN
     meta: Meta = field(default_factory=Meta)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from calmline.core.clock import utc_now
 from calmline.core.playbook import Playbook, Step, StepKind
-from calmline.core.records import Incident, Note, Shift, StepAction, StepEvent
+from calmline.core.records import Incident, Note, Shift, StepAction, StepEvent, StepSource
 
 Clock = Callable[[], datetime]
 
@@ -101,8 +101,11 @@ class Session:
                 return step.id
         return None
 
-    def tick(self, step_id: str | None = None) -> StepEvent:
-        """Tick a step (default: the next one) at the current call time."""
+    def tick(
+        self, step_id: str | None = None, source: StepSource = StepSource.UNKNOWN
+    ) -> StepEvent:
+        """Tick a step (default: the next one) at the current call time; ``source``
+        is the door it came through."""
         call = self._need_call("tick a step")
         if step_id is None:
             step_id = self.next_step()
@@ -116,7 +119,7 @@ class Session:
         if step_id in self.ticked:
             raise TransitionError(f"'{step.title}' is already ticked")
         self.ticked.append(step_id)
-        return self._event(call, step_id, StepAction.TICK)
+        return self._event(call, step_id, StepAction.TICK, source)
 
     def untick(self, step_id: str) -> StepEvent:
         call = self._need_call("untick a step")
@@ -174,7 +177,13 @@ class Session:
                 f"playbook '{self.playbook.id}' has no step '{step_id}'"
             ) from None
 
-    def _event(self, call: Incident, step_id: str, action: StepAction) -> StepEvent:
+    def _event(
+        self,
+        call: Incident,
+        step_id: str,
+        action: StepAction,
+        source: StepSource = StepSource.UNKNOWN,
+    ) -> StepEvent:
         now = self._clock()
         return StepEvent(
             incident_id=call.meta.id,
@@ -183,4 +192,5 @@ class Session:
             wall_time=now,
             call_offset_s=(now - call.started_at).total_seconds(),
             playbook_id=self.playbook.id,
+            source=source,
         )

@@ -164,3 +164,10 @@ def _sync_set_aside(db: Database) -> None:
         PRIMARY KEY (record_type, record_id)
     );
     """)
+
+
+@migrations(name="0004_step_source")
+def _step_source(db: Database) -> None:
+    """Which door ticked a step (clicked, hotkey, softphone, heard); '' for the
+    events saved before it was recorded."""
+    db.executescript("ALTER TABLE step_events ADD COLUMN source TEXT NOT NULL DEFAULT '';")
