@@ -234,3 +234,56 @@ def test_device_names_are_plain_text(qtbot: QtBot, tmp_path: Path) -> None:
     assert "hears the caller from <b>Jabra</b><img src=x>" in panel.status.text()
     assert panel.status.textFormat() == Qt.TextFormat.PlainText
     assert panel.caller_word.textFormat() == Qt.TextFormat.PlainText
+
+
+class FakeListener:
+    """A ListenSink that keeps what it was fed and reports the spots it is given."""
+
+    def __init__(self) -> None:
+        self.active = True
+        self.fed: list[tuple[np.ndarray, np.ndarray, float]] = []
+        self.spots: list[object] = []
+
+    def feed(self, blocks: np.ndarray, speech: np.ndarray, t_s: float) -> None:
+        self.fed.append((blocks, speech, t_s))
+
+    def take(self) -> list[object]:
+        spots, self.spots = self.spots, []
+        return spots
+
+
+def test_listening_gets_the_drained_blocks_with_their_speech_and_time(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    x = np.concatenate([np.zeros(48000), speechlike(2, -25), np.zeros(2 * 48000)])
+    panel, compact = MeterPanel(), LevelBar()
+    qtbot.addWidget(panel)
+    source, listener = ArraySource(x), FakeListener()
+    voice = LiveVoice(CueParams(), BaselineFile(tmp_path / "b.json"), "")
+    ctl = MeterController(source, voice, panel, compact, listen=listener)
+    heard: list[object] = []
+    ctl.heard.connect(heard.append)
+    ctl.start()
+    ctl.timer.stop()
+    speech: list[bool] = []
+    for _ in range(40):
+        source.advance(0.1)
+        before = voice.t
+        ctl.drain()
+        blocks, flags, t_s = listener.fed[-1]
+        assert t_s == before and blocks.shape == (10, 480) and blocks.dtype == np.float32
+        assert flags.dtype == np.bool_ and flags.shape == (10,)
+        speech += flags.tolist()
+    fed = np.concatenate([b for b, _f, _t in listener.fed]).ravel()
+    assert np.array_equal(fed, x[: len(fed)].astype(np.float32))  # exactly the mic's blocks
+    assert not any(speech[:90]) and all(speech[110:290]) and not any(speech[-50:])
+    assert len(speech) == 400
+    assert heard == []
+    listener.spots = ["spot-1", "spot-2"]
+    listener.active = False  # off for this call: no more audio, spots still said
+    source.advance(0.1)
+    ctl.drain()
+    assert len(listener.fed) == 40 and heard == ["spot-1", "spot-2"]
+    source.advance(0.1)
+    ctl.drain()
+    assert heard == ["spot-1", "spot-2"]

@@ -3,15 +3,21 @@ caller channel, the blocks of what the agent hears — turns them into block
 levels, hands them to core's LiveVoice and shows what it says on the meter. The
 figures, cues, calm level and calibration are LiveVoice's; here only the bar's
 ballistics and the pairing of the caller's blocks with the microphone's. Time
-comes from the audio itself (blocks x 10 ms), never from ticks."""
+comes from the audio itself (blocks x 10 ms), never from ticks.
+
+With listening on, the drained blocks also go, with each block's speech flag, to a
+ListenSink (the listen worker: it recognises on its own thread), and the spots it
+reports come back out of the ``heard`` signal, one per spot."""
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from calmline.core.cues import CueKind
 from calmline.core.levels import Ballistics, BlockLevel, block_levels
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
     from calmline.audio.capture import Capture
     from calmline.audio.loopback import CallerCapture
     from calmline.audio.sources import ArraySource
+    from calmline.core.cues import VoiceState
+    from calmline.core.listening import Spot
     from calmline.core.live_voice import LiveVoice
     from calmline.ui.level_bar import LevelBar
     from calmline.ui.meter_panel import MeterPanel
@@ -38,7 +46,32 @@ CALIBRATION_TEXT = (
 )
 
 
+class ListenSink(Protocol):
+    """Where the microphone's blocks go to be listened to (audio/listen_worker.py's
+    ListenWorker). Called on the GUI thread at each drain, so ``feed`` must be cheap:
+    it copies or queues and returns; recognition runs elsewhere."""
+
+    @property
+    def active(self) -> bool:
+        """Listening is on for this call: only then are blocks fed."""
+        ...
+
+    def feed(
+        self, blocks: npt.NDArray[np.float32], speech: npt.NDArray[np.bool_], t_s: float
+    ) -> None:
+        """``blocks``: the drained (n, block_size) float32 blocks of the microphone at
+        its capture rate; ``speech``: (n,) each block's VoiceState.speech; ``t_s``:
+        the stream time (LiveVoice.t) at the start of the first block."""
+        ...
+
+    def take(self) -> list[Spot]:
+        """The spots reported since the last take."""
+        ...
+
+
 class MeterController(QObject):
+    heard = Signal(object)  # one core.listening.Spot, each time a step is heard
+
     def __init__(
         self,
         capture: Capture | ArraySource,
@@ -46,10 +79,12 @@ class MeterController(QObject):
         panel: MeterPanel,
         compact: LevelBar,
         caller: CallerCapture | ArraySource | None = None,
+        listen: ListenSink | None = None,
     ) -> None:
         super().__init__()
         self.capture, self.voice, self.panel, self.compact = capture, voice, panel, compact
         self.caller = caller
+        self.listen = listen
         self._heard: deque[BlockLevel] = deque()
         self._last_heard: BlockLevel | None = None
         self.ballistics = Ballistics()
@@ -102,7 +137,9 @@ class MeterController(QObject):
         dt = blocks.shape[1] / self.capture.rate
         if self.caller is not None:
             self._heard.extend(block_levels(self.caller.poll()))
+        start_t = self.voice.t
         heard = self.voice.feed(levels, dt, [self._caller_block() for _ in levels])
+        self._listen(blocks, heard.states, start_t)
         for level, state in zip(levels, heard.states, strict=True):
             self.blocks += 1
             self.ballistics.update(level.rms_db, level.peak_db, dt * 1000.0)
@@ -127,6 +164,19 @@ class MeterController(QObject):
         if not levels and not self.voice.calibrating:
             self._status()
             self._pace()
+
+    def _listen(
+        self, blocks: npt.NDArray[np.float32], states: list[VoiceState], t_s: float
+    ) -> None:
+        """Hand the burst to the listener (while it listens) and say what it heard."""
+        listen = self.listen
+        if listen is None:
+            return
+        if len(blocks) and listen.active:
+            speech = np.fromiter((s.speech for s in states), dtype=np.bool_, count=len(states))
+            listen.feed(blocks, speech, t_s)
+        for spot in listen.take():
+            self.heard.emit(spot)
 
     def _status(self) -> None:
         if self.capture.running:
