@@ -143,3 +143,59 @@ def test_broken_custom_playbook_falls_back_loudly(home: Path) -> None:
     assert ctx.playbook().id == "irate-caller"
     text = "\n".join(map(str, ctx.problems))
     assert "unknown kind 'maybe'" in text and "using the built-in playbook instead" in text
+
+
+def with_listen(step_id: str, listen: str, kind: str = "once") -> str:
+    return playbook_text({"id": step_id, "kind": kind}).replace(
+        'phrases = ["Say this."]', f'phrases = ["Say this."]\nlisten_for = {listen}'
+    )
+
+
+def test_listen_for_is_read_and_normalised() -> None:
+    pb = parse_playbook(with_listen("sorry", '["I’m  SORRY", "my apologies"]'), "t.toml")
+    assert pb.steps[0].listen_for == ("i'm sorry", "my apologies")
+    assert parse_playbook(playbook_text({"id": "x"}), "t.toml").steps[0].listen_for == ()
+
+
+@pytest.mark.parametrize(
+    ("listen", "says"),
+    [
+        ("[]", ""),  # an empty list is the same as none
+        ('"sorry"', "needs 1 to 5 phrases, got 'sorry'"),
+        ('["a", "b", "c", "d", "e", "f"]', "needs 1 to 5 phrases"),
+        ('["call back in 2 days"]', "has characters other than letters, apostrophes and spaces"),
+        ('["i am really truly very sorry about all of it"]', "has 10 words, at most 8"),
+        ('["' + "a" * 61 + '"]', "phrase 1 is 61 characters long, at most 60"),
+        ('["sorry", "Sorry"]', "phrase 2 'Sorry' is listed twice"),
+        ('["sorry", 3]', "phrase 2 is 3, not a phrase"),
+    ],
+)
+def test_listen_for_problems_name_line_step_field_and_fix(listen: str, says: str) -> None:
+    text = with_listen("x", listen)
+    if not says:
+        parse_playbook(text, "custom.toml")
+        return
+    (problem,) = problems_of(text)
+    assert problem.startswith("custom.toml:12: step 'x' field 'listen_for': ")
+    assert says in problem and " — " in problem  # and a fix
+
+
+def test_listen_for_on_a_reminder_or_on_two_steps_is_refused() -> None:
+    (problem,) = problems_of(with_listen("w", '["stay calm"]', kind="watch"))
+    assert "a reminder for the whole call is never ticked" in problem
+    text = with_listen("a", '["i hear you"]') + with_listen("b", '["I hear you"]').split("\n", 3)[
+        3
+    ].replace("[playbook]", "")
+    probs = problems_of(text)
+    assert probs == [
+        "custom.toml:21: step 'b' field 'listen_for': 'i hear you' is also a phrase of "
+        "step 'a' — give each phrase to one step"
+    ]
+
+
+def test_built_in_playbooks_listen_for_the_spoken_steps() -> None:
+    pb = read_playbook(IRATE)
+    heard = {s.id for s in pb.steps if s.listen_for}
+    assert {"apologise", "empathise", "confirm-agreement", "anything-else"} <= heard
+    assert all(s.kind is StepKind.ONCE for s in pb.steps if s.listen_for)
+    assert {"set-the-line", "warn"} <= {s.id for s in read_playbook(ABUSIVE).steps if s.listen_for}

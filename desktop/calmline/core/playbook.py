@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from calmline.core.playbook_listen import listen_for, shared_phrases
 from calmline.core.problems import Problem, ProblemsError, at_most, shown, toml_error_line
 
 PLAYBOOK_MAX_BYTES = 256 * 1024  # the built-in ones are under 8 KB
@@ -49,6 +50,8 @@ class Step:
     phrases: tuple[str, ...]
     kind: StepKind
     phase: Phase
+    # phrases that, said by the agent, tick the step (lower case, words only)
+    listen_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Playbook:
         ]
 
 
-STEP_FIELDS = {"id", "title", "why", "phrases", "kind", "phase"}
+STEP_FIELDS = {"id", "title", "why", "phrases", "kind", "phase", "listen_for"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _STEPS_HEADER = re.compile(r"^\s*\[\[\s*steps\s*\]\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
@@ -284,6 +287,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
             for n, phrase in enumerate(phrases, 1):
                 if too_long := _too_long("phrases", phrase, f"phrase {n}"):
                     report("phrases", too_long, "shorten the phrase")
+        listen = listen_for(raw.get("listen_for", []), raw.get("kind") == "watch", report)
         kind: Any = raw.get("kind")
         phase: Any = raw.get("phase")
         if not isinstance(kind, str) or kind not in {k.value for k in StepKind}:
@@ -309,8 +313,16 @@ def parse_playbook(text: str, source: str) -> Playbook:
                 phrases=tuple(p.strip() for p in phrases),
                 kind=StepKind(kind),
                 phase=Phase(phase),
+                listen_for=listen,
             )
         )
+    problems.extend(
+        shared_phrases(
+            steps,
+            lambda i, f: where.field_line(headers[i] if i < len(headers) else 1, f),
+            source,
+        )
+    )
     if problems:
         raise ProblemsError(at_most(problems, source))
     return Playbook(
