@@ -47,14 +47,15 @@ else
     esac
 fi
 
-# The best Python: 3.13 or 3.12 when present and working (a pyenv shim may exist
-# without being usable), else python3 >= 3.11.
-works() { "$1" -c 'import sys, venv, sqlite3; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
+# The best Python: 3.13 when present and working (a pyenv shim may exist without
+# being usable), else 3.11. Not 3.12: pocketsphinx 5.1 (heard steps) ships wheels
+# for 3.11 and 3.13 only, and nothing newer than 3.13 yet.
+works() { "$1" -c 'import sys, venv, sqlite3; v = sys.version_info[:2]; sys.exit(v not in ((3, 11), (3, 13)))' >/dev/null 2>&1; }
 PY=""
-candidates=(python3.13 python3.12)
+candidates=(python3.13 python3.11)
 if command -v pyenv >/dev/null 2>&1; then
     root=$(pyenv root)
-    for v in 3.13 3.12; do
+    for v in 3.13 3.11; do
         for d in "$root"/versions/"$v"*/bin/python"$v"; do [ -x "$d" ] && candidates+=("$d"); done
     done
 fi
@@ -63,7 +64,7 @@ for c in "${candidates[@]}"; do
     if command -v "$c" >/dev/null 2>&1 && works "$c"; then PY=$(command -v "$c"); break; fi
 done
 if [ -z "$PY" ]; then
-    echo "bootstrap: Calmline needs Python 3.11 or newer (3.12+ preferred); none found." >&2
+    echo "bootstrap: Calmline needs Python 3.13 or 3.11 (3.12 lacks a pocketsphinx 5.1 wheel); none found." >&2
     exit 1
 fi
 

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,8 @@ from calmline.platform.paths import app_paths, resource_path
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from calmline.audio.listen_worker import ListenWorker
+    from calmline.audio.spotter import Spotter
     from calmline.context import Context
     from calmline.core.live_voice import LiveVoice
     from calmline.core.settings import Settings
@@ -109,6 +111,7 @@ class _Loader:
         self.flow: Flow | None = None
         self.companion: Companion | None = None
         self.meter: MeterController | None = None
+        self.listen: ListenWorker | None = None
         self.keys: GlobalKeys | None = None
         self.sync: SyncController | None = None
         self.failed = False
@@ -168,7 +171,7 @@ class _Loader:
         self.companion = Companion(
             self.window, flow, settings, list(ctx.problems), local_now, self.tray
         )
-        self._start_meter(settings, voice)
+        self._start_meter(settings, voice, self.companion, flow)
         self._start_hotkeys(settings, ctx.settings.is_locked, self.companion, flow)
         self.sync = SyncController(  # each sync opens its own connection, on its own thread
             flow,
@@ -205,7 +208,9 @@ class _Loader:
         )
         self.keys = keys
 
-    def _start_meter(self, settings: Settings, voice: LiveVoice) -> None:
+    def _start_meter(
+        self, settings: Settings, voice: LiveVoice, companion: Companion, flow: Flow
+    ) -> None:
         from calmline.audio.capture import Capture
         from calmline.audio.loopback import CallerCapture
         from calmline.ui.level_bar import LevelBar
@@ -221,8 +226,31 @@ class _Loader:
             panel,
             compact,
             CallerCapture(audio.caller_device) if audio.caller_channel else None,
+            listen=(worker := self._listener(settings, flow)),
         )
+        if worker is not None:
+            companion.listen(worker, self.meter.heard)
+        self.listen = worker
         self.meter.start()
+
+    def _listener(self, settings: Settings, flow: Flow) -> ListenWorker | None:
+        """Heard steps' worker thread, when the setting is on (the recogniser is
+        made on that thread, not here)."""
+        if not settings.listening.enabled:
+            log.info("heard steps: off (listening.enabled)")
+            return None
+        from calmline.audio.listen_worker import ListenWorker
+        from calmline.core.listening import phrase_table
+
+        listening = settings.listening
+        model = Path(listening.model_folder).expanduser() if listening.model_folder else None
+
+        def make(phrases: Mapping[str, Sequence[str]], rate: int) -> Spotter:
+            from calmline.audio.spotter import Spotter
+
+            return Spotter(phrases, rate, listening.sensitivity, model)
+
+        return ListenWorker(make, phrase_table(flow.playbook))
 
     def handle(self, cmd: Command) -> Reply:
         """A command from the socket (softphone, second launch, doctor): the flow's."""
@@ -323,6 +351,8 @@ def run_app(argv: list[str] | None = None) -> int:
                 loader.companion.save_all()
             if loader.meter is not None:
                 loader.meter.stop()
+            if loader.listen is not None:
+                loader.listen.stop()
             if loader.keys is not None:
                 loader.keys.close()
             if loader.sync is not None:

@@ -101,6 +101,25 @@ class HotkeySettings(_Section):
         return "" if text.lower() in ("", "off", "none") else parse_chord(text).text
 
 
+class ListeningSettings(_Section):
+    """Heard steps: a step ticks when the agent says one of its listen_for phrases.
+    Recognised on this computer from the agent's own microphone, while they speak;
+    nothing said is kept."""
+
+    enabled: bool = Field(
+        True, description="tick a step when the agent says one of its listen_for phrases"
+    )
+    sensitivity: float = Field(
+        0.5, ge=0.0, le=1.0, description="higher catches more, and ticks wrongly more often"
+    )
+    model_folder: str = Field(
+        "",
+        max_length=PATH_CHARS,
+        description="a pocketsphinx model folder for another language; empty = the "
+        "bundled US-English model",
+    )
+
+
 class PlaybookSettings(_Section):
     path: str = Field(
         "",
@@ -140,6 +159,7 @@ class Settings(_Section):
     audio: AudioSettings = AudioSettings()
     cues: CueSettings = CueSettings()
     hotkeys: HotkeySettings = HotkeySettings()
+    listening: ListeningSettings = ListeningSettings()
     playbook: PlaybookSettings = PlaybookSettings()
     shift: ShiftSettings = ShiftSettings()
     sync: SyncSettings = SyncSettings()

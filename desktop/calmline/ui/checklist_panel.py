@@ -34,6 +34,7 @@ PHASE_TITLES = {
 }
 STEP_ROLE = Qt.ItemDataRole.UserRole
 WATCH_MARK = "◉ "
+HEARD_MARK = "  · heard “{}”"  # after a step that ticked itself: the words that matched
 WHY_LINES = 8  # the reason's label: the steps above keep the room
 PHRASE_LINES = 10  # the phrases' list grows to this, then scrolls
 
@@ -105,6 +106,7 @@ class ChecklistPanel(QWidget):
         self.phrases.itemActivated.connect(self._copy)
         self.ticked: set[str] = set()
         self.current: str | None = None
+        self.heard: dict[str, str] = {}
         self.set_playbook(playbook)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -151,12 +153,18 @@ class ChecklistPanel(QWidget):
                 self._items[step.id] = item
             header.setExpanded(True)
         del blocker
-        self.set_state(self.ticked, self.current)
+        self.set_state(self.ticked, self.current, self.heard)
 
-    def set_state(self, ticked: set[str] | list[str], current: str | None) -> None:
+    def set_state(
+        self,
+        ticked: set[str] | list[str],
+        current: str | None,
+        heard: dict[str, str] | None = None,
+    ) -> None:
         """Show which steps are ticked and which one is current (highlighted,
-        and selected so its phrases show)."""
-        self.ticked, self.current = set(ticked), current
+        and selected so its phrases show); ``heard``: the steps that ticked
+        themselves, with the phrase that matched (marked in their row)."""
+        self.ticked, self.current, self.heard = set(ticked), current, dict(heard or {})
         blocker = QSignalBlocker(self.tree)
         highlight = self.palette().color(QPalette.ColorRole.Highlight)
         tint = QColor(highlight)
@@ -165,6 +173,9 @@ class ChecklistPanel(QWidget):
             if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
                 done = step_id in self.ticked
                 item.setCheckState(0, Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
+                title = line(self.playbook.step(step_id).title)
+                phrase = self.heard.get(step_id) if done else None
+                item.setText(0, title + HEARD_MARK.format(line(phrase, 60)) if phrase else title)
             is_current = step_id == current
             font = QFont(item.font(0))
             font.setBold(is_current)
@@ -181,7 +192,7 @@ class ChecklistPanel(QWidget):
 
     def restyle(self) -> None:
         """Recompute palette-derived colours (after a light/dark switch)."""
-        self.set_state(self.ticked, self.current)
+        self.set_state(self.ticked, self.current, self.heard)
 
     # -- queries -----------------------------------------------------------
     def item(self, step_id: str) -> QTreeWidgetItem:

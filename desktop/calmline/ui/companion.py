@@ -21,11 +21,15 @@ from calmline.core.wording import for_window
 from calmline.flow import Flow, FlowEvent
 from calmline.ui.after_call_controller import AfterCallController
 from calmline.ui.form_manager import FormManager
+from calmline.ui.heard_controller import HeardController
 from calmline.ui.main_window import CompanionWindow, WindowState
 from calmline.ui.plain_text import ask_text, sentence
 from calmline.ui.shift_end_dialog import ShiftEndDialog
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from calmline.audio.listen_worker import ListenWorker
     from calmline.core.problems import Problem
     from calmline.core.settings import Settings
     from calmline.ui.tray import Tray
@@ -52,6 +56,7 @@ class Companion(QObject):
             flow, window, now, settings.after_call, settings.cues.raised_voice_db
         )
         self.after.open_requested.connect(self.forms.open_id)
+        self.heard = HeardController(window, flow)
         window.shift_requested.connect(self.toggle_shift)
         window.call_requested.connect(lambda: self.do(Command(Name.CALL_TOGGLE)))
         window.next_step_requested.connect(lambda: self.do(Command(Name.STEP_NEXT)))
@@ -88,12 +93,18 @@ class Companion(QObject):
                 current=flow.session.next_step() if call else None,
                 calls=flow.queries.calls_in_shift(flow.shift.meta.id) if flow.shift else 0,
                 badge=history_badge(flow.history(call), self.now()) if call else "",
+                heard=dict(self.heard.marks),
             )
         )
         if self.tray is not None:
             self.tray.show_state(shift_running=flow.shift is not None, in_call=call is not None)
 
+    def listen(self, worker: ListenWorker, heard: SignalInstance) -> None:
+        """Heard steps: ``worker`` listens, the meter's ``heard`` signal brings its spots."""
+        self.heard.attach(worker, heard)
+
     def _on_flow(self, event: FlowEvent, outcome: Outcome) -> None:
+        self.heard.follow(outcome)  # its marks, before the repaint shows them
         self.refresh()
         self.window.say(for_window(outcome))
         if isinstance(outcome, CallEnded):
@@ -101,7 +112,11 @@ class Companion(QObject):
 
     # -- the window's doors --------------------------------------------------
     def do(self, cmd: Command) -> Outcome | None:
-        """Run ``cmd``; a refusal is said in the window (the flow is unchanged)."""
+        """Run ``cmd``; a refusal is said in the window (the flow is unchanged).
+        The tick hotkey, pressed while a heard tick may still be undone, undoes it."""
+        undo = self.heard.undo_pending()
+        if cmd.name == Name.STEP_NEXT and cmd.arg("source") == "hotkey" and undo:
+            cmd = Command(Name.STEP_UNTICK, {"step": undo})
         try:
             return self.flow.run(cmd)
         except TransitionError as exc:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 COMMANDS = {  # the hotkeys that are the flow's actions
     HotkeyAction.CALL_TOGGLE: Command(Name.CALL_TOGGLE),
-    HotkeyAction.NEXT_STEP: Command(Name.STEP_NEXT),
+    HotkeyAction.NEXT_STEP: Command(Name.STEP_NEXT, {"source": "hotkey"}),
     HotkeyAction.ABUSIVE_MODE: Command(Name.ABUSIVE, {"on": "toggle"}),
 }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class WindowState:
     current: str | None  # the step to do next, in a call
     calls: int  # calls this shift
     badge: str  # the caller's history, in a call
+    heard: dict[str, str] = field(default_factory=dict)  # heard steps: the phrase that matched
 
 
 class CompanionWindow(QMainWindow):
@@ -71,6 +72,8 @@ class CompanionWindow(QMainWindow):
     followups_requested = Signal()
     closing = Signal()  # about to close or hide: open forms should be saved
     quit_requested = Signal()
+    undo_heard_requested = Signal(str)  # a heard tick, undone (step id)
+    listening_off_requested = Signal()  # no heard steps for the rest of this call
 
     def __init__(self, state_file: WindowStateFile, now: Callable[[], datetime]) -> None:
         super().__init__()
@@ -125,6 +128,7 @@ class CompanionWindow(QMainWindow):
         from calmline.ui.action_bar import ActionBar
         from calmline.ui.checklist_panel import ChecklistPanel
         from calmline.ui.header_panel import HeaderPanel
+        from calmline.ui.listening_bar import ListeningBar
         from calmline.ui.problems_banner import ProblemsBanner
         from calmline.ui.strip_panel import StripPanel
 
@@ -142,6 +146,7 @@ class CompanionWindow(QMainWindow):
         self.title.setAccessibleName("Playbook")
         no_steps = Playbook("", "", "", (), "")  # until the first state
         self.checklist = ChecklistPanel(no_steps, QGuiApplication.clipboard(), full)
+        self.listening = ListeningBar(full)
         self.meter_slot = QWidget(full)  # the voice meter goes here
         self.meter_slot.setAccessibleName("Voice meter")
         QVBoxLayout(self.meter_slot).setContentsMargins(0, 0, 0, 0)
@@ -152,7 +157,7 @@ class CompanionWindow(QMainWindow):
         plain(self.status, STATUS_LINES)  # notes, phrases, step titles, save failures
         layout = QVBoxLayout(full)
         layout.setContentsMargins(6, 6, 6, 6)
-        for w in (self.banner, self.header, self.hint, self.meter_slot, self.title):
+        for w in (self.banner, self.header, self.hint, self.meter_slot, self.title, self.listening):
             layout.addWidget(w)
         layout.addWidget(self.checklist, 1)
         layout.addWidget(self.status)
@@ -176,6 +181,8 @@ class CompanionWindow(QMainWindow):
         bar.collapse_clicked.connect(lambda: self.set_collapsed(True))
         self.strip.expand_clicked.connect(lambda: self.set_collapsed(False))
         self.checklist.tick_toggled.connect(self.tick_requested)
+        self.listening.undo_requested.connect(self.undo_heard_requested)
+        self.listening.off_requested.connect(self.listening_off_requested)
         self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
         self.header.history_requested.connect(self.history_requested)
         self.header.followups.clicked.connect(self.followups_requested)
@@ -211,7 +218,9 @@ class CompanionWindow(QMainWindow):
         if self.checklist.playbook.id != state.playbook.id:
             self.checklist.set_playbook(state.playbook)
         in_call = state.call is not None
-        self.checklist.set_state(state.ticked if in_call else [], state.current)
+        self.checklist.set_state(
+            state.ticked if in_call else [], state.current, state.heard if in_call else {}
+        )
         mode = " — abusive-caller mode" if state.abusive else ""
         self.title.setText(f"<b>{escape(state.playbook.title)}</b>{mode}")
         self.header.show_state(state.shift, state.call, state.calls, state.badge, self.now())
@@ -244,6 +253,20 @@ class CompanionWindow(QMainWindow):
         assert strip_layout is not None
         strip_layout.addWidget(compact)
         compact.setFixedWidth(60)
+
+    def show_listening(self, text: str, can_turn_off: bool = False) -> None:
+        """What heard steps do now ("" hides the line: no call, or listening is off)."""
+        self._build()
+        self.listening.show_listening(text, can_turn_off)
+
+    def show_heard(self, step_id: str, title: str, phrase: str) -> None:
+        """A step ticked itself: what was heard, with Undo for a few seconds."""
+        self._build()
+        self.listening.show_heard(step_id, title, phrase)
+
+    def clear_heard(self) -> None:
+        self._build()
+        self.listening.clear_heard()
 
     def say(self, text: str) -> None:
         """A passing message in the window: never a dialog, never focus."""
