@@ -133,3 +133,47 @@ def test_analysis_in_pieces_is_the_analysis_of_the_whole() -> None:
     assert parts.cues == whole.cues and whole.cues
     for name in ("duration_s", "rms_dbfs", "peak_dbfs", "speech_s", "talk_share", "baseline_dbfs"):
         assert getattr(parts, name) == getattr(whole, name), name
+
+
+@pytest.fixture(scope="module")
+def said(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A natural voice (flite's slt) saying a phrase of two steps, ordinary talk between."""
+    d = tmp_path_factory.mktemp("said")
+    text = (
+        "Good afternoon, let me bring up the order for you. I understand how frustrating "
+        "that must have been. The engineer can come on Thursday morning instead. "
+        "Is there anything else I can help you with?"
+    )
+    subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(d / "raw.wav")], check=True)
+    subprocess.run(["sox", str(d / "raw.wav"), str(d / "said.wav"), "vol", "-10dB"], check=True)
+    return d / "said.wav"
+
+
+def test_analyze_lists_the_steps_heard_with_the_times_of_the_speech(said: Path, home: Path) -> None:
+    out = calmline("analyze", str(said), "--json", env=dict(os.environ))
+    assert out.returncode == 0, out.stderr
+    heard = json.loads(out.stdout)["heard"]
+    assert [h["step"] for h in heard] == ["empathise", "anything-else"], heard
+    empathy, anything = heard
+    assert 2.0 < empathy["start_s"] < empathy["end_s"] < 6.0
+    assert anything["start_s"] > empathy["end_s"] + 2.0
+    text = calmline("analyze", str(said), env=dict(os.environ)).stdout
+    assert "heard   empathise" in text and "heard   anything-else" in text
+
+
+def test_analyze_listens_for_the_playbook_it_is_given(
+    said: Path, tmp_path: Path, home: Path
+) -> None:
+    custom = tmp_path / "engineer.toml"
+    custom.write_text(
+        '[playbook]\nid = "visits"\n[[steps]]\nid = "book-visit"\nphase = "solve"\n'
+        'kind = "once"\ntitle = "Book the visit"\nwhy = "So it is fixed."\n'
+        'phrases = ["The engineer can come on ..."]\nlisten_for = ["the engineer can come"]\n'
+    )
+    out = calmline("analyze", str(said), "--json", "--playbook", str(custom), env=dict(os.environ))
+    assert out.returncode == 0, out.stderr
+    assert [h["step"] for h in json.loads(out.stdout)["heard"]] == ["book-visit"]
+    custom.write_text(custom.read_text().replace('"the engineer can come"', '"call in 2 days"'))
+    bad = calmline("analyze", str(said), "--json", "--playbook", str(custom), env=dict(os.environ))
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert f"{custom}:10: step 'book-visit' field 'listen_for'" in bad.stderr

@@ -95,13 +95,13 @@ class Analysis:
     caller_channel: bool = False
 
 
-def _blocks(x: np.ndarray, n: int) -> np.ndarray:  # type: ignore[type-arg]
+def whole_blocks(x: np.ndarray, n: int) -> np.ndarray:  # type: ignore[type-arg]
     """Whole blocks of n samples as rows (the tail shorter than a block is dropped)."""
     whole = len(x) // n
     return x[: whole * n].reshape(whole, n)
 
 
-def _fit(caller: Samples | None, n: int) -> np.ndarray:  # type: ignore[type-arg]
+def fit_caller(caller: Samples | None, n: int) -> np.ndarray:  # type: ignore[type-arg]
     """The caller's samples beside n of the microphone's: cut, or padded with silence."""
     c = np.zeros(n)
     if caller is not None:
@@ -149,7 +149,7 @@ class Analyzer:
         whole = len(x) // w * w
         c = None
         if self.caller_channel:
-            c = np.concatenate([self._caller, _fit(caller, len(x) - len(self._caller))])
+            c = np.concatenate([self._caller, fit_caller(caller, len(x) - len(self._caller))])
             self._caller = c[whole:]
         self._mic = x[whole:]
         if whole:
@@ -157,8 +157,8 @@ class Analyzer:
 
     def _run(self, x: np.ndarray, c: np.ndarray | None) -> None:  # type: ignore[type-arg]
         """Whole windows (or the last, part one) through the tracker."""
-        mic = block_levels(_blocks(x, self.n))
-        heard = block_levels(_blocks(c, self.n)) if c is not None else None
+        mic = block_levels(whole_blocks(x, self.n))
+        heard = block_levels(whole_blocks(c, self.n)) if c is not None else None
         flags: list[bool] = []
         for i, level in enumerate(mic):
             self._blocks += 1
