@@ -99,6 +99,7 @@ def run_checks(ctx: Context, list_devices: ListDevices | None = None) -> list[Ch
         *local_checks(ctx),
         microphone_check(ctx, list_devices),
         voice_mode_check(ctx),
+        listening_check(ctx),
         hotkeys_check(ctx),
         sync_check(ctx),
     ]
@@ -197,6 +198,31 @@ def voice_mode_check(ctx: Context) -> Check:
         not audio.caller_device,
         f"microphone only: {reason} (the agent's voice is told from bleed by its level)",
     )
+
+
+def listening_check(ctx: Context) -> Check:
+    """Heard steps: which engine and model listen, for how many phrases, and any
+    phrase word the model's dictionary lacks (that phrase cannot be heard)."""
+    cfg = ctx.settings.settings.listening
+    if not cfg.enabled:
+        return Check("listening", True, "off: listening.enabled is off")
+    from calmline.audio.spotter import ModelProblem, engine_info, unknown_words
+
+    model = Path(cfg.model_folder).expanduser() if cfg.model_folder else None
+    phrases = [
+        p for abusive in (False, True) for s in ctx.playbook(abusive).steps for p in s.listen_for
+    ]
+    try:
+        detail = f"{engine_info(model)}; {len(phrases)} phrases"
+        missing = unknown_words(phrases, model)
+    except ModelProblem as exc:
+        return Check("listening", False, str(exc))
+    if missing:
+        detail += (
+            f"; not in the model's dictionary: {', '.join(missing[:10])} — those phrases "
+            "are not heard (reword them, or give a model that has the words)"
+        )
+    return Check("listening", not missing, detail + "; nothing said is kept")
 
 
 def sync_check(ctx: Context, listed: int = 10) -> Check:

@@ -117,15 +117,21 @@ def summary_from_notes(notes: Iterable[Note]) -> str:
     return "\n".join(f"- [{clock_text(n.call_offset_s)}] {n.text}" for n in notes)
 
 
-def ticked_steps(events: Iterable[StepEvent]) -> list[tuple[str, float]]:
-    """Steps ticked at the end of the call, with the call time of their tick."""
-    done: dict[str, float] = {}
+def standing_ticks(events: Iterable[StepEvent]) -> list[StepEvent]:
+    """The tick events of the steps still ticked at the end of the call, in call
+    time order (each carries its time and its source)."""
+    done: dict[str, StepEvent] = {}
     for e in sorted(events, key=lambda e: e.wall_time):
         if e.action is StepAction.TICK:
-            done[e.step_id] = e.call_offset_s
+            done[e.step_id] = e
         elif e.action is StepAction.UNTICK:
             done.pop(e.step_id, None)
-    return sorted(done.items(), key=lambda kv: kv[1])
+    return sorted(done.values(), key=lambda e: e.call_offset_s)
+
+
+def ticked_steps(events: Iterable[StepEvent]) -> list[tuple[str, float]]:
+    """Steps ticked at the end of the call, with the call time of their tick."""
+    return [(e.step_id, e.call_offset_s) for e in standing_ticks(events)]
 
 
 def followups_to_create(inc: Incident, existing: Iterable[FollowUp]) -> list[FollowUp]:

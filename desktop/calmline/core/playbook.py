@@ -332,3 +332,11 @@ def parse_playbook(text: str, source: str) -> Playbook:
         steps=tuple(steps),
         source=source,
     )
+
+
+def field_line(text: str, step_index: int, field: str) -> int:
+    """The line of ``field =`` in the playbook text's step number ``step_index``
+    (0-based): for problems found after parsing (a word the recogniser lacks)."""
+    where = _Lines(text)
+    headers = where.headers
+    return where.field_line(headers[step_index] if step_index < len(headers) else 1, field)

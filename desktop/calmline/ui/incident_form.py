@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calmline.core.after_call import caller_of, clock_text, summary_from_notes, ticked_steps
+from calmline.core.after_call import caller_of, clock_text, standing_ticks, summary_from_notes
 from calmline.core.playbook import Playbook
 from calmline.core.problems import ProblemsError
 from calmline.core.records import (
@@ -277,10 +277,11 @@ class IncidentForm(QWidget):
             length = clock_text((inc.ended_at - inc.started_at).total_seconds())
             text += f"–{inc.ended_at.astimezone():%H:%M} ({length})"
         titles = {s.id: s.title for pb in pbs for s in pb.steps}
-        ticked = ticked_steps(events)
+        ticked = standing_ticks(events)
         steps = [
-            f"{escape(titles.get(sid, sid), 60)} {clock_text(off)}"
-            for sid, off in ticked[:STEPS_SHOWN]
+            f"{escape(titles.get(e.step_id, e.step_id), 60)} {clock_text(e.call_offset_s)}"
+            + (f" <i>{e.source.value}</i>" if e.source.value else "")
+            for e in ticked[:STEPS_SHOWN]
         ]
         if len(ticked) > STEPS_SHOWN:
             steps.append(f"and {len(ticked) - STEPS_SHOWN} more")
