@@ -124,6 +124,11 @@ class ListenWorker:
         if self._thread is not None:
             self._queue.put(_Phrases(phrases))
 
+    @property
+    def queued_s(self) -> float:
+        """Seconds of audio waiting for the thread."""
+        return max(0, self._queued_blocks) * BLOCK_S
+
     def wait_ready(self, timeout_s: float) -> bool:
         """True once the first recogniser is made or failed (for tests and the bench)."""
         return self._ready.wait(timeout_s)
