@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calmline.audio.spotter import threshold_exp, variants, words_of
+from calmline.audio.spotter import threshold
 from calmline.core.listening import (
     Audio,
     Begin,
@@ -15,7 +15,10 @@ from calmline.core.listening import (
     ListenGate,
     Spot,
     first_per_step,
+    phrase_forms,
     phrase_table,
+    said_in,
+    words_of,
 )
 from calmline.core.playbook import parse_playbook
 from tests.conftest import REPO
@@ -187,13 +190,13 @@ def test_words_are_the_dictionarys() -> None:
     ],
 )
 def test_contractions_are_heard_both_ways(phrase: str, forms: list[str]) -> None:
-    assert variants(phrase) == forms
+    assert phrase_forms(phrase) == forms
 
 
 def test_variants_are_bounded() -> None:
-    assert len(variants("I'm sure you're right that it's what we're told I'll do")) <= 8
+    assert len(phrase_forms("I'm sure you're right that it's what we're told I'll do")) <= 8
 
 
 def test_longer_phrases_and_higher_sensitivity_take_looser_thresholds() -> None:
-    assert threshold_exp(20, 0.5) > threshold_exp(8, 0.5)
-    assert threshold_exp(12, 0.9) > threshold_exp(12, 0.5) > threshold_exp(12, 0.1)
+    assert threshold(20, 0.5) < threshold(8, 0.5)
+    assert threshold(12, 0.9) < threshold(12, 0.5) < threshold(12, 0.1)

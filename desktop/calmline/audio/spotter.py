@@ -18,7 +18,6 @@ the null device, and nothing here logs more than step ids and times."""
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,51 +28,17 @@ import numpy as np
 import numpy.typing as npt
 
 from calmline.core.levels import Samples
-from calmline.core.listening import Spot
+from calmline.core.listening import CONTRACTIONS, Spot, phrase_forms, words_of
 
 MODEL_RATE = 16000
 FRAME_S = 0.01  # the decoder's frame
-# threshold exponent per phone: a keyphrase of n phones needs score > 1e-(K * n);
-# sensitivity 0.5 gives K_MID, each 0.1 of sensitivity moves it by K_STEP
-K_MID = 1.0
-K_STEP = 0.12
-MIN_EXP, MAX_EXP = 2.0, 80.0
-MAX_VARIANTS = 8  # keyphrases per phrase
-
-# written form -> spoken alternatives (both ways are looked up)
-CONTRACTIONS = {
-    "i'm": "i am",
-    "i'll": "i will",
-    "i've": "i have",
-    "i'd": "i would",
-    "you're": "you are",
-    "you'll": "you will",
-    "you've": "you have",
-    "you'd": "you would",
-    "we're": "we are",
-    "we'll": "we will",
-    "we've": "we have",
-    "they're": "they are",
-    "it's": "it is",
-    "that's": "that is",
-    "there's": "there is",
-    "here's": "here is",
-    "what's": "what is",
-    "let's": "let us",
-    "can't": "cannot",
-    "don't": "do not",
-    "doesn't": "does not",
-    "didn't": "did not",
-    "won't": "will not",
-    "isn't": "is not",
-    "wasn't": "was not",
-    "aren't": "are not",
-    "couldn't": "could not",
-    "shouldn't": "should not",
-    "wouldn't": "would not",
-}
-_EXPANDED = {v: k for k, v in CONTRACTIONS.items()}
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# A keyphrase is spotted when its path beats the best free phone path by a
+# threshold, in decades (pocketsphinx's /1e+N/): PER_PHONE * phones + OFFSET at
+# sensitivity 0.5; each 0.1 of sensitivity lowers it by SENSITIVITY_STEP per phone.
+PER_PHONE = -1.0
+OFFSET = 0.0
+SENSITIVITY_STEP = 0.12
+LOWEST, HIGHEST = -80.0, 80.0
 
 
 class ModelProblem(Exception):
@@ -142,72 +107,44 @@ def engine_info(model_dir: Path | None = None) -> str:
     return f"pocketsphinx {ver}, model {model.name} ({where})"
 
 
-def words_of(phrase: str) -> list[str]:
-    """A phrase as the dictionary's words: lower case, no punctuation, apostrophes kept."""
-    text = phrase.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _WORD.findall(text)
-
-
-def variants(phrase: str) -> list[str]:
-    """The phrase's spoken forms: each contraction said whole or short, the
-    phrase as written first; at most MAX_VARIANTS."""
-    words = words_of(phrase)
-    forms: list[list[str]] = [[]]
-    i = 0
-    while i < len(words):
-        w = words[i]
-        pair = " ".join(words[i : i + 2])
-        if w in CONTRACTIONS:
-            alts, i = [[w], CONTRACTIONS[w].split()], i + 1
-        elif pair in _EXPANDED:
-            alts, i = [pair.split(), [_EXPANDED[pair]]], i + 2
-        else:
-            alts, i = [[w]], i + 1
-        forms = [f + a for f in forms for a in alts][:MAX_VARIANTS]
-    out: list[str] = []
-    for f in forms:
-        text = " ".join(f)
-        if text and text not in out:
-            out.append(text)
-    return out
-
-
-def _dictionary_words(path: Path, wanted: set[str]) -> set[str]:
-    """Which of ``wanted`` the dictionary has (alternates such as word(2) count)."""
-    found: set[str] = set()
+def lexicon(path: Path, wanted: set[str]) -> dict[str, str]:
+    """The pronunciations of ``wanted`` in the dictionary at ``path`` (the first
+    of each word: keyword spotting uses no alternates). Reading only these keeps
+    the decoder small: the whole US-English dictionary costs ~20 MB and ~0.1 s."""
+    found: dict[str, str] = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            head = line.split(maxsplit=1)[0] if line.strip() else ""
-            word = head.split("(", 1)[0]
-            if word in wanted:
-                found.add(word)
+            word, _, phones = line.strip().partition(" ")
+            if "(" in word or word not in wanted or word in found:
+                continue
+            phones = phones.split("#", 1)[0].strip()
+            if phones:
+                found[word] = " ".join(phones.split())
     return found
 
 
 def unknown_words(phrases: Sequence[str], model_dir: Path | None = None) -> list[str]:
     """The words of ``phrases`` the model's dictionary lacks (playbook validate
-    names them); each once, in order."""
+    names them); each once, in order. A contraction the dictionary lacks is not
+    one of them when its whole form is there: it is heard that way."""
     model = find_model(model_dir)
-    wanted = [w for p in phrases for v in variants(p) for w in v.split()]
-    known = _dictionary_words(model.dictionary, set(wanted))
+    wanted = {w for p in phrases for f in phrase_forms(p) for w in f.split()}
+    known = lexicon(model.dictionary, wanted)
     out: list[str] = []
     for p in phrases:
         for w in words_of(p):
-            if w not in known and w not in out and not _said_other_way(w, known):
+            full = CONTRACTIONS.get(w, "").split()
+            heard = w in known or (full and all(x in known for x in full))
+            if not heard and w not in out:
                 out.append(w)
     return out
 
 
-def _said_other_way(word: str, known: set[str]) -> bool:
-    """A contraction missing from the dictionary is still heard in full."""
-    full = CONTRACTIONS.get(word)
-    return full is not None and all(w in known for w in full.split())
-
-
-def threshold_exp(phones: int, sensitivity: float) -> float:
-    """The keyphrase threshold's exponent (score > 10**-exp) for ``phones`` phones."""
-    k = K_MID + (sensitivity - 0.5) * 10 * K_STEP
-    return min(MAX_EXP, max(MIN_EXP, k * phones))
+def threshold(phones: int, sensitivity: float) -> float:
+    """The threshold for a keyphrase of ``phones`` phones, in decades: it is
+    spotted when its path beats the free phone path by 10**threshold."""
+    per = PER_PHONE - (sensitivity - 0.5) * 10 * SENSITIVITY_STEP
+    return min(HIGHEST, max(LOWEST, per * phones + OFFSET))
 
 
 @dataclass(frozen=True)
@@ -237,11 +174,11 @@ class Spotter:
         self.skipped: list[tuple[str, str]] = []  # (step, phrase) with words the model lacks
         self._decoder = Decoder(
             hmm=str(self.model.hmm),
-            dict=str(self.model.dictionary),
+            dict=None,  # only the phrases' words, added below
+            lm=None,
             samprate=MODEL_RATE,
             loglevel="FATAL",
             logfn=os.devnull,
-            kws_threshold=1.0,
         )
         self.keys = self._keys(phrases)
         self._by_text = {k.text: k for k in self.keys}
@@ -250,27 +187,34 @@ class Spotter:
         self._resampler = _Resampler(rate)
         self._t0 = 0.0  # stream time of the stretch's first sample
         self._fed = 0  # samples at `rate` fed in this stretch
-        self._seen = 0  # detections already reported in this utterance
+        self._told: list[Spot] = []  # reported in this stretch
         self._open = False
 
     def _keys(self, phrases: Mapping[str, Sequence[str]]) -> list[_Key]:
+        """Each phrase's forms whose words the dictionary has, the words added
+        to the decoder; a phrase with no such form is skipped (and listed)."""
+        forms = {p: phrase_forms(p) for texts in phrases.values() for p in texts}
+        wanted = {w for fs in forms.values() for f in fs for w in f.split()}
+        words = lexicon(self.model.dictionary, wanted)
+        for w, phones in words.items():
+            self._decoder.add_word(w, phones, False)
         keys: list[_Key] = []
+        taken: set[str] = set()
         for step, texts in phrases.items():
             for phrase in texts:
-                forms: list[tuple[str, int]] = []
-                for v in variants(phrase):
-                    phones = [self._decoder.lookup_word(w) for w in v.split()]
-                    if all(phones):
-                        forms.append((v, sum(len(p.split()) for p in phones if p)))
-                if not forms:
+                usable = [f for f in forms[phrase] if all(w in words for w in f.split())]
+                if not usable:
                     self.skipped.append((step, phrase))
-                    continue
-                keys.extend(_Key(step, phrase, v, n) for v, n in forms)
+                for f in usable:
+                    if f not in taken:  # one form, one step (playbook validate refuses twins)
+                        taken.add(f)
+                        n = sum(len(words[w].split()) for w in f.split())
+                        keys.append(_Key(step, phrase, f, n))
         return keys
 
     def _load_keys(self) -> None:
         lines = "".join(
-            f"{k.text} /1e-{threshold_exp(k.phones, self.sensitivity):.0f}/\n" for k in self.keys
+            f"{k.text} /{10.0 ** threshold(k.phones, self.sensitivity):.4e}/\n" for k in self.keys
         )
         fd, name = tempfile.mkstemp(suffix=".kws", prefix="calmline-")
         try:
@@ -290,7 +234,8 @@ class Spotter:
         """A stretch of speech starts at stream time ``t_s``."""
         if self._open:
             self.end()
-        self._t0, self._fed, self._seen = t_s, 0, 0
+        self._t0, self._fed = t_s, 0
+        self._told.clear()
         self._resampler.reset()
         if self.keys:
             self._decoder.start_utt()
@@ -322,21 +267,23 @@ class Spotter:
         return self._new_spots()
 
     def _new_spots(self) -> list[Spot]:
-        segs = list(self._decoder.seg() or ())
-        if len(segs) <= self._seen:
-            return []
-        now = self._t0 + self._fed / self.rate
+        """Detections the decoder has settled (kws_delay frames old) that were
+        not reported yet. A settled detection can still grow while the phrase's
+        end is being matched better, so each is known by its step and where it
+        lies, not by its place in the list."""
         out: list[Spot] = []
-        for seg in segs[self._seen :]:
+        now = round(self._t0 + self._fed / self.rate, 3)
+        for seg in self._decoder.seg() or ():
             key = self._by_text.get(seg.word.strip())
             if key is None:
                 continue
-            start = self._t0 + seg.start_frame * FRAME_S
-            end = self._t0 + (seg.end_frame + 1) * FRAME_S
-            if any(s.step == key.step and s.start_s < end and start < s.end_s for s in out):
-                continue  # two forms of one phrase over the same speech
-            out.append(Spot(key.step, key.phrase, round(start, 3), round(end, 3), round(now, 3)))
-        self._seen = len(segs)
+            start = round(self._t0 + seg.start_frame * FRAME_S, 3)
+            end = round(self._t0 + (seg.end_frame + 1) * FRAME_S, 3)
+            if any(s.step == key.step and s.start_s < end and start < s.end_s for s in self._told):
+                continue  # this speech, for this step, was reported (maybe in another form)
+            spot = Spot(key.step, key.phrase, start, end, now)
+            self._told.append(spot)
+            out.append(spot)
         return out
 
 

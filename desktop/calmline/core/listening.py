@@ -18,7 +18,8 @@ transcript."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,9 +174,8 @@ def phrase_table(playbook: Playbook) -> dict[str, tuple[str, ...]]:
     (a watch step is never ticked) and have phrases, in playbook order."""
     table: dict[str, tuple[str, ...]] = {}
     for s in playbook.steps:
-        phrases = tuple(getattr(s, "listen_for", ()))  # Step.listen_for, default ()
-        if s.kind is StepKind.ONCE and phrases:
-            table[s.id] = phrases
+        if s.kind is StepKind.ONCE and s.listen_for:
+            table[s.id] = tuple(s.listen_for)
     return table
 
 
@@ -187,5 +187,97 @@ def first_per_step(spots: Iterable[Spot]) -> list[Spot]:
     return sorted(seen.values(), key=lambda s: s.at_s)
 
 
-def phrase_count(phrases: Mapping[str, Sequence[str]]) -> int:
-    return sum(len(p) for p in phrases.values())
+# -- the forms a phrase is said in ------------------------------------------
+# Agents paraphrase; the recogniser matches word for word. Each listen_for phrase
+# is listened for in the forms a person says it in: a contraction short or whole
+# ("i'm" / "i am"), "thank you" / "thanks", and a feeling word with or without
+# the intensifier people put before it ("i'm sorry" / "i'm so sorry").
+MAX_FORMS = 12  # keyphrases per phrase: each costs decoding time and false ticks
+
+# said short -> said whole
+CONTRACTIONS = {
+    "i'm": "i am",
+    "i'll": "i will",
+    "i've": "i have",
+    "i'd": "i would",
+    "you're": "you are",
+    "you'll": "you will",
+    "you've": "you have",
+    "we're": "we are",
+    "we'll": "we will",
+    "we've": "we have",
+    "they're": "they are",
+    "it's": "it is",
+    "that's": "that is",
+    "there's": "there is",
+    "here's": "here is",
+    "what's": "what is",
+    "let's": "let us",
+    "can't": "cannot",
+    "don't": "do not",
+    "doesn't": "does not",
+    "didn't": "did not",
+    "won't": "will not",
+    "isn't": "is not",
+    "wasn't": "was not",
+    "aren't": "are not",
+    "couldn't": "could not",
+    "wouldn't": "would not",
+}
+# whole -> short, but not "i have": "if i have this right" is never "if i've this right"
+_SHORTENED = {v: k for k, v in CONTRACTIONS.items() if not v.endswith(" have")}
+_SWAPS = {"thank you": "thanks", "thanks": "thank you"}
+INTENSIFIERS = ("so", "really", "very", "terribly")
+FEELINGS = frozenset({"sorry", "frustrating", "upsetting", "stressful", "annoying"})
+_BE = frozenset({"i'm", "am", "is", "was", "been", "be", "are", "it's", "that's", "you're"})
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def words_of(phrase: str) -> list[str]:
+    """A phrase as the dictionary's words: lower case, no punctuation, apostrophes kept."""
+    text = phrase.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _WORD.findall(text)
+
+
+def phrase_forms(phrase: str) -> list[str]:
+    """The forms the phrase is listened for in, the phrase as written first;
+    at most MAX_FORMS."""
+    words = words_of(phrase)
+    slots: list[list[str]] = []
+    i = 0
+    while i < len(words):
+        w, pair = words[i], " ".join(words[i : i + 2])
+        if pair in _SHORTENED or pair in _SWAPS:
+            slots.append([pair, _SHORTENED.get(pair) or _SWAPS[pair]])
+            i += 2
+            continue
+        alts = [w]
+        if w in CONTRACTIONS:
+            alts.append(CONTRACTIONS[w])
+        elif w in _SWAPS:
+            alts.append(_SWAPS[w])
+        elif w in FEELINGS and i and words[i - 1] in _BE:
+            alts += [f"{x} {w}" for x in INTENSIFIERS]
+        slots.append(alts)
+        i += 1
+    forms = [""]
+    for alts in slots:
+        forms = [f"{f} {a}".strip() for f in forms for a in alts]
+    out: list[str] = []
+    for f in sorted(forms, key=lambda f: (_distance(f, forms[0]), forms.index(f))):
+        if f and f not in out:
+            out.append(f)
+    return out[:MAX_FORMS]
+
+
+def _distance(form: str, written: str) -> int:
+    """How many words differ from the phrase as written (the nearest forms are kept)."""
+    a, b = form.split(), written.split()
+    return abs(len(a) - len(b)) + sum(x != y for x, y in zip(a, b, strict=False))
+
+
+def said_in(phrase: str, text: str) -> bool:
+    """Whether ``text`` says ``phrase`` in one of its forms, word for word (the
+    truth of the tests and the bench; the recogniser itself hears sounds)."""
+    said = f" {' '.join(words_of(text))} "
+    return any(f" {f} " in said for f in phrase_forms(phrase))

@@ -68,8 +68,8 @@ def for_window(outcome: Outcome) -> str:
     """The window's passing status line; "" when the window shows the change
     itself (a call's timer, the ticked box, the form that opened)."""
     match outcome:
-        case Ticked(step, nxt, StepSource.HEARD, phrase):
-            return f"Heard “{line(phrase, STEP_IN_LINE)}”: ticked {line(step.title, STEP_IN_LINE)}"
+        case Ticked(source=StepSource.HEARD):
+            return ""  # the listening bar says what was heard, with its Undo
         case Ticked(step, nxt):
             after = f" — next: {line(nxt.title, STEP_IN_LINE)}" if nxt else " — all steps done"
             return f"Ticked: {line(step.title, STEP_IN_LINE)}{after}"
