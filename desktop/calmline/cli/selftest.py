@@ -100,6 +100,24 @@ def caller_channel_check() -> Check:
     return Check("caller channel", True, f"soundcard with {header}")
 
 
+def recogniser_check() -> Check:
+    """Heard steps' recogniser: the engine loads, its bundled model is there, and it
+    decodes (half a second of silence, which must spot nothing)."""
+    try:
+        import numpy as np
+
+        from calmline.audio.spotter import Spotter, engine_info
+
+        spotter = Spotter({"check": ("is there anything else",)}, 16000)
+        spotter.begin(0.0)
+        heard = spotter.feed(np.zeros(8000, dtype=np.float32)) + spotter.end()
+    except Exception as exc:  # a missing model file, a native library that will not load
+        return Check("recogniser", False, f"{type(exc).__name__}: {exc}")
+    if heard:
+        return Check("recogniser", False, "it heard a phrase in silence")
+    return Check("recogniser", True, engine_info())
+
+
 def qt_check(ctx: Context) -> Check:
     """Build the companion window with its checklist and meter on a scratch database
     and draw it (offscreen when there is no display), collecting Qt's critical messages."""
@@ -186,6 +204,7 @@ def self_test(ctx: Context, out: TextIO, list_devices: ListDevices = list_input_
         modules_check(),
         audio_check(list_devices),
         caller_channel_check(),
+        recogniser_check(),
         qt_check(ctx),
     ]
     for c in checks:
