@@ -175,7 +175,8 @@ def test_self_test_from_source(home: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert code == 0, text
     assert "[pass] audio: 1 input device(s): Headset mic (default)" in text
     assert "[pass] qt: platform offscreen; window drawn" in text
-    assert text.rstrip().endswith("self-test passed: 11 of 11 checks")
+    assert text.rstrip().endswith("self-test passed: 12 of 12 checks")
+    assert "[pass] recogniser: pocketsphinx 5.1.1, model en-us (bundled)" in text
     assert "[pass] caller channel: soundcard with " in text
     log = (home / "logs" / "calmline.log").read_text(encoding="utf-8")
     assert "self-test passed" in log
