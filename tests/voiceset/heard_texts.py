@@ -69,6 +69,7 @@ append new lines rather than renumbering.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 IRATE = "irate-caller"
 ABUSIVE = "abusive-caller"
@@ -716,8 +717,9 @@ def ordinary_id(category: str, index: int) -> str:
     return f"ord.{category}.{index:02d}"
 
 
+@cache
 def lines() -> dict[str, str]:
-    """Every line by id."""
+    """Every line by id (one dict, shared: do not change it)."""
     out: dict[str, str] = {}
     for pb, steps in STEP_LINES.items():
         for step, texts in steps.items():
