@@ -34,7 +34,7 @@ RATES = (16000, 8000)
 AGENTS = ("piper:joe", "festival:slt_hts", "flite:slt", "flite:awb")
 CALLERS = ("flite:rms", "flite:kal", "festival:ked", "festival:kal")
 SHORT = {"piper:joe": "joe", "festival:slt_hts": "slthts", "flite:slt": "slt", "flite:awb": "awb"}
-ORDINARY_LINES = 45  # per ordinary case (about three minutes with the caller's turns)
+ORDINARY_LINES = 40  # per ordinary case (about three minutes with the caller's turns)
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,13 @@ def _step_case(
     order = [s for s in T.STEP_LINES[playbook] if s in lines]
     for step in order:
         turn: list[str] = []
-        if rng.random() < 0.5:
+        if rng.random() < 0.4:
             turn.append(stream.take(used))
         turn.append(lines[step])
-        if rng.random() < 0.5:
+        if rng.random() < 0.4:
             turn.append(stream.take(used))
         turns.append(tuple(turn))
-        if rng.random() < 0.3:  # a turn of ordinary talk between two steps
+        if rng.random() < 0.25:  # a turn of ordinary talk between two steps
             turns.append((stream.take(used),))
     return CasePlan(cid, family, "steps", playbook, agent, caller, seed, tuple(turns), quick)
 

@@ -42,6 +42,7 @@ from tests.voiceset import heard_cases as C
 from tests.voiceset import heard_texts as T
 
 SLACK_S = 0.5
+ROW = 6  # a step's row: phrases, caught, wrong, false, said, said and caught
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "resources" / "playbooks"
 TARGETS = {"recall_clean": 0.9, "recall_noisy": 0.75, "false_per_hour": 3.0, "latency_p90": 1.0}
@@ -70,13 +71,29 @@ class Tally:
     wrong: int = 0
     false: int = 0
     ordinary_false: int = 0
+    said: int = 0  # phrases whose line says a listen_for phrase word for word
+    said_caught: int = 0
     latencies: list[float] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
-        for k in ("cases", "hours", "ordinary_hours", "phrases", "caught", "wrong", "false"):
+        for k in (
+            "cases",
+            "hours",
+            "ordinary_hours",
+            "phrases",
+            "caught",
+            "wrong",
+            "false",
+            "ordinary_false",
+            "said",
+            "said_caught",
+        ):
             setattr(self, k, getattr(self, k) + getattr(other, k))
-        self.ordinary_false += other.ordinary_false
         self.latencies += other.latencies
+
+    @property
+    def said_recall(self) -> float | None:
+        return self.said_caught / self.said if self.said else None
 
     @property
     def recall(self) -> float | None:
@@ -103,7 +120,7 @@ class CaseResult:
     kind: str
     agent: str
     tally: Tally
-    by_step: dict[str, list[int]]  # step -> [phrases, caught, wrong-step spots, false spots]
+    by_step: dict[str, list[int]]  # step -> [phrases, caught, wrong, false, said, said caught]
     problems: list[str]
 
 
@@ -136,8 +153,8 @@ class Report:
         out: dict[str, list[int]] = {}
         for c in self.cases:
             for s, v in c.by_step.items():
-                row = out.setdefault(s, [0, 0, 0, 0])
-                for i in range(4):
+                row = out.setdefault(s, [0] * ROW)
+                for i in range(ROW):
                     row[i] += v[i]
         return dict(sorted(out.items()))
 
@@ -148,7 +165,7 @@ class Report:
         head = (
             f"{'condition':<10} {'cases':>5} {'hours':>5} {'phrases':>7} {'caught':>6} "
             f"{'recall':>6} {'wrong':>5} {'false':>5} {'false/h':>7} {'ord h':>5} "
-            f"{'ord f/h':>7} {'lat p50':>7} {'lat p90':>7}"
+            f"{'ord f/h':>7} {'lat p50':>7} {'lat p90':>7} {'said':>5} {'r said':>6}"
         )
         mode = "microphone + caller track" if self.use_caller else "microphone only"
         out = [
@@ -163,13 +180,15 @@ class Report:
                 f"{name:<10} {t.cases:>5} {t.hours:>5.2f} {t.phrases:>7} {t.caught:>6} "
                 f"{f(t.recall, '.3f'):>6} {t.wrong:>5} {t.false:>5} {t.false_per_hour:>7.2f} "
                 f"{t.ordinary_hours:>5.2f} {f(t.ordinary_false_per_hour, '.2f'):>7} "
-                f"{f(t.latency(0.5), '+.2f'):>7} {f(t.latency(0.9), '+.2f'):>7}"
+                f"{f(t.latency(0.5), '+.2f'):>7} {f(t.latency(0.9), '+.2f'):>7} "
+                f"{t.said:>5} {f(t.said_recall, '.3f'):>6}"
             )
         out += [
             "",
             "recall: caught / phrases; wrong: another step's spot on a phrase; false: a spot on "
             "ordinary talk (false/h over all hours; ord f/h over the ordinary-only cases); "
-            "lat: at_s - end of the phrase's utterance (s)",
+            "lat: at_s - end of the phrase's utterance (s); said: phrases whose line says a "
+            "listen_for phrase word for word (r said: recall on those)",
         ]
         for pb, steps in self.unlistened.items():
             if steps:
@@ -177,10 +196,14 @@ class Report:
         return "\n".join(out)
 
     def step_table(self) -> str:
-        out = [f"{'step':<34} {'phrases':>7} {'caught':>6} {'recall':>6} {'wrong':>5} {'false':>5}"]
-        for s, (n, c, w, fa) in self.steps().items():
+        out = [
+            f"{'step':<20} {'phrases':>7} {'caught':>6} {'recall':>6} {'wrong':>5} {'false':>5} "
+            f"{'said':>5} {'r said':>6}"
+        ]
+        for s, (n, c, w, fa, sd, sc) in self.steps().items():
             r = f"{c / n:.2f}" if n else "-"
-            out.append(f"{s:<34} {n:>7} {c:>6} {r:>6} {w:>5} {fa:>5}")
+            rs = f"{sc / sd:.2f}" if sd else "-"
+            out.append(f"{s:<20} {n:>7} {c:>6} {r:>6} {w:>5} {fa:>5} {sd:>5} {rs:>6}")
         return "\n".join(out)
 
     def voice_table(self) -> str:
@@ -227,7 +250,16 @@ def _context(case: dict[str, Any], t0: float, t1: float) -> str:
     return "; ".join(said) if said else "no agent speech"
 
 
-def score_case(case: dict[str, Any], spots: Sequence[Seen], listened: set[str]) -> CaseResult:
+def _says(phrases: Sequence[str], text: str) -> bool:
+    """Whether the text says one of the phrases word for word (in one of its forms)."""
+    try:
+        from calmline.core.listening import said_in
+    except ImportError:
+        return any(f" {T.expanded(p)} " in f" {T.expanded(text)} " for p in phrases)
+    return any(said_in(p, text) for p in phrases)
+
+
+def score_case(case: dict[str, Any], spots: Sequence[Seen], table: Phrases) -> CaseResult:
     utt = case["utterances"]
     phrases = [u for u in utt if u["step"]]
     by_step: dict[str, list[int]] = {}
@@ -243,7 +275,7 @@ def score_case(case: dict[str, Any], spots: Sequence[Seen], listened: set[str]) 
             if s.start_s <= u["end_s"] + SLACK_S and s.end_s >= u["start_s"] - SLACK_S
         ]
         mine = [i for i in over if utt[i]["step"] == s.step]
-        row = by_step.setdefault(s.step, [0, 0, 0, 0])
+        row = by_step.setdefault(s.step, [0] * ROW)
         if mine:
             caught.setdefault(mine[0], s)
             continue
@@ -262,12 +294,16 @@ def score_case(case: dict[str, Any], spots: Sequence[Seen], listened: set[str]) 
     for i, u in enumerate(utt):
         if not u["step"]:
             continue
-        row = by_step.setdefault(u["step"], [0, 0, 0, 0])
+        row = by_step.setdefault(u["step"], [0] * ROW)
         row[0] += 1
         t.phrases += 1
+        said = _says(table.get(u["step"], ()), T.lines()[u["line"]])
+        row[4] += said
+        t.said += said
         hit = caught.get(i)
         if hit is None:
-            why = "" if u["step"] in listened else " (step not listened for)"
+            why = "" if u["step"] in table else " (step not listened for)"
+            why += "" if said else " (no phrase said word for word)"
             problems.append(
                 f"MISSED {u['step']}{why} {u['start_s']:.2f}-{u['end_s']:.2f} "
                 f'"{T.lines()[u["line"]]}"'
@@ -275,6 +311,8 @@ def score_case(case: dict[str, Any], spots: Sequence[Seen], listened: set[str]) 
             continue
         row[1] += 1
         t.caught += 1
+        row[5] += said
+        t.said_caught += said
         t.latencies.append(hit.at_s - u["end_s"])
     assert t.phrases == len(phrases)
     return CaseResult(
@@ -292,6 +330,31 @@ def builtin_phrases() -> dict[str, dict[str, tuple[str, ...]]]:
     for path in sorted(PLAYBOOKS.glob("*.toml")):
         pb = parse_playbook(path.read_text(encoding="utf-8"), str(path))
         out[pb.id] = phrase_table(pb)
+    return out
+
+
+def phrase_conflicts(tables: dict[str, dict[str, tuple[str, ...]]]) -> list[str]:
+    """listen_for phrases said word for word (contractions written out) in a line
+    that should not tick their step: ordinary talk, or another step's line."""
+    ordinary = {T.ordinary_id(c, i): t for c, ls in T.ORDINARY.items() for i, t in enumerate(ls)}
+    out = []
+    for pb, table in tables.items():
+        others = {
+            T.step_id(pb, s, i): (s, t)
+            for s, ls in T.STEP_LINES.get(pb, {}).items()
+            for i, t in enumerate(ls)
+        }
+        for step, phrases in table.items():
+            for phrase in phrases:
+                want = f" {T.expanded(phrase)} "
+                hits = [lid for lid, t in ordinary.items() if want in f" {T.expanded(t)} "]
+                hits += [
+                    lid
+                    for lid, (s, t) in others.items()
+                    if s != step and want in f" {T.expanded(t)} "
+                ]
+                if hits:
+                    out.append(f"{pb} {step} {phrase!r} is said in {', '.join(hits)}")
     return out
 
 
@@ -369,7 +432,7 @@ def score(
     finally:
         _JOB = None
     spots = {c["id"]: s for c, s in zip(todo, got, strict=True)}
-    results = [score_case(c, spots[c["id"]], set(tables[c["playbook"]])) for c in cases]
+    results = [score_case(c, spots[c["id"]], tables[c["playbook"]]) for c in cases]
     wanted: dict[str, set[str]] = {}
     for c in cases:
         wanted.setdefault(c["playbook"], set()).update(
@@ -424,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = report.missed_targets()
     print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     if args.verbose:
+        print()
+        print("\n".join(phrase_conflicts(builtin_phrases())) or "no phrase said in other lines")
         print()
         print(report.step_table())
         print()

@@ -221,7 +221,11 @@ def case(kind: str = "steps", utterances: list[dict[str, Any]] | None = None) ->
     }
 
 
-LISTENED = {"apologise", "what-next", "anything-else"}
+LISTENED = {
+    "apologise": ("i'm sorry",),
+    "what-next": ("what happens next",),
+    "anything-else": ("anything else",),
+}
 
 
 def test_scorer_perfect_and_latency() -> None:
@@ -232,6 +236,9 @@ def test_scorer_perfect_and_latency() -> None:
     r = S.score_case(case(), spots, LISTENED)
     t = r.tally
     assert (t.phrases, t.caught, t.wrong, t.false) == (2, 2, 0, 0) and t.recall == 1.0
+    assert (t.said, t.said_caught) == (2, 2)
+    other = S.score_case(case(), spots, {**LISTENED, "what-next": ("passing this to",)})
+    assert (other.tally.said, other.tally.said_caught) == (1, 1)
     assert sorted(t.latencies) == pytest.approx([-0.8, 0.3])
     assert r.problems == []
 
@@ -249,7 +256,8 @@ def test_scorer_false_wrong_and_missed() -> None:
     text = "\n".join(r.problems)
     assert "FALSE  anything-else" in text and "WRONG  what-next" in text
     assert "MISSED apologise" in text and "MISSED what-next" in text
-    assert r.by_step["anything-else"] == [0, 0, 0, 1]
+    assert r.by_step["anything-else"] == [0, 0, 0, 1, 0, 0]
+    assert t.said == 2 and t.said_caught == 0
     # within the slack is caught
     ok = S.score_case(case(), [S.Seen("apologise", "i'm sorry", 12.4, 12.9, 13.0)], LISTENED)
     assert ok.tally.caught == 1
@@ -261,7 +269,7 @@ def test_scorer_ordinary_case_and_unlistened_step() -> None:
     )
     r = S.score_case(ordinary, [S.Seen("apologise", "x", 6.0, 7.0, 7.1)], LISTENED)
     assert r.tally.ordinary_false == r.tally.false == 1 and r.tally.ordinary_hours == 0.5
-    missed = S.score_case(case(), [], {"apologise"})
+    missed = S.score_case(case(), [], {"apologise": ("i'm sorry",)})
     assert any("what-next (step not listened for)" in p for p in missed.problems)
 
 
