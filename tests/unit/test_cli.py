@@ -193,7 +193,8 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
-    assert "10 of 10 checks passed" in out.getvalue()  # sync is the tenth
+    assert "11 of 11 checks passed" in out.getvalue()  # sync is the eleventh
+    assert "[pass] listening: pocketsphinx" in out.getvalue()
     assert "[pass] voice: " in out.getvalue()
     assert "[pass] hotkeys: " in out.getvalue()
 
