@@ -49,3 +49,40 @@ def test_drained_blocks_are_copies_the_writer_cannot_change() -> None:
     blocks = ring.drain()
     ring.write(np.zeros(8, dtype=np.float32))  # overwrites both rows
     assert np.all(blocks == 1.0)
+
+
+def test_raw_buffers_and_mixed_writes_land_like_arrays() -> None:
+    """PortAudio's raw buffer is copied as bytes, and the loopback mixes into the
+    ring itself: both give the same blocks as ``write``, across the ring's end."""
+    ring = Ring(blocks=4, block_size=10)
+    ring.write_bytes(ramp(0, 25).tobytes(), 25)
+    ring.write_bytes(memoryview(ramp(25, 10).tobytes()), 10)  # 35 frames: 3 blocks
+    assert np.array_equal(ring.drain().ravel(), ramp(0, 30))
+    runs = ring.mix_into(12)  # 35 -> 47: past the end of the 40 frames
+    assert [len(r) for r in runs] == [5, 7]
+    for run, start in zip(runs, (35, 40), strict=True):
+        run[:] = ramp(start, len(run))
+    ring.publish(12)
+    ring.write_bytes(ramp(47, 13).tobytes(), 13)
+    assert np.array_equal(ring.drain().ravel(), ramp(30, 30))
+    assert ring.lost == 0
+
+
+def test_a_loud_block_calls_once_until_the_reader_asks_again() -> None:
+    ring = Ring(blocks=8, block_size=10)
+    calls: list[int] = []
+    ring.on_loud = lambda: calls.append(ring.written)
+    quiet, loud = np.full(10, 0.01, np.float32), np.full(10, 0.5, np.float32)
+    ring.write(loud)
+    assert calls == []  # not asked yet
+    ring.wake_above = 0.1**2  # louder than -20 dBFS
+    ring.write(quiet)
+    ring.write(loud[:5])
+    assert calls == []  # a half block is not a block
+    ring.write(loud[5:])
+    assert calls == [3]
+    ring.write(loud)
+    assert calls == [3]  # once
+    ring.wake_above = 0.1**2
+    ring.write(np.concatenate([quiet, loud, quiet]))  # three blocks in one write
+    assert calls == [3, 7]  # the loud one was among them

@@ -10,7 +10,9 @@ retried every few seconds, so it resumes by itself when a microphone returns.
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,32 +37,81 @@ NO_BLOCKS: Blocks = np.zeros((0, 0), dtype=np.float32)
 
 
 class Ring:
-    """Single writer (the audio thread), single reader (the GUI thread)."""
+    """Single writer (the audio thread), single reader (the GUI thread).
+
+    The blocks are one flat run of frames, so a write is at most two slice copies
+    whatever its size (a 40 ms loopback chunk is four blocks, one copy). A reader
+    may ask to be told when a block is louder than a mean square it sets
+    (``wake_above``): the writer then calls ``on_loud`` once, from its own thread,
+    and the reader sets the level again when it has drained."""
 
     def __init__(self, blocks: int, block_size: int) -> None:
         self.data = np.zeros((blocks, block_size), dtype=np.float32)
+        self._flat = self.data.reshape(-1)  # the same memory, frame after frame
+        self._bytes = memoryview(self.data).cast("B")  # the same again, for raw buffers
         self.written = 0  # blocks written so far; only the writer changes it
         self.read = 0
         self.overflows = 0  # input overflows reported by PortAudio
         self.lost = 0  # blocks overwritten before the reader got them
         self._fill = 0  # frames in the block being written
+        self._pos = 0  # where the next frame goes in the flat run
+        self.wake_above = math.inf  # a block's mean square that calls on_loud
+        self.on_loud: Callable[[], None] | None = None
 
     def write(self, mono: npt.NDArray[np.float32]) -> None:
         """Append any number of frames; a 10 ms block is published once full.
         The stream asks for 10 ms buffers, but a host API may still hand over
         other sizes (or a device rate that is not a multiple of 100 Hz), so
         blocks are cut here, without allocating."""
+        flat, n, done = self._flat, len(mono), 0
+        while done < n:  # twice at most, when the write runs past the end
+            take = min(n - done, len(flat) - self._pos)
+            flat[self._pos : self._pos + take] = mono[done : done + take]
+            done += take
+            self._pos = (self._pos + take) % len(flat)
+        self._publish(n)
+
+    def write_bytes(self, raw: Any, frames: int) -> None:
+        """``frames`` float32 frames from a raw buffer (PortAudio's own): copied as
+        bytes, with no array made for them."""
+        if self._pos + frames > len(self._flat):  # past the end: the general way
+            self.write(np.frombuffer(raw, dtype=np.float32, count=frames))
+            return
+        start = self._pos * 4
+        self._bytes[start : start + frames * 4] = raw
+        self._pos = (self._pos + frames) % len(self._flat)
+        self._publish(frames)
+
+    def mix_into(self, frames: int) -> list[npt.NDArray[np.float32]]:
+        """Where the next ``frames`` frames go (one or two runs of the ring), for a
+        writer that fills them itself (the loopback mixes its channels straight
+        in); ``publish(frames)`` once they are filled."""
+        if frames > len(self._flat) - self.data.shape[1]:
+            raise ValueError("more frames than the ring holds")
+        end = self._pos + frames
+        if end <= len(self._flat):
+            return [self._flat[self._pos : end]]
+        return [self._flat[self._pos :], self._flat[: end - len(self._flat)]]
+
+    def publish(self, frames: int) -> None:
+        """``frames`` frames were filled where ``mix_into`` said."""
+        self._pos = (self._pos + frames) % len(self._flat)
+        self._publish(frames)
+
+    def _publish(self, frames: int) -> None:
         size = self.data.shape[1]
-        pos = 0
-        while pos < len(mono):
-            row = self.data[self.written % len(self.data)]
-            take = min(size - self._fill, len(mono) - pos)
-            row[self._fill : self._fill + take] = mono[pos : pos + take]
-            self._fill += take
-            pos += take
-            if self._fill == size:
-                self._fill = 0
-                self.written += 1  # published after the copy
+        whole, self._fill = divmod(self._fill + frames, size)
+        if not whole:
+            return
+        self.written += whole  # published after the copy
+        if self.wake_above == math.inf or self.on_loud is None:
+            return
+        for n in range(self.written - min(whole, len(self.data)), self.written):
+            row = self.data[n % len(self.data)]
+            if float(np.dot(row, row)) > self.wake_above * size:
+                self.wake_above = math.inf  # once, until the reader sets it again
+                self.on_loud()
+                return
 
     def drain(self) -> Blocks:
         """Every block published since the last drain, oldest first, as one
@@ -127,10 +178,10 @@ class Capture:
         ring = self.ring
         if ring is None:
             return
-        if status.input_overflow:
+        if status and status.input_overflow:  # no flag at all: one test
             ring.overflows += 1
-        # A raw stream hands over the buffer itself: one view, no conversion.
-        ring.write(np.frombuffer(indata, dtype=np.float32, count=frames))
+        # A raw stream hands over the buffer itself: copied as bytes, no conversion.
+        ring.write_bytes(indata, frames)
 
     def start(self) -> bool:
         """Open the microphone; False (and ``reason``) when it cannot be used."""

@@ -19,9 +19,10 @@ import, so a stale one is replaced (``_reconnect``), and a failed one leaves its
 loop thread running, so that is freed (``_free_failed``).
 
 Threading: one reader thread per stream opens, reads and closes it (so on Windows
-COM stays on one thread). Its loop only does ``record`` -> downmix into a
-preallocated row -> ``Ring.write``: no logging, no Qt. Nothing is written to disk.
-Any failure becomes one line in ``reason``, and the open is retried every RETRY_S.
+COM stays on one thread). Its loop only does ``record`` (whatever the backend has:
+a 40 ms fragment on PulseAudio) -> downmix straight into the ring's own memory
+(``Ring.mix_into``, one dot product a fragment): no logging, no Qt. Nothing is
+written to disk. Any failure becomes one line in ``reason``, and the open is retried every RETRY_S.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ JOIN_S = 1.0  # record() returns every 10 ms, so the reader ends well within thi
 LINUX = KIND is LoopbackKind.PULSE_MONITOR
 NO_MAC_DEVICE = "install a loopback device such as BlackHole and name it in audio.caller_device"
 NO_SERVER = "no PulseAudio/PipeWire server answered"
+READ_BLOCKS = 8  # a longer read (after a stall, say) is mixed in pieces of this many blocks
 
 
 class CallerCapture:
@@ -148,13 +150,13 @@ class CallerCapture:
 def _reader(
     sc: Any, device: str, halt: threading.Event, opened: threading.Event, out: dict[str, Any]
 ) -> None:
-    """The audio thread: open; then only read and write into the ring; close."""
+    """The audio thread: open; then only read and mix into the ring; close."""
     with _com_apartment():
         try:
             mic, out["name"] = _find(sc, device)
             rate, rec = _open(mic)
             block = block_samples(rate)
-            ring, mono = Ring(round(RING_S / BLOCK_S), block), np.zeros(block, np.float32)
+            ring = Ring(round(RING_S / BLOCK_S), block)
             out["rate"], out["ring"] = rate, ring
         except Exception as exc:  # the library raises assorted types; each is one line
             out["error"] = _reason(exc)
@@ -162,10 +164,20 @@ def _reader(
             return
         opened.set()
         try:
+            mix = np.zeros(0, np.float32)  # each channel's weight in the mono mix
+            piece = READ_BLOCKS * block
             while not halt.is_set():
-                data = rec.record(numframes=block)  # (block x channels): the library's array
-                np.mean(data, axis=1, out=mono)  # downmix without allocating
-                ring.write(mono)
+                # whatever the backend has (a 40 ms fragment on PulseAudio): one
+                # read a fragment, not four, is most of what this thread costs
+                data = rec.record(numframes=None)  # (frames x channels): the library's
+                if len(mix) != data.shape[1]:
+                    mix = np.full(data.shape[1], 1.0 / data.shape[1], np.float32)
+                for at in range(0, len(data), piece):
+                    part = data[at : at + piece]
+                    for run in ring.mix_into(len(part)):  # downmix straight into the ring
+                        np.dot(part[: len(run)], mix, out=run)
+                        part = part[len(run) :]
+                    ring.publish(min(piece, len(data) - at))
         except Exception as exc:
             out["error"] = _reason(exc)
         finally:
@@ -195,7 +207,7 @@ def _find(sc: Any, device: str) -> tuple[Any, str]:
 def _open(mic: Any) -> tuple[int, Any]:
     error: Exception = RuntimeError("no sample rate accepted")
     for rate in (PREFERRED_RATE, FALLBACK_RATE):
-        # 40 ms of buffer, read 10 ms at a time: WASAPI underruns when the two are equal
+        # 40 ms fragments (PulseAudio's fragsize, WASAPI's buffer), read as they come
         rec = mic.recorder(samplerate=rate, blocksize=4 * block_samples(rate))
         try:
             rec.__enter__()
