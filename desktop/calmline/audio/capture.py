@@ -169,10 +169,18 @@ class Capture:
         self.device_name = ""
         self.watch = SoundWatch("the microphone sends sound: metering")
         self._last_try = -RETRY_S
+        # Called from the audio thread, once, when a block is louder than
+        # wake_when_louder() asked: it must only signal (no Qt, no logging).
+        self.on_loud: Callable[[], None] | None = None
 
     @property
     def running(self) -> bool:
         return self.stream is not None
+
+    def wake_when_louder(self, mean_square: float) -> None:
+        """Call ``on_loud`` when a block's mean square next exceeds this."""
+        if self.ring is not None:
+            self.ring.wake_above = mean_square
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         ring = self.ring
@@ -204,6 +212,7 @@ class Capture:
                     rate = int(info["default_samplerate"])  # the device's own rate
                 block = block_samples(rate)
                 self.ring = Ring(round(RING_S / BLOCK_S), block)
+                self.ring.on_loud = self.on_loud
                 stream = sd.RawInputStream(
                     device=index,
                     channels=1,

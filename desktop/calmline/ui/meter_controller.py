@@ -1,9 +1,14 @@
-"""Pulls the microphone's blocks on a GUI timer (~30 Hz) — and, when there is a
+"""Pulls the microphone's blocks on a GUI timer (~20 Hz) — and, when there is a
 caller channel, the blocks of what the agent hears — turns them into block
 levels, hands them to core's LiveVoice and shows what it says on the meter. The
 figures, cues, calm level and calibration are LiveVoice's; here only the bar's
 ballistics and the pairing of the caller's blocks with the microphone's. Time
 comes from the audio itself (blocks x 10 ms), never from ticks.
+
+An onset does not wait for the timer: the capture is asked to signal the first
+block ONSET_DB louder than the bar shows, and that drains at once, so the bar
+jumps within a few ms of the sound reaching the app. Between onsets the slower
+timer is enough: the bar only falls, at 13 dB/s, and the figures take seconds.
 
 With listening on, the drained blocks also go, with each block's speech flag, to a
 ListenSink (the listen worker: it recognises on its own thread), and the spots it
@@ -11,16 +16,19 @@ reports come back out of the ``heard`` signal, one per spot."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
 
 from calmline.core.cues import CueKind
 from calmline.core.levels import Ballistics, BlockLevel, block_levels
+from calmline.ui.level_bar import RANGE_DB
 
 if TYPE_CHECKING:
     from calmline.audio.capture import Capture
@@ -33,7 +41,8 @@ if TYPE_CHECKING:
     from calmline.ui.meter_panel import MeterPanel
 
 log = logging.getLogger(__name__)
-REFRESH_MS = 33  # ~30 Hz: the bar follows the voice within 50 ms of the sound (make bench)
+REFRESH_MS = 50  # ~20 Hz; with the onset wake the bar follows within 50 ms (make bench)
+ONSET_DB = 6.0  # a block this much louder than the bar shows drains at once
 IDLE_MS = 1000  # without a microphone: only watch for one to come back
 HISTORY_BLOCKS = 10  # one history point per 100 ms of audio
 # The caller's blocks wait for the microphone's; more than this many waiting means
@@ -94,8 +103,10 @@ class MeterController(QObject):
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.drain)
         panel.calibrate.clicked.connect(self.calibrate)
+        self._wake: tuple[socket.socket, socket.socket, QSocketNotifier] | None = None
 
     def start(self) -> None:
+        self._open_wake()
         if not self.capture.start():
             log.warning("no microphone: %s", self.capture.reason)
         if self.caller is not None and not self.caller.start():
@@ -105,7 +116,7 @@ class MeterController(QObject):
         self._status()
 
     def _pace(self) -> None:
-        """Drain at ~30 Hz while capturing; with no microphone, wake once a second."""
+        """Drain at ~20 Hz while capturing; with no microphone, wake once a second."""
         interval = REFRESH_MS if self.capture.running else IDLE_MS
         if self.timer.interval() != interval:
             self.timer.setInterval(interval)
@@ -115,6 +126,45 @@ class MeterController(QObject):
         self.capture.stop()
         if self.caller is not None:
             self.caller.stop()
+        if self._wake is not None:
+            reader, writer, notifier = self._wake
+            self._wake = None
+            notifier.setEnabled(False)
+            reader.close()
+            writer.close()
+
+    def _open_wake(self) -> None:
+        """A socket pair: the audio thread sends one byte on an onset (no Qt
+        there), and the notifier on the other end drains on the GUI thread."""
+        if self._wake is not None or not hasattr(self.capture, "wake_when_louder"):
+            return  # a synthetic source is drained by its test
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, self)
+        notifier.activated.connect(self._woken)
+        self._wake = (reader, writer, notifier)
+
+        def loud() -> None:  # the audio thread
+            with contextlib.suppress(OSError):  # full (a wake is pending anyway) or closed
+                writer.send(b"!")
+
+        self.capture.on_loud = loud
+
+    def _woken(self, *_args: object) -> None:
+        if self._wake is None:
+            return
+        with contextlib.suppress(OSError):
+            self._wake[0].recv(64)
+        self.drain()
+        self.timer.start()  # the next poll a whole interval from now
+
+    def _arm(self) -> None:
+        """Ask for a wake on the next block ONSET_DB over what the bar shows (or
+        over the bar's bottom, below which nothing shows)."""
+        if self._wake is not None:
+            shown = max(self.ballistics.level, RANGE_DB[0])
+            self.capture.wake_when_louder(10.0 ** ((shown + ONSET_DB) / 10.0))
 
     def calibrate(self) -> None:
         """Learn the calm level from a sentence read now in a normal voice."""
@@ -161,9 +211,10 @@ class MeterController(QObject):
         self.panel.show_cue(shown.kind if shown else None)
         if self.caller is not None and self.caller.running:
             self.panel.show_caller(heard.caller_db, heard.caller_calm_db, heard.caller_loud)
+        self._arm()
         if not levels and not self.voice.calibrating:
             self._status()
-            self._pace()
+        self._pace()
 
     def _listen(
         self, blocks: npt.NDArray[np.float32], states: list[VoiceState], t_s: float

@@ -12,6 +12,11 @@ from calmline.ui.history_strip import HistoryStrip
 from calmline.ui.level_bar import RAISED, LevelBar
 from calmline.ui.plain_text import line, plain
 
+# The strip gets its points (10 a second) in twos: it moves about a pixel a
+# redraw either way, and each redraw of it costs more than the rest of the meter.
+HISTORY_BATCH = 2
+TALK_EVERY = 10  # points: the share of the last minute is shown again once a second
+
 CUE_WORDS = {
     CueKind.RAISED_VOICE: "Lower your voice",
     CueKind.CONTINUOUS_SPEAKING: "Let them talk",
@@ -64,6 +69,8 @@ class MeterPanel(QWidget):
         grid.addWidget(self.calibrate, 4, 1, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(0, 1)
         self._shown: CueKind | None = None  # the label starts empty and unstyled
+        self._points: list[float] = []  # levels waiting for the strip
+        self._talk_wait = 0  # points until the talk share is shown again
 
     def show_cue(self, kind: CueKind | None) -> None:
         """A colour and a word; never a dialog. (Called 30 times a second: a style
@@ -95,11 +102,20 @@ class MeterPanel(QWidget):
         self.caller_word.setStyleSheet(f"QLabel {{ color: {RAISED.name()}; }}" if loud else "")
 
     def push_history(self, level_db: float, baseline: float | None, talk_share: float) -> None:
-        """One point of the last minute (10 Hz); repaints only what changed."""
-        self.history.push(level_db, baseline)
-        percent = round(talk_share * 100)
-        if percent != self.talk.value():
-            self.talk.setValue(percent)
+        """One point of the last minute (10 Hz). The strip is drawn every
+        HISTORY_BATCH points, and the talk share (a progress bar repaints itself
+        at once on a change) once a second."""
+        self._points.append(level_db)
+        if len(self._points) >= HISTORY_BATCH or not self.history.isVisible():
+            for point in self._points:  # pushed back to back: one repaint
+                self.history.push(point, baseline)
+            self._points.clear()
+        self._talk_wait -= 1
+        if self._talk_wait <= 0:
+            self._talk_wait = TALK_EVERY
+            percent = round(talk_share * 100)
+            if percent != self.talk.value():
+                self.talk.setValue(percent)
 
     def show_status(self, text: str) -> None:
         text = line(text)
