@@ -132,6 +132,11 @@ class Report:
     seconds: float
     cases: list[CaseResult]
     unlistened: dict[str, list[str]]  # playbook -> steps of the set it has no phrases for
+    cpu_s: float = 0.0  # CPU seconds in heard_in, all processes
+
+    def rtf(self) -> float:
+        hours = self.total().hours
+        return self.cpu_s / (hours * 3600.0) if hours else 0.0
 
     def by(self, key: Callable[[CaseResult], str]) -> dict[str, Tally]:
         out: dict[str, Tally] = {}
@@ -170,7 +175,8 @@ class Report:
         mode = "microphone + caller track" if self.use_caller else "microphone only"
         out = [
             f"heard set {self.manifest}",
-            f"sensitivity {self.sensitivity}, {mode}, scored in {self.seconds:.0f} s",
+            f"sensitivity {self.sensitivity}, {mode}; scored in {self.seconds:.0f} s, "
+            f"heard_in {self.cpu_s:.0f} CPU-s = {self.rtf():.3f} x real time of the audio",
             "",
             head,
         ]
@@ -378,16 +384,20 @@ def calmline_analyse(sensitivity: float = 0.5) -> Analyse:
 _JOB: tuple[Analyse, Path, dict[str, dict[str, tuple[str, ...]]], bool] | None = None
 
 
-def _run_one(case: dict[str, Any]) -> list[Seen]:
+def _run_one(case: dict[str, Any]) -> tuple[list[Seen], float]:
+    """One case's spots, and the CPU seconds heard_in took (the machine may be busy)."""
     assert _JOB is not None
     analyse, root, tables, use_caller = _JOB
     mic, rate = dsp.read_wav(root / case["mic"])
     caller = dsp.read_wav(root / case["caller"])[0] if use_caller else None
+    t0 = time.process_time()
     spots = analyse(mic.astype(np.float32), rate, tables[case["playbook"]], caller)
-    return [
+    cpu = time.process_time() - t0
+    seen = [
         Seen(str(s.step), str(s.phrase), float(s.start_s), float(s.end_s), float(s.at_s))
         for s in spots
     ]
+    return seen, cpu
 
 
 def select(
@@ -431,7 +441,8 @@ def score(
             got = [_run_one(c) for c in todo]
     finally:
         _JOB = None
-    spots = {c["id"]: s for c, s in zip(todo, got, strict=True)}
+    spots = {c["id"]: s for c, (s, _) in zip(todo, got, strict=True)}
+    cpu = sum(c for _, c in got)
     results = [score_case(c, spots[c["id"]], tables[c["playbook"]]) for c in cases]
     wanted: dict[str, set[str]] = {}
     for c in cases:
@@ -440,7 +451,7 @@ def score(
         )
     unlistened = {pb: sorted(s - set(tables.get(pb, {}))) for pb, s in wanted.items()}
     return Report(
-        str(manifest), sensitivity, use_caller, time.monotonic() - t0, results, unlistened
+        str(manifest), sensitivity, use_caller, time.monotonic() - t0, results, unlistened, cpu
     )
 
 
