@@ -25,8 +25,9 @@ LINES = [
     ("slt", "Is there anything else I can help you with today?", "anything-else"),
     ("awb", "Right, the reference for that is on its way to you now.", ""),
 ]
-# Words of the call that no record, log line or document may hold.
-SAID = ("parcel", "depot", "delay", "mobile", "van", "tonight", "sorry", "anything")
+# Words of the call that no record, log line or document may hold (the step ids,
+# such as anything-else, are kept: they are what a heard tick stores).
+SAID = ("parcel", "depot", "delay", "mobile", "van", "tonight", "sorry", "really", "booked")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,8 @@ def every_text(home: Path) -> str:
 @pytest.mark.timeout(240)
 def test_a_call_ticks_exactly_the_two_steps_said_marked_heard(home: Path, call_wav: Path) -> None:
     sync = home / "team-share"
+    sync.mkdir()
+    (sync / ".calmline-store").touch()  # IT's mark of the team store (docs/deploying.md)
     (home / "config.toml").write_text(
         f'agent_id = "a-7"\n[sync]\ntarget = "{sync}"\n[audio]\ncaller_channel = false\n'
     )
