@@ -162,3 +162,39 @@ def test_the_worker_thread_ends_with_stop() -> None:
     assert worker.wait_ready(10)
     worker.stop()
     assert not any(t.name == "calmline-listen" for t in threading.enumerate())
+
+
+class Echo:
+    """Reports one spot at the start of the audio each stretch begins with."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def begin(self, t_s: float) -> None:
+        self.t = t_s
+
+    def feed(self, samples: npt.NDArray[np.float32]) -> list[Spot]:
+        return []
+
+    def end(self) -> list[Spot]:
+        return [Spot("apologise", "i'm sorry", self.t, self.t + 0.5, self.t + 0.6)]
+
+
+def test_a_spot_of_an_earlier_call_never_reaches_the_next_one() -> None:
+    worker = ListenWorker(lambda phrases, rate: Echo(), PHRASES)
+    try:
+        assert worker.wait_ready(10)
+        talking = np.ones(3, dtype=np.bool_)
+        burst = np.zeros((3, 480), dtype=np.float32)
+        worker.call_started()
+        worker.feed(burst, talking, 5.0)
+        worker.call_ended()  # its stretch ends on the thread, after this call is over
+        worker.call_started()
+        worker.feed(burst, talking, 60.0)
+        worker.turn_off_for_call()  # ends the new call's stretch too
+        got: list[Spot] = []
+        wait_for(lambda: got.extend(worker.take()) or bool(got), 10, "the new call's spot")
+        assert [s.start_s for s in got] == [pytest.approx(60.0 - 0.25, abs=0.3)]
+        assert worker.take() == []
+    finally:
+        worker.stop()

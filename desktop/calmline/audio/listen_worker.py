@@ -74,9 +74,13 @@ class ListenWorker:
         self.problem = ""  # why listening cannot run (the recogniser could not be made)
         self.in_call = False
         self.off_for_call = False
+        self._call_t0: float | None = None  # stream time of this call's first block fed
         self._make = make
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._queued_blocks = 0  # GUI thread adds, worker subtracts: an estimate is enough
+        # blocks queued and blocks taken off the queue: one writer each (the GUI
+        # thread, the worker), so neither count loses an update
+        self._fed_blocks = 0
+        self._done_blocks = 0
         self._spots: deque[Spot] = deque()
         self._ready = threading.Event()  # the first recogniser is made (or failed)
         self._thread: threading.Thread | None = None
@@ -95,18 +99,25 @@ class ListenWorker:
     ) -> None:
         if not len(blocks):
             return
-        self._queued_blocks += len(blocks)
+        if self._call_t0 is None:
+            self._call_t0 = t_s
+        self._fed_blocks += len(blocks)
         self._queue.put(_Feed(blocks, speech, t_s))
 
     def take(self) -> list[Spot]:
+        """The spots reported since the last take; a late one of an earlier call
+        (its audio was still queued when this call started) is dropped."""
         spots: list[Spot] = []
+        t0 = self._call_t0
         while self._spots:
-            spots.append(self._spots.popleft())
+            spot = self._spots.popleft()
+            if t0 is not None and spot.start_s >= t0:
+                spots.append(spot)
         return spots
 
     # -- what the window tells it -------------------------------------------
     def call_started(self) -> None:
-        self.in_call, self.off_for_call = True, False
+        self.in_call, self.off_for_call, self._call_t0 = True, False, None
 
     def call_ended(self) -> None:
         if self.in_call and self._thread is not None:
@@ -127,7 +138,7 @@ class ListenWorker:
     @property
     def queued_s(self) -> float:
         """Seconds of audio waiting for the thread."""
-        return max(0, self._queued_blocks) * BLOCK_S
+        return (self._fed_blocks - self._done_blocks) * BLOCK_S
 
     def wait_ready(self, timeout_s: float) -> bool:
         """True once the first recogniser is made or failed (for tests and the bench)."""
@@ -156,7 +167,7 @@ class ListenWorker:
                     self._handle(rec, gate.finish())
                 gate = ListenGate()
             elif isinstance(item, _Feed):
-                self._queued_blocks -= len(item.blocks)
+                self._done_blocks += len(item.blocks)
                 rate = round(item.blocks.shape[1] / BLOCK_S)
                 if rate != self.rate:  # the device opened at its own rate
                     self.rate = rate
@@ -164,7 +175,7 @@ class ListenWorker:
                     gate = ListenGate()
                 if rec is None:
                     continue
-                if self._queued_blocks * BLOCK_S > MAX_QUEUED_S:
+                if self.queued_s > MAX_QUEUED_S:
                     log.warning("listening fell behind: %.1f s of audio skipped", MAX_QUEUED_S)
                     self._handle(rec, gate.finish())
                     gate = ListenGate()
@@ -209,7 +220,7 @@ class ListenWorker:
             except queue.Empty:
                 break
             if isinstance(item, _Feed):
-                self._queued_blocks -= len(item.blocks)
+                self._done_blocks += len(item.blocks)
             else:
                 kept.append(item)
         for item in kept:
