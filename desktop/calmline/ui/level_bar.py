@@ -37,6 +37,8 @@ class LevelBar(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._layers: tuple[tuple[object, ...], QPixmap, QPixmap | None] | None = None
         self._fill = QColor()
+        self._drawn: tuple[int, int, int | None, bool] | None = None  # what the pixels show
+        self._w, self._h = self.width(), self.height()  # kept by resizeEvent: asked per paint
 
     def sizeHint(self) -> QSize:
         return QSize(120, self.thickness)
@@ -45,10 +47,11 @@ class LevelBar(QWidget):
         return QSize(40, self.thickness)
 
     def show_level(self, level: float, peak: float, baseline: float | None, alert: bool) -> None:
-        """Called 30 times a second; repaints only when a pixel would change."""
-        before = self._pixels()
+        """Called at every drain; repaints only when a pixel would change."""
         self.level, self.peak, self.baseline, self.alert = level, peak, baseline, alert
-        if self._pixels() != before:
+        pixels = self._pixels()
+        if pixels != self._drawn:
+            self._drawn = pixels
             self.update()
 
     def _pixels(self) -> tuple[int, int, int | None, bool]:
@@ -56,7 +59,8 @@ class LevelBar(QWidget):
         return int(self.level_x(self.level)), int(self.level_x(self.peak)), base, self.alert
 
     def level_x(self, db: float) -> float:
-        return fraction(db) * (self.width() - 2) + 1
+        lo, hi = RANGE_DB
+        return min(1.0, max(0.0, (db - lo) / (hi - lo))) * (self._w - 2) + 1  # fraction()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
@@ -64,17 +68,18 @@ class LevelBar(QWidget):
         super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self._layers = None
+        self._layers, self._drawn = None, None
+        self._w, self._h = event.size().width(), event.size().height()
         super().resizeEvent(event)
 
     def _cached_layers(self) -> tuple[QPixmap, QPixmap | None]:
         """The backdrop (base and frame) and the baseline marks, drawn once per
         size, palette and baseline: a paint is then two fills between two blits."""
-        key = (self.width(), self.height(), self.baseline, self.raised_db)
+        key = (self._w, self._h, self.baseline, self.raised_db)
         if self._layers is not None and self._layers[0] == key:
             return self._layers[1], self._layers[2]
         pal = self.palette()
-        w, h = self.width(), self.height()
+        w, h = self._w, self._h
         backdrop = self._layer()
         with _painting(backdrop) as p:
             p.fillRect(0, 0, w, h, pal.color(QPalette.ColorRole.Base))
@@ -107,7 +112,7 @@ class LevelBar(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         backdrop, marks = self._cached_layers()
-        h = self.height()
+        h = self._h
         colour = RAISED if self.alert else self._fill
         p = QPainter(self)
         p.drawPixmap(0, 0, backdrop)
