@@ -174,3 +174,19 @@ def test_the_decoder_logs_nothing(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and done.stdout == ""
+
+
+def test_each_pronunciation_is_listened_for() -> None:
+    """Keyword spotting follows one pronunciation per word: "can" said K AH N,
+    or "lead" said L IY D, needs a keyphrase of its own."""
+    s = Spotter({"a": ("what i can do",), "b": ("my team lead",)}, 16000)
+    texts = {k.text for k in s.keys}
+    assert {"what i can do", "what i can(2) do", "my team lead(2)"} <= texts
+    assert all(k.phones == 9 or k.phones == 10 for k in s.keys if k.step == "a")
+
+
+def test_longer_phrases_need_less_and_sensitivity_moves_every_threshold() -> None:
+    from calmline.audio.spotter import threshold
+
+    assert threshold(6, 0.5) > threshold(10, 0.5) > threshold(16, 0.5)
+    assert threshold(10, 1.0) < threshold(10, 0.5) < threshold(10, 0.0)

@@ -32,13 +32,18 @@ from calmline.core.listening import CONTRACTIONS, Spot, phrase_forms, words_of
 
 MODEL_RATE = 16000
 FRAME_S = 0.01  # the decoder's frame
+CHECK_S = 0.05  # how often the decoder is asked for what it has spotted
+MAX_SAID = 4  # pronunciations of one written form listened for
 # A keyphrase is spotted when its path beats the best free phone path by a
-# threshold, in decades (pocketsphinx's /1e+N/): PER_PHONE * phones + OFFSET at
-# sensitivity 0.5; each 0.1 of sensitivity lowers it by SENSITIVITY_STEP per phone.
-PER_PHONE = -1.0
-OFFSET = 0.0
-SENSITIVITY_STEP = 0.12
-LOWEST, HIGHEST = -80.0, 80.0
+# threshold, in decades (pocketsphinx's /1e+N/). Short keyphrases are matched by
+# chance in ordinary talk all the time; a phrase of 13 phones or more hardly ever
+# is. So the threshold falls with the phrase's length in phones, from strict to
+# lenient: AT_ZERO - PER_PHONE * phones, never under LENIENT; sensitivity moves it
+# by up to SENSITIVITY_DECADES either way (tuned on the heard-steps set).
+AT_ZERO = 20.0
+PER_PHONE = 3.0
+LENIENT = -30.0
+SENSITIVITY_DECADES = 15.0
 
 
 class ModelProblem(Exception):
@@ -107,20 +112,41 @@ def engine_info(model_dir: Path | None = None) -> str:
     return f"pocketsphinx {ver}, model {model.name} ({where})"
 
 
-def lexicon(path: Path, wanted: set[str]) -> dict[str, str]:
-    """The pronunciations of ``wanted`` in the dictionary at ``path`` (the first
-    of each word: keyword spotting uses no alternates). Reading only these keeps
-    the decoder small: the whole US-English dictionary costs ~20 MB and ~0.1 s."""
-    found: dict[str, str] = {}
+def lexicon(path: Path, wanted: set[str]) -> dict[str, list[str]]:
+    """The pronunciations of ``wanted`` in the dictionary at ``path``, each
+    word's in the dictionary's order (``word``, ``word(2)``, ...). Reading only
+    these keeps the decoder small: the whole US-English dictionary costs ~20 MB
+    and ~0.1 s."""
+    found: dict[str, list[str]] = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            word, _, phones = line.strip().partition(" ")
-            if "(" in word or word not in wanted or word in found:
+            head, _, phones = line.strip().partition(" ")
+            word = head.split("(", 1)[0]
+            if word not in wanted:
                 continue
-            phones = phones.split("#", 1)[0].strip()
-            if phones:
-                found[word] = " ".join(phones.split())
-    return found
+            phones = " ".join(phones.split("#", 1)[0].split())
+            if phones and phones not in found.setdefault(word, []):
+                found[word].append(phones)
+    return {w: p for w, p in found.items() if p}
+
+
+def said_forms(text: str, words: Mapping[str, list[str]]) -> list[tuple[str, int]]:
+    """The keyphrases of one written form: its words in each pronunciation the
+    dictionary gives (keyword spotting follows one pronunciation per word, and
+    "can" said K AH N is not K AE N), as (keyphrase, phones); the first
+    pronunciations first, then those changing the fewest words, at most
+    MAX_SAID of them."""
+    ws = text.split()
+    choices: list[list[int]] = [[]]
+    for w in ws:
+        choices = [[*c, i] for c in choices for i in range(len(words[w]))]
+        choices.sort(key=lambda c: (sum(i > 0 for i in c), sum(c)))
+        del choices[MAX_SAID:]
+    out = []
+    for c in choices:
+        key = " ".join(w if i == 0 else f"{w}({i + 1})" for w, i in zip(ws, c, strict=True))
+        out.append((key, sum(len(words[w][i].split()) for w, i in zip(ws, c, strict=True))))
+    return out
 
 
 def unknown_words(phrases: Sequence[str], model_dir: Path | None = None) -> list[str]:
@@ -143,8 +169,8 @@ def unknown_words(phrases: Sequence[str], model_dir: Path | None = None) -> list
 def threshold(phones: int, sensitivity: float) -> float:
     """The threshold for a keyphrase of ``phones`` phones, in decades: it is
     spotted when its path beats the free phone path by 10**threshold."""
-    per = PER_PHONE - (sensitivity - 0.5) * 10 * SENSITIVITY_STEP
-    return min(HIGHEST, max(LOWEST, per * phones + OFFSET))
+    base = max(LENIENT, AT_ZERO - PER_PHONE * phones)
+    return base - (sensitivity - 0.5) * 2 * SENSITIVITY_DECADES
 
 
 @dataclass(frozen=True)
@@ -188,6 +214,10 @@ class Spotter:
         self._t0 = 0.0  # stream time of the stretch's first sample
         self._fed = 0  # samples at `rate` fed in this stretch
         self._told: list[Spot] = []  # reported in this stretch
+        # the decoder is asked for its detections every CHECK_S of audio (the live
+        # worker feeds each 10 ms block; asking each time would cost more than decoding)
+        self._check_every = max(1, round(CHECK_S * rate))
+        self._next_check = 0
         self._open = False
 
     def _keys(self, phrases: Mapping[str, Sequence[str]]) -> list[_Key]:
@@ -196,8 +226,9 @@ class Spotter:
         forms = {p: phrase_forms(p) for texts in phrases.values() for p in texts}
         wanted = {w for fs in forms.values() for f in fs for w in f.split()}
         words = lexicon(self.model.dictionary, wanted)
-        for w, phones in words.items():
-            self._decoder.add_word(w, phones, False)
+        for w, prons in words.items():
+            for i, phones in enumerate(prons):
+                self._decoder.add_word(w if i == 0 else f"{w}({i + 1})", phones, False)
         keys: list[_Key] = []
         taken: set[str] = set()
         for step, texts in phrases.items():
@@ -206,10 +237,10 @@ class Spotter:
                 if not usable:
                     self.skipped.append((step, phrase))
                 for f in usable:
-                    if f not in taken:  # one form, one step (playbook validate refuses twins)
-                        taken.add(f)
-                        n = sum(len(words[w].split()) for w in f.split())
-                        keys.append(_Key(step, phrase, f, n))
+                    for key, n in said_forms(f, words):
+                        if key not in taken:  # one form, one step (validate refuses twins)
+                            taken.add(key)
+                            keys.append(_Key(step, phrase, key, n))
         return keys
 
     def _load_keys(self) -> None:
@@ -234,7 +265,7 @@ class Spotter:
         """A stretch of speech starts at stream time ``t_s``."""
         if self._open:
             self.end()
-        self._t0, self._fed = t_s, 0
+        self._t0, self._fed, self._next_check = t_s, 0, 0
         self._told.clear()
         self._resampler.reset()
         if self.keys:
@@ -251,6 +282,9 @@ class Spotter:
         pcm = self._resampler.pcm16(samples)
         if len(pcm):
             self._decoder.process_raw(pcm.tobytes(), False, False)
+        if self._fed < self._next_check:
+            return []
+        self._next_check = self._fed + self._check_every
         return self._new_spots()
 
     def end(self) -> list[Spot]:
