@@ -1,16 +1,21 @@
-"""Meter figures: CPU and peak memory of the app while metering real capture
-(PulseAudio, offscreen) beside the same app with no microphone; latency from a
-step in the input to the bar crossing. Targets: < 3% of one core, p95 < 50 ms,
-peak RSS < 200 MB."""
+"""The voice path's cost (issue 19): CPU of the app while it meters real capture
+(PulseAudio, offscreen), minus a bare process that holds the same capture
+streams open and does nothing with them, both running at once on one core with
+the audio server; the same with heard steps listening through a call; peak
+memory with listening; and the latency from a step in the input to the bar.
+Targets: the meter adds <= 1.5 % of a core over the bare streams, the meter and
+listening <= 5 %, peak RSS with listening < 250 MB, step to bar p95 < 50 ms."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +30,23 @@ from calmline.platform.baselines import BaselineFile
 from calmline.ui.level_bar import LevelBar
 from calmline.ui.meter_controller import MeterController
 from calmline.ui.meter_panel import MeterPanel
-from tests.apps import running_app
-from tests.integration.test_meter_audio import wait_for_log
-from tests.servers import no_audio_server, pipe_microphone, pulseaudio
+from tests.apps import calmline, running_app
+from tests.integration.test_meter_audio import sox, wait_for_log
+from tests.servers import pipe_microphone, pulseaudio
 
-SECONDS = 20
+SECONDS = 30  # measured; the two processes run side by side, so noise from the
+# rest of the machine falls on both alike
 TICKS = os.sysconf("SC_CLK_TCK")
+# Ordinary agent talk with two listen_for phrases in it, looped: the agent speaks
+# most of the time, the worst case for both the meter and the recogniser.
+TALK = [
+    ("slt", "Good morning, you're through to the delivery team. Let me bring up your details."),
+    ("awb", "I'm really sorry about the delay with your parcel."),
+    ("slt", "The van left the depot this morning and should reach you before six tonight."),
+    ("awb", "I have booked the new slot and sent a text message to your mobile."),
+    ("slt", "Is there anything else I can help you with today?"),
+    ("awb", "Right, the reference for that is on its way to you now."),
+]
 
 
 def cpu_s(pid: int, tid: int | None = None) -> float:
@@ -66,103 +82,151 @@ def pin(pid: int, core: str) -> None:
     subprocess.run(["taskset", "-a", "-p", "-c", core, str(pid)], check=True, capture_output=True)
 
 
-Figures = tuple[float, float, float, float]
-
-
-def measure(env: dict[str, str], home: Path, play: Path | None, pinned: bool) -> Figures:
-    """(% of one core for the process, of which the GUI thread, peak RSS MB,
-    context switches a second).
-
-    Pinned: the app and the audio server share one core. On this virtual
-    machine a wake-up sent to another core costs a hypervisor exit, which is
-    charged to the thread that sends it and swings the figure from run to run
-    (5-20 % measured); on one core the figure is the app's own work, stable to
-    a few tenths of a percent."""
-    with running_app(env) as app:
-        wait_for_log(home, "INFO calmline: ready")
-        if play is not None:
-            wait_for_log(home, "the microphone sends sound")
-        if pinned:
-            pin(app.pid, one_core())
-            if "PULSE_RUNTIME_PATH" in env:
-                pin(int((Path(env["PULSE_RUNTIME_PATH"]) / "pid").read_text()), one_core())
-        time.sleep(1.0)
-        before, gui_before = cpu_s(app.pid), cpu_s(app.pid, app.pid)
-        woke, t0 = switches(app.pid), time.monotonic()
-        player = subprocess.Popen(["paplay", str(play)], env=env) if play else None
-        time.sleep(SECONDS)
-        used, gui = cpu_s(app.pid) - before, cpu_s(app.pid, app.pid) - gui_before
-        woke = switches(app.pid) - woke
-        elapsed = time.monotonic() - t0
-        if player:
-            player.wait()
-        return used / elapsed * 100, gui / elapsed * 100, peak_rss_mb(app.pid), woke / elapsed
-
-
-BARE_STREAM = """
-import sys, time, sounddevice as sd
+# The same capture streams as the app opens (audio/capture.py, audio/loopback.py):
+# the default microphone at the same rate, block size and latency, and the
+# loopback of the default output at the same rate and fragment, read the way the
+# app reads it. Nothing is done with the audio.
+BARE_STREAMS = """
+import sys, threading, time
+import sounddevice as sd
+from calmline.audio import loopback
 from calmline.audio.capture import LATENCY_S, PREFERRED_RATE
-from calmline.core.levels import BLOCK_S
-s = sd.RawInputStream(channels=1, samplerate=PREFERRED_RATE, dtype="float32", latency=LATENCY_S,
-                      blocksize=round(PREFERRED_RATE * BLOCK_S), callback=lambda *a: None)
-s.start()
-time.sleep(float(sys.argv[1]))
+from calmline.core.levels import block_samples
+mic = sd.RawInputStream(channels=1, samplerate=PREFERRED_RATE, dtype="float32",
+                        latency=LATENCY_S, blocksize=block_samples(PREFERRED_RATE),
+                        callback=lambda *a: None)
+mic.start()
+if sys.argv[1] == "caller":
+    sc = loopback._library()
+    device, _name = loopback._find(sc, "")
+    _rate, rec = loopback._open(device)
+    def read():
+        while True:
+            rec.record(numframes=None)
+    threading.Thread(target=read, daemon=True).start()
+print("open", flush=True)
+time.sleep(3600)
 """
 
 
-def bare_stream_cpu(env: dict[str, str]) -> Figures:
-    """A process doing nothing but the same capture, pinned like the app: the
-    audio path's own floor."""
-    proc = subprocess.Popen([sys.executable, "-c", BARE_STREAM, str(SECONDS + 6)], env=env)
-    try:
-        time.sleep(5)  # past the first-block delay of this audio path
-        pin(proc.pid, one_core())
-        pin(int((Path(env["PULSE_RUNTIME_PATH"]) / "pid").read_text()), one_core())
-        time.sleep(1)
-        before, woke, t0 = cpu_s(proc.pid), switches(proc.pid), time.monotonic()
-        time.sleep(SECONDS - 1)
-        elapsed = time.monotonic() - t0
-        cpu = (cpu_s(proc.pid) - before) / elapsed * 100
-        return cpu, 0.0, peak_rss_mb(proc.pid), (switches(proc.pid) - woke) / elapsed
-    finally:
-        proc.wait(30)
+Figures = dict[str, float]
 
 
-@pytest.mark.timeout(300)  # four 20 s runs, each with its own app or stream
-def test_bench_cpu_and_memory_while_metering(
-    home: Path, tmp_path: Path, benchmark: BenchmarkFixture
-) -> None:
-    speech = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(tmp_path / "s.wav"), "I understand. " * 40], check=True)
-    subprocess.run(
-        ["sox", str(tmp_path / "s.wav"), "-r", "48000", "-c", "2", str(speech), "vol", "-12dB"],
-        check=True,
+@contextlib.contextmanager
+def bare_streams(env: dict[str, str], caller: bool) -> Iterator[int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BARE_STREAMS, "caller" if caller else "mic"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "open"
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def side_by_side(env: dict[str, str], app: int, bare: int) -> Figures:
+    """Both processes and the audio server on one core, measured over the same
+    SECONDS. On this virtual machine a wake-up sent to another core costs a
+    hypervisor exit, charged to the thread that sends it (5-20 % from run to
+    run); on one core the figures are the processes' own work."""
+    core = one_core()
+    for pid in (app, bare, int((Path(env["PULSE_RUNTIME_PATH"]) / "pid").read_text())):
+        pin(pid, core)
+    time.sleep(2.0)  # past the first blocks and the move
+    before = {pid: cpu_s(pid) for pid in (app, bare)}
+    gui, woke, t0 = cpu_s(app, app), switches(app), time.monotonic()
+    time.sleep(SECONDS)
+    elapsed = time.monotonic() - t0
+    share = {pid: (cpu_s(pid) - before[pid]) / elapsed * 100 for pid in (app, bare)}
+    return {
+        "app cpu %": share[app],
+        "bare streams cpu %": share[bare],
+        "over bare %": share[app] - share[bare],
+        "app gui thread cpu %": (cpu_s(app, app) - gui) / elapsed * 100,
+        "app wake-ups per s": (switches(app) - woke) / elapsed,
+        "app peak rss MB": peak_rss_mb(app),
+    }
+
+
+def talk_wav(folder: Path) -> Path:
+    parts = []
+    for n, (voice, text) in enumerate(TALK):
+        raw, part = folder / f"{n}.wav", folder / f"{n}-48k.wav"
+        subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(raw)], check=True)
+        sox(str(raw), "-r", "48000", "-c", "2", str(part), "vol", "-14dB", "pad", "0", "0.4")
+        parts.append(str(part))
+    sox(*parts, str(folder / "talk.wav"))
+    return folder / "talk.wav"
+
+
+@contextlib.contextmanager
+def playing(env: dict[str, str], wav: Path) -> Iterator[None]:
+    """The wav over and over into the virtual sink (the mic and the loopback both
+    hear it), until the block ends."""
+    loop = subprocess.Popen(
+        ["sh", "-c", f'while :; do paplay "{wav}" || exit; done'], env=env, start_new_session=True
+    )
+    try:
+        yield
+    finally:
+        os.killpg(loop.pid, signal.SIGKILL)
+        loop.wait()
+
+
+def metering(env: dict[str, str], home: Path, listening: bool) -> Figures:
+    home.mkdir()
+    env = dict(env, CALMLINE_HOME=str(home))
+    (home / "config.toml").write_text(
+        f'agent_id = "a-7"\n[listening]\nenabled = {"true" if listening else "false"}\n'
+    )
+    with bare_streams(env, caller=True) as bare, running_app(env) as app:
+        wait_for_log(home, "INFO calmline: ready")
+        wait_for_log(home, "the microphone sends sound")
+        wait_for_log(home, "the caller channel sends sound")
+        if listening:
+            assert calmline("shift", "start", env=env).returncode == 0
+            assert calmline("call", "start", "+44 20 7946 0000", env=env).returncode == 0
+            wait_for_log(home, "listening for")  # the recogniser is made
+        figures = side_by_side(env, app.pid, bare)
+        if listening:  # it listened all along: steps were heard
+            assert calmline("call", "end", env=env).returncode == 0
+        return figures
+
+
+@pytest.mark.timeout(300)
+def test_bench_cpu_and_memory_of_the_voice_path(
+    tmp_path: Path, benchmark: BenchmarkFixture
+) -> None:
+    wav = talk_wav(tmp_path)
     results: dict[str, Figures] = {}
-    with pulseaudio() as env:
-        env.update(CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-        results["metering, one core"] = benchmark.pedantic(
-            lambda: measure(env, home, speech, pinned=True), rounds=1, iterations=1
-        )
-    with pulseaudio() as env:
-        env.update(CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-        results["metering, any core"] = measure(env, home, speech, pinned=False)
-    quiet = no_audio_server(tmp_path, CALMLINE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    results["idle app, no microphone"] = measure(quiet, home, None, pinned=True)
-    with pulseaudio() as env:
-        results["bare sounddevice stream"] = bare_stream_cpu(env)
-    for name, (cpu, gui, rss, woke) in results.items():
-        benchmark.extra_info[f"{name} cpu %"] = round(cpu, 2)
-        benchmark.extra_info[f"{name} gui thread cpu %"] = round(gui, 2)
-        benchmark.extra_info[f"{name} peak rss MB"] = round(rss, 1)
-        benchmark.extra_info[f"{name} context switches per s"] = round(woke)
+    with pulseaudio() as env, playing(env, wav):
+        env.update(QT_QPA_PLATFORM="offscreen")
+        # the fonts' cache, as any desktop has it (a fresh HOME makes Qt build
+        # one on first use, ~80 MB of peak memory no agent's machine sees)
+        subprocess.run(["fc-cache"], env=env, check=False, capture_output=True)
+
+        def run() -> None:
+            results["meter"] = metering(env, tmp_path / "meter", listening=False)
+            results["meter + listening"] = metering(env, tmp_path / "listen", listening=True)
+
+        benchmark.pedantic(run, rounds=1, iterations=1)
+    for name, figures in results.items():
+        for key, value in figures.items():
+            benchmark.extra_info[f"{name}: {key}"] = round(value, 2)
         print(
-            f"\n{name}: {cpu:.2f}% of one core (GUI thread {gui:.2f}%), "
-            f"peak RSS {rss:.0f} MB, {woke:.0f} context switches/s"
+            f"\n{name}: app {figures['app cpu %']:.2f}% of one core, bare streams "
+            f"{figures['bare streams cpu %']:.2f}%, over bare {figures['over bare %']:.2f}% "
+            f"(GUI thread {figures['app gui thread cpu %']:.2f}%), "
+            f"{figures['app wake-ups per s']:.0f} wake-ups/s, "
+            f"peak RSS {figures['app peak rss MB']:.0f} MB"
         )
-    assert max(r[2] for r in results.values()) < 200
-    # The target is for the whole process, audio threads included.
-    assert results["metering, one core"][0] < 3.0
+    assert results["meter"]["over bare %"] <= 1.5
+    assert results["meter + listening"]["over bare %"] <= 5.0
+    assert results["meter + listening"]["app peak rss MB"] < 250
 
 
 WRITER = """

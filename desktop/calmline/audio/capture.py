@@ -49,14 +49,25 @@ class Ring:
         self.data = np.zeros((blocks, block_size), dtype=np.float32)
         self._flat = self.data.reshape(-1)  # the same memory, frame after frame
         self._bytes = memoryview(self.data).cast("B")  # the same again, for raw buffers
+        self._rows = list(self.data)  # a view of each row, made once
+        self._size, self._frames = block_size, blocks * block_size
         self.written = 0  # blocks written so far; only the writer changes it
         self.read = 0
         self.overflows = 0  # input overflows reported by PortAudio
         self.lost = 0  # blocks overwritten before the reader got them
         self._fill = 0  # frames in the block being written
         self._pos = 0  # where the next frame goes in the flat run
-        self.wake_above = math.inf  # a block's mean square that calls on_loud
+        self._wake_sum = math.inf  # a block's sum of squares that calls on_loud
         self.on_loud: Callable[[], None] | None = None
+
+    @property
+    def wake_above(self) -> float:
+        """The mean square of a block that calls ``on_loud`` (inf: none does)."""
+        return self._wake_sum / self._size
+
+    @wake_above.setter
+    def wake_above(self, mean_square: float) -> None:
+        self._wake_sum = mean_square * self._size
 
     def write(self, mono: npt.NDArray[np.float32]) -> None:
         """Append any number of frames; a 10 ms block is published once full.
@@ -74,12 +85,12 @@ class Ring:
     def write_bytes(self, raw: Any, frames: int) -> None:
         """``frames`` float32 frames from a raw buffer (PortAudio's own): copied as
         bytes, with no array made for them."""
-        if self._pos + frames > len(self._flat):  # past the end: the general way
+        pos = self._pos
+        if pos + frames > self._frames:  # past the end: the general way
             self.write(np.frombuffer(raw, dtype=np.float32, count=frames))
             return
-        start = self._pos * 4
-        self._bytes[start : start + frames * 4] = raw
-        self._pos = (self._pos + frames) % len(self._flat)
+        self._bytes[pos * 4 : (pos + frames) * 4] = raw
+        self._pos = (pos + frames) % self._frames
         self._publish(frames)
 
     def mix_into(self, frames: int) -> list[npt.NDArray[np.float32]]:
@@ -99,17 +110,20 @@ class Ring:
         self._publish(frames)
 
     def _publish(self, frames: int) -> None:
-        size = self.data.shape[1]
-        whole, self._fill = divmod(self._fill + frames, size)
+        """Count the blocks the frames completed; test them if a reader asked.
+        (The audio thread, 100 times a second: every step here is counted.)"""
+        whole, self._fill = divmod(self._fill + frames, self._size)
         if not whole:
             return
         self.written += whole  # published after the copy
-        if self.wake_above == math.inf or self.on_loud is None:
+        if self._wake_sum == math.inf or self.on_loud is None:
             return
-        for n in range(self.written - min(whole, len(self.data)), self.written):
-            row = self.data[n % len(self.data)]
-            if float(np.dot(row, row)) > self.wake_above * size:
-                self.wake_above = math.inf  # once, until the reader sets it again
+        rows = self._rows
+        newest = self.written % len(rows)  # one past the newest, usually its only block
+        for n in range(newest - min(whole, len(rows)), newest):
+            row = rows[n]  # (a negative n counts from the end, as the ring wraps)
+            if row.dot(row) > self._wake_sum:
+                self._wake_sum = math.inf  # once, until the reader sets it again
                 self.on_loud()
                 return
 
