@@ -52,13 +52,16 @@ fi
 # for 3.11 and 3.13 only, and nothing newer than 3.13 yet.
 works() { "$1" -c 'import sys, venv, sqlite3; v = sys.version_info[:2]; sys.exit(v not in ((3, 11), (3, 13)))' >/dev/null 2>&1; }
 PY=""
-candidates=(python3.13 python3.11)
-if command -v pyenv >/dev/null 2>&1; then
-    root=$(pyenv root)
-    for v in 3.13 3.11; do
+# Each version's shim first, then pyenv's own copy of it (a shim of a version that
+# is not pyenv's selected one does not run), then the next version.
+candidates=()
+for v in 3.13 3.11; do
+    candidates+=("python$v")
+    if command -v pyenv >/dev/null 2>&1; then
+        root=$(pyenv root)
         for d in "$root"/versions/"$v"*/bin/python"$v"; do [ -x "$d" ] && candidates+=("$d"); done
-    done
-fi
+    fi
+done
 candidates+=(python3)
 for c in "${candidates[@]}"; do
     if command -v "$c" >/dev/null 2>&1 && works "$c"; then PY=$(command -v "$c"); break; fi
