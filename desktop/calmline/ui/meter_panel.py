@@ -12,9 +12,10 @@ from calmline.ui.history_strip import HistoryStrip
 from calmline.ui.level_bar import RAISED, LevelBar
 from calmline.ui.plain_text import line, plain
 
-# The strip gets its points (10 a second) in twos: it moves about a pixel a
-# redraw either way, and each redraw of it costs more than the rest of the meter.
-HISTORY_BATCH = 2
+# The strip gets its points (10 a second) five at a time, so it is drawn twice a
+# second: it moves a few pixels a redraw, and a redraw of it (pyqtgraph) costs more
+# than the rest of the meter's drain.
+HISTORY_BATCH = 5
 TALK_EVERY = 10  # points: the share of the last minute is shown again once a second
 
 CUE_WORDS = {

@@ -35,11 +35,16 @@ class StripPanel(QWidget):
         layout.addWidget(self.step, 1)
         layout.addWidget(self.timer)
         layout.addWidget(self.expand)
+        self._shown: tuple[str, int] | None = None  # the step title as elided, and its width
 
     def show_state(self, step_title: str, timer: str) -> None:
-        title = line(step_title)
-        metrics = self.step.fontMetrics()
+        """Called every second (the timer): the title is elided again only when it
+        or the room for it changed."""
         width = max(40, self.step.width())
-        self.step.setText(metrics.elidedText(title, Qt.TextElideMode.ElideRight, width))
-        self.step.setToolTip(tooltip(title))
+        if self._shown != (step_title, width):
+            self._shown = (step_title, width)
+            title = line(step_title)
+            metrics = self.step.fontMetrics()
+            self.step.setText(metrics.elidedText(title, Qt.TextElideMode.ElideRight, width))
+            self.step.setToolTip(tooltip(title))
         self.timer.setText(timer)
