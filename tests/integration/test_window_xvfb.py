@@ -36,12 +36,19 @@ def find_window(env: dict[str, str], name: str, timeout: float = 20) -> str:
 
 
 def screenshot(env: dict[str, str], wid: str, name: str) -> Path:
+    """The window's picture, once it has painted: a window just mapped on a busy
+    machine may still be blank, so the shot is taken again until it is not (10 s)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / name
-    subprocess.run(["import", "-window", wid, str(shot)], env=env, check=True, timeout=30)
-    colours = subprocess.run(
-        ["identify", "-format", "%k", str(shot)], capture_output=True, text=True, check=True
-    ).stdout
+    end = time.monotonic() + 10
+    while True:
+        subprocess.run(["import", "-window", wid, str(shot)], env=env, check=True, timeout=30)
+        colours = subprocess.run(
+            ["identify", "-format", "%k", str(shot)], capture_output=True, text=True, check=True
+        ).stdout
+        if int(colours) > 20 or time.monotonic() > end:
+            break
+        time.sleep(0.2)
     assert int(colours) > 20, f"{name} is (nearly) blank"
     return shot
 
