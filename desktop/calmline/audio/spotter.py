@@ -34,6 +34,9 @@ MODEL_RATE = 16000
 FRAME_S = 0.01  # the decoder's frame
 CHECK_S = 0.05  # how often the decoder is asked for what it has spotted
 MAX_SAID = 4  # pronunciations of one written form listened for
+# ... when it has this many phones: "i'm sorry" said AH M S AA R IY matched
+# "um, sorry?" ten times in the heard-steps set's ordinary talk
+ALT_PHONES = 9
 # A keyphrase is spotted when its path beats the best free phone path by a
 # threshold, in decades (pocketsphinx's /1e+N/). Short keyphrases are matched by
 # chance in ordinary talk all the time; a phrase of 13 phones or more hardly ever
@@ -135,8 +138,11 @@ def said_forms(text: str, words: Mapping[str, list[str]]) -> list[tuple[str, int
     dictionary gives (keyword spotting follows one pronunciation per word, and
     "can" said K AH N is not K AE N), as (keyphrase, phones); the first
     pronunciations first, then those changing the fewest words, at most
-    MAX_SAID of them."""
+    MAX_SAID of them (a form shorter than ALT_PHONES: its first only)."""
     ws = text.split()
+    first = sum(len(words[w][0].split()) for w in ws)
+    if first < ALT_PHONES:  # short: an alternate only adds chances to match by chance
+        return [(text, first)]
     choices: list[list[int]] = [[]]
     for w in ws:
         choices = [[*c, i] for c in choices for i in range(len(words[w]))]
