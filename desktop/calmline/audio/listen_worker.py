@@ -181,9 +181,11 @@ class ListenWorker:
                     gate = ListenGate()
                     self._skip()
                     continue
+                events: list[GateEvent] = []
                 for i, block in enumerate(item.blocks):
                     t = item.t_s + i * BLOCK_S
-                    self._handle(rec, gate.feed(t, block, bool(item.speech[i]), False))
+                    events += gate.feed(t, block, bool(item.speech[i]), False)
+                self._handle(rec, events)
 
     def _remake(
         self, rec: Recogniser | None, gate: ListenGate, table: Phrases
@@ -203,13 +205,25 @@ class ListenWorker:
         return made
 
     def _handle(self, rec: Recogniser, events: list[GateEvent]) -> None:
+        """Gate events to the recogniser: the audio of a drain goes in one piece
+        (each call into the decoder costs more than the samples in it)."""
+        pending: list[npt.NDArray[np.float32]] = []
+
+        def flush() -> None:
+            if pending:
+                self._spots.extend(rec.feed(np.concatenate(pending).astype(np.float32)))
+                pending.clear()
+
         for e in events:
             if isinstance(e, Begin):
+                flush()
                 rec.begin(e.t_s)
             elif isinstance(e, Audio):
-                self._spots.extend(rec.feed(np.asarray(e.samples, dtype=np.float32)))
+                pending.append(np.asarray(e.samples, dtype=np.float32))
             elif isinstance(e, End):
+                flush()
                 self._spots.extend(rec.end())
+        flush()
 
     def _skip(self) -> None:
         """Drop the audio waiting now (keeping calls' ends and phrase changes)."""
