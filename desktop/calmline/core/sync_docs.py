@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 SCHEMA_ID = "calmline.sync-document/1"
-RECORD_TYPES = ("shift", "incident", "note", "step_event", "followup")
+RECORD_TYPES = (
+    "shift",
+    "incident",
+    "note",
+    "step_event",
+    "followup",
+    "marker",  # a caution marker proposed by the agent (core/team.CautionMarker)
+    "promise_kept",  # another agent's promise, recorded kept on this agent's call
+    "marker_decision",  # a team lead's approve/reject/renew, written by `calmline markers`
+)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Protocol
 
 from calmline.core.redact import redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
+from calmline.core.team import TeamChanges
+from calmline.core.team_report import TeamReport
 from calmline.store.sync_queue import SetAside
 
 BATCH = 100  # records per batch (the HTTPS target's limit too)
@@ -54,3 +57,47 @@ class Target(Protocol):
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult: ...
 
     def close(self) -> None: ...
+
+
+class TeamReader(Protocol):
+    """The read side of a team store (core/team.py holds what it returns).
+    Every target implements it; the window's refresh, `calmline team refresh`,
+    the live lookup at call start and `calmline report --team` use it."""
+
+    def changes(
+        self, cursor: str, since: datetime, index: FolderIndex | None = None
+    ) -> TeamChanges:
+        """What changed in the store after ``cursor`` ("" = from the start), for
+        calls started on or after ``since`` (the retention bound): new or newer
+        incidents (caller-facing fields only), promises, kept records, markers
+        and decisions. A target answers in pages: ``more`` says ask again with
+        the new ``cursor``. Raises TargetError when the store cannot be read.
+        ``index`` is the folder's local index (FolderTarget only; the others
+        ignore it)."""
+        ...
+
+    def lookup(self, number: str, ref: str, budget_s: float) -> TeamChanges:
+        """Live, for a ringing caller: everything the store holds of the caller
+        with this number or customer reference (either may be ""), matched by
+        core.team.number_key / ref_key. Gives up after ``budget_s`` seconds
+        with TargetError: the window never waits longer."""
+        ...
+
+    def report(self, start: date, end: date, today: date) -> TeamReport:
+        """The team report for calls started from ``start`` to ``end``
+        (inclusive), read with the lead's role; TargetError when the login is
+        not a lead or the store cannot be read."""
+        ...
+
+
+class FolderIndex(Protocol):
+    """The folder reader's memory, kept in the local team cache: what it read
+    at the last refresh, so the next reads only what changed."""
+
+    def folders(self) -> dict[str, int]:
+        """rel_dir -> mtime_ns of every folder read before."""
+        ...
+
+    def files(self, rel_dir: str) -> dict[str, tuple[int, int]]:
+        """name -> (mtime_ns, size) of the documents read in ``rel_dir``."""
+        ...
