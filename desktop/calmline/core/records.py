@@ -68,6 +68,14 @@ class StepSource(StrEnum):
     HEARD = "heard"  # the agent said one of the step's listen_for phrases
 
 
+class MarkerReason(StrEnum):
+    """Why a caller is marked: a fixed list, never free text about the person."""
+
+    THREATS = "threats"
+    SUSTAINED_ABUSE = "sustained-abuse"
+    HARASSMENT = "harassment"
+
+
 @dataclass(frozen=True)
 class Promise:
     """A next step promised to the caller; becomes a follow-up."""
@@ -166,6 +174,31 @@ class FollowUp:
     due: date | None = None
     done_at: datetime | None = None
     done_note: str = ""
+    meta: Meta = field(default_factory=Meta)
+
+
+@dataclass(frozen=True)
+class MarkerProposal:
+    """This agent proposes, after an abusive call, that the caller be marked.
+    A team lead reviews it in the team store; nothing here is about the person
+    but the reason from the fixed list."""
+
+    incident_id: str
+    reason: MarkerReason
+    proposed_at: datetime
+    caller_number: str = ""
+    customer_ref: str = ""
+    meta: Meta = field(default_factory=Meta)
+
+
+@dataclass(frozen=True)
+class KeptPromise:
+    """On this agent's call, another agent's promise to the caller was kept.
+    The promiser's follow-up stays theirs; this record is this agent's own."""
+
+    followup_id: str
+    incident_id: str  # the call it was kept on
+    kept_at: datetime
     meta: Meta = field(default_factory=Meta)
 
 

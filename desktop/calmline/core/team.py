@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from calmline.core.records import ApologyKind, Resolution
+from calmline.core.records import MarkerReason as MarkerReason  # its home; used here too
 
 REVIEW_DAYS = 90  # an approved marker's review date, by default (sync.marker_review_days)
 _NOT_DIGIT = re.compile(r"\D+")
@@ -35,14 +36,6 @@ def ref_key(ref: str) -> str:
     """A customer reference as the team store indexes it: spaces collapsed,
     case folded ("AC 1234" and " ac  1234" are the same customer)."""
     return " ".join(ref.split()).casefold()
-
-
-class MarkerReason(StrEnum):
-    """Why a caller is marked: a fixed list, never free text about the person."""
-
-    THREATS = "threats"
-    SUSTAINED_ABUSE = "sustained-abuse"
-    HARASSMENT = "harassment"
 
 
 class MarkerAction(StrEnum):
