@@ -181,6 +181,7 @@ class _Loader:
             settings.sync.interval_minutes,
             self.window,
             settings.retention_days,
+            settings.sync.share_voice_figures,
         )
         return flow
 

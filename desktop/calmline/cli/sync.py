@@ -90,6 +90,7 @@ def run_sync(args: argparse.Namespace, out: TextIO) -> int:
         settings.retention_days,
         progress,
         args.retry_set_aside,
+        share_voice=settings.sync.share_voice_figures,
     )
     print(redact_target(summary.text()), file=out)
     return 1 if summary.unsynced else 0

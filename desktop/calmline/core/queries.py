@@ -6,12 +6,14 @@ returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
 from calmline.core.search_query import SearchQuery
 from calmline.core.shift_summary import ShiftSummary
+from calmline.core.team import TeamIncident, TeamPromise
+from calmline.core.team_view import CallerMemory
 
 
 @dataclass(frozen=True)
@@ -56,4 +58,18 @@ class Queries(Protocol):
 
     def shift_period(self, shift: Shift, now: datetime) -> Period:
         """A shift's calls and follow-ups, up to its end (or ``now``)."""
+        ...
+
+    def caller_memory(self, incident: Incident, agent_id: str, today: date) -> CallerMemory:
+        """What this computer and the local team cache know of the caller of
+        ``incident`` (their calls before it, promises still open from anyone,
+        active caution markers); ``agent_id``: whose this computer's calls are."""
+        ...
+
+    def team_search(self, query: SearchQuery, agent_id: str) -> list[TeamIncident]:
+        """Other agents' calls in the team cache matching ``query``, newest first."""
+        ...
+
+    def team_promise(self, followup_id: str) -> TeamPromise | None:
+        """A promise in the team cache (another agent's, usually)."""
         ...

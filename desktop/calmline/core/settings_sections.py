@@ -123,6 +123,28 @@ class SyncSettings(_Section):
         "", max_length=URL_CHARS, description="folder path, postgresql:// or https:// URL"
     )
     interval_minutes: int = Field(15, ge=0, le=480, description="0 = only at shift end")
+    share_voice_figures: bool = Field(
+        False,
+        description="send the agent's voice figures to the team store, for their lead "
+        "(the agent is told); off = they never leave this computer",
+    )
+    team_refresh_minutes: int = Field(
+        10,
+        ge=0,
+        le=480,
+        description="read the team's history every N minutes; 0 = only at "
+        "shift start and after each sync",
+    )
+    lookup_budget_ms: int = Field(
+        800,
+        ge=50,
+        le=5000,
+        description="how long a ringing number waits for the team "
+        "store's live answer before the local cache's stands",
+    )
+    marker_review_days: int = Field(
+        90, ge=1, le=730, description="an approved caution marker's review date, in days"
+    )
 
 
 class WindowSettings(_Section):

@@ -171,3 +171,83 @@ def _step_source(db: Database) -> None:
     """Which door ticked a step (clicked, hotkey, softphone, heard); '' for the
     events saved before it was recorded."""
     db.executescript("ALTER TABLE step_events ADD COLUMN source TEXT NOT NULL DEFAULT '';")
+
+
+@migrations(name="0005_team_memory")
+def _team_memory(db: Database) -> None:
+    """The agent's own caution-marker proposals and promises kept for others
+    (synced like every record); and the local cache of the team's memory: the
+    caller-facing values other agents' Calmlines sent to the team store, keyed
+    by the normalised caller number and reference (core/team.py), each held as
+    its JSON (``item``), with the folder reader's index and the refresh's
+    cursor. The cache is rebuilt from the team store at will: nothing in it is
+    the agent's own record."""
+    db.executescript(f"""
+    CREATE TABLE markers (
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        reason TEXT NOT NULL,
+        proposed_at TEXT NOT NULL,
+        caller_number TEXT NOT NULL DEFAULT '',
+        customer_ref TEXT NOT NULL DEFAULT '',{_META}
+    );
+    CREATE INDEX markers_incident ON markers(incident_id);
+    CREATE TABLE kept_promises (
+        followup_id TEXT NOT NULL,
+        incident_id TEXT NOT NULL REFERENCES incidents(id),
+        kept_at TEXT NOT NULL,{_META}
+    );
+    CREATE INDEX kept_promises_incident ON kept_promises(incident_id);
+    CREATE TABLE team_incidents (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        agent_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        number_key TEXT NOT NULL,
+        ref_key TEXT NOT NULL,
+        search_text TEXT NOT NULL,
+        item TEXT NOT NULL
+    );
+    CREATE INDEX team_incidents_number ON team_incidents(number_key) WHERE number_key != '';
+    CREATE INDEX team_incidents_ref ON team_incidents(ref_key) WHERE ref_key != '';
+    CREATE INDEX team_incidents_started ON team_incidents(started_at);
+    CREATE TABLE team_promises (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        incident_id TEXT NOT NULL,
+        item TEXT NOT NULL
+    );
+    CREATE INDEX team_promises_incident ON team_promises(incident_id);
+    CREATE TABLE team_kept (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        followup_id TEXT NOT NULL,
+        item TEXT NOT NULL
+    );
+    CREATE INDEX team_kept_followup ON team_kept(followup_id);
+    CREATE TABLE team_markers (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        number_key TEXT NOT NULL,
+        ref_key TEXT NOT NULL,
+        proposed_at TEXT NOT NULL,
+        item TEXT NOT NULL
+    );
+    CREATE INDEX team_markers_number ON team_markers(number_key) WHERE number_key != '';
+    CREATE INDEX team_markers_ref ON team_markers(ref_key) WHERE ref_key != '';
+    CREATE TABLE team_decisions (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        marker_id TEXT NOT NULL,
+        item TEXT NOT NULL
+    );
+    CREATE INDEX team_decisions_marker ON team_decisions(marker_id);
+    CREATE TABLE team_folder_dirs (rel_dir TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL);
+    CREATE TABLE team_folder_files (
+        rel_dir TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        PRIMARY KEY (rel_dir, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE team_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """)

@@ -3,14 +3,18 @@ anything else above store/ that reads records)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from calmline.core.after_call import caller_of
 from calmline.core.queries import Period
 from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
 from calmline.core.search_query import SearchQuery
+from calmline.core.team import TeamIncident, TeamPromise
+from calmline.core.team_view import CallerMemory
 from calmline.store.reports import shift_period
 from calmline.store.repository import Store
+from calmline.store.team_cache import TeamCache
+from calmline.store.team_memory import caller_memory
 
 
 class StoreQueries:
@@ -57,3 +61,12 @@ class StoreQueries:
 
     def shift_period(self, shift: Shift, now: datetime) -> Period:
         return shift_period(self._store, shift, now)
+
+    def caller_memory(self, incident: Incident, agent_id: str, today: date) -> CallerMemory:
+        return caller_memory(self._store, incident, agent_id, today)
+
+    def team_search(self, query: SearchQuery, agent_id: str) -> list[TeamIncident]:
+        return TeamCache(self._store).search(query, not_agent=agent_id)
+
+    def team_promise(self, followup_id: str) -> TeamPromise | None:
+        return TeamCache(self._store).promise(followup_id)

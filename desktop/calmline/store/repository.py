@@ -18,6 +18,8 @@ from calmline.core.records import (
     FollowUp,
     Incident,
     IncidentStatus,
+    KeptPromise,
+    MarkerProposal,
     Meta,
     Note,
     Shift,
@@ -26,7 +28,7 @@ from calmline.core.records import (
 from calmline.store.codec import from_row, iso, to_row
 from calmline.store.search import SearchQuery, categories, search
 
-R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp)
+R = TypeVar("R", Shift, Incident, Note, StepEvent, FollowUp, MarkerProposal, KeptPromise)
 
 TABLES: dict[type, str] = {
     Shift: "shifts",
@@ -34,12 +36,18 @@ TABLES: dict[type, str] = {
     Note: "notes",
     StepEvent: "step_events",
     FollowUp: "followups",
+    MarkerProposal: "markers",
+    KeptPromise: "kept_promises",
 }
-RECORD_TYPES = {cls: table.rstrip("s") for cls, table in TABLES.items()}
+RECORD_TYPES = {cls: table.rstrip("s") for cls, table in TABLES.items()} | {
+    KeptPromise: "promise_kept"  # the sync document's type (core/sync_docs.RECORD_TYPES)
+}
 LISTED_BY: dict[type, str] = {
     Incident: "see `calmline incidents list`",
     FollowUp: "see `calmline followups`",
     Shift: "see `calmline report --list-shifts`",
+    MarkerProposal: "see `calmline markers list`",
+    KeptPromise: "see `calmline followups`",
 }
 
 

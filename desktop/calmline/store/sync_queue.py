@@ -13,27 +13,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
+from calmline.core.records import (
+    FollowUp,
+    Incident,
+    KeptPromise,
+    MarkerProposal,
+    Note,
+    Shift,
+    StepEvent,
+)
 from calmline.core.serialize import flat_record, iso
 from calmline.core.sync_docs import Confirmed, SyncDoc
 from calmline.store.codec import from_row
 from calmline.store.repository import Store
 
+_OF_INCIDENT = "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id"
 # record type -> (class, table, SQL joining the row to its shift as s)
 _SOURCES: dict[str, tuple[type, str, str]] = {
     "shift": (Shift, "shifts", "shifts s ON s.id = t.id"),
     "incident": (Incident, "incidents", "shifts s ON s.id = t.shift_id"),
     "note": (Note, "notes", "shifts s ON s.id = t.shift_id"),
-    "step_event": (
-        StepEvent,
-        "step_events",
-        "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id",
-    ),
-    "followup": (
-        FollowUp,
-        "followups",
-        "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id",
-    ),
+    "step_event": (StepEvent, "step_events", _OF_INCIDENT),
+    "followup": (FollowUp, "followups", _OF_INCIDENT),
+    "marker": (MarkerProposal, "markers", _OF_INCIDENT),
+    "promise_kept": (KeptPromise, "kept_promises", _OF_INCIDENT),
 }
 
 
@@ -54,10 +57,13 @@ def pending_count(store: Store) -> int:
     return int(store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
 
-def pending_docs(store: Store, target: str | None = None) -> list[SyncDoc]:
+def pending_docs(
+    store: Store, target: str | None = None, share_voice: bool = False
+) -> list[SyncDoc]:
     """Every queued record as a document, shifts first (then incidents, ...), so
     a target never holds a child before its parent. With ``target``, versions
-    that target set aside are left out."""
+    that target set aside are left out. An incident's voice figures stay on
+    this computer unless IT shares them (``share_voice``: sync.share_voice_figures)."""
     docs: list[SyncDoc] = []
     for record_type, (cls, table, join) in _SOURCES.items():
         rows = store.db.query(
@@ -70,6 +76,9 @@ def pending_docs(store: Store, target: str | None = None) -> list[SyncDoc]:
         )
         for row in rows:
             record: Any = from_row(cls, row)
+            fields = flat_record(record)
+            if record_type == "incident" and not share_voice:
+                del fields["voice"]
             docs.append(
                 SyncDoc(
                     record_type,
@@ -77,7 +86,7 @@ def pending_docs(store: Store, target: str | None = None) -> list[SyncDoc]:
                     row["version"],
                     row["_agent"],
                     row["_day"],
-                    flat_record(record),
+                    fields,
                 )
             )
     return docs
@@ -146,7 +155,11 @@ def purge_synced(store: Store, before: str) -> int:
                    OR o.record_id IN (SELECT e.id FROM step_events e JOIN incidents i
                                       ON i.id = e.incident_id WHERE i.shift_id = s.id)
                    OR o.record_id IN (SELECT f.id FROM followups f JOIN incidents i
-                                      ON i.id = f.incident_id WHERE i.shift_id = s.id))
+                                      ON i.id = f.incident_id WHERE i.shift_id = s.id)
+                   OR o.record_id IN (SELECT m.id FROM markers m JOIN incidents i
+                                      ON i.id = m.incident_id WHERE i.shift_id = s.id)
+                   OR o.record_id IN (SELECT k.id FROM kept_promises k JOIN incidents i
+                                      ON i.id = k.incident_id WHERE i.shift_id = s.id))
                AND NOT EXISTS (SELECT 1 FROM followups f JOIN incidents i
                                ON i.id = f.incident_id
                                WHERE i.shift_id = s.id AND f.done_at IS NULL)""",
@@ -159,6 +172,8 @@ def purge_synced(store: Store, before: str) -> int:
             for sql in (
                 f"DELETE FROM step_events WHERE incident_id IN ({in_shift})",
                 f"DELETE FROM followups WHERE incident_id IN ({in_shift})",
+                f"DELETE FROM markers WHERE incident_id IN ({in_shift})",
+                f"DELETE FROM kept_promises WHERE incident_id IN ({in_shift})",
                 "DELETE FROM notes WHERE shift_id = ?",
                 "DELETE FROM incidents WHERE shift_id = ?",
                 "DELETE FROM shifts WHERE id = ?",

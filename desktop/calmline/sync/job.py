@@ -29,6 +29,7 @@ def sync_job(
     progress: Progress,
     retry_set_aside: bool = False,
     contain: bool = False,
+    share_voice: bool = False,
 ) -> SyncSummary:
     """Send what is pending to ``url``; a target that cannot be made is a summary
     with its error (every record stays pending), never an exception. ``contain``
@@ -40,7 +41,7 @@ def sync_job(
         except TargetError as exc:
             return SyncSummary(url, pending_count(store), 0, str(exc))
         try:
-            return run_sync(store, target, progress, retention_days, retry_set_aside)
+            return run_sync(store, target, progress, retention_days, retry_set_aside, share_voice)
         finally:
             target.close()
     except Exception as exc:

@@ -92,14 +92,16 @@ def run_sync(
     progress: Progress | None = None,
     retention_days: int = 90,
     retry: bool = False,
+    share_voice: bool = False,
 ) -> SyncSummary:
     """Send what is queued (``retry``: the set-aside records too); then purge
     shifts older than ``retention_days`` whose records are all confirmed (never
-    an unsynced or set-aside one)."""
+    an unsynced or set-aside one). Incidents go without the agent's voice
+    figures unless ``share_voice`` (sync.share_voice_figures, IT's policy)."""
     if retry:
         retry_set_aside(store)
     earlier = sum(1 for r in set_aside_records(store) if r.target == target.name)
-    docs = pending_docs(store, target.name)
+    docs = pending_docs(store, target.name, share_voice)
     total, sent, aside = len(docs), 0, list[SetAside]()
     if progress:
         progress(0, total)

@@ -59,7 +59,8 @@ def team_value(document: Any) -> TeamValue | None:
         raise ForeignDocument("its version is not a whole number of 1 or more")
     if not isinstance(document.get("id"), str) or record.get("id") != document["id"]:
         raise ForeignDocument("its id and its record's id differ")
-    return value_of(cls, {**record, "version": version, "agent_id": agent})
+    value: TeamValue = value_of(cls, {**record, "version": version, "agent_id": agent})
+    return value
 
 
 def value_of(cls: type[Any], data: dict[str, Any]) -> Any:

@@ -30,11 +30,16 @@ class SyncWorker(QObject):
     finished = Signal(object)  # SyncSummary
 
     def __init__(
-        self, open_store: OpenStore, url: str, default_folder: Path, retention_days: int
+        self,
+        open_store: OpenStore,
+        url: str,
+        default_folder: Path,
+        retention_days: int,
+        share_voice: bool = False,
     ) -> None:
         super().__init__()
         self.open_store, self.url, self.default_folder = open_store, url, default_folder
-        self.retention_days = retention_days
+        self.retention_days, self.share_voice = retention_days, share_voice
         self.thread_id: int | None = None  # for tests: never the GUI thread
 
     @Slot()
@@ -47,6 +52,7 @@ class SyncWorker(QObject):
             self.retention_days,
             self.progress.emit,
             contain=True,
+            share_voice=self.share_voice,
         )
         self.finished.emit(summary)
 
@@ -63,10 +69,11 @@ class SyncController(QObject):
         interval_minutes: int,
         parent_widget: object = None,
         retention_days: int = 90,
+        share_voice: bool = False,
     ) -> None:
         super().__init__()
         self.open_store, self.url, self.default_folder = open_store, url, default_folder
-        self.retention_days = retention_days
+        self.retention_days, self.share_voice = retention_days, share_voice
         self.parent_widget = parent_widget
         self.thread: QThread | None = None
         self.worker: SyncWorker | None = None
@@ -102,7 +109,9 @@ class SyncController(QObject):
         if self.busy:
             self._again = True
             return False
-        worker = SyncWorker(self.open_store, self.url, self.default_folder, self.retention_days)
+        worker = SyncWorker(
+            self.open_store, self.url, self.default_folder, self.retention_days, self.share_voice
+        )
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
