@@ -11,6 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.https_store import https_endpoint  # the HTTPS team store: its own module
+
+__all__ = ["https_endpoint"]  # re-exported: tests import it from here
+
 
 def wait_for(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
     """Poll ``pred`` every 50 ms until true; fail naming ``what`` after ``timeout`` s."""
@@ -306,86 +310,6 @@ def _tls_server(handler: type, cert: Path, key: Path) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@contextlib.contextmanager
-def https_endpoint(token: str) -> Iterator[tuple[str, dict, Path]]:  # type: ignore[type-arg]
-    """A sync endpoint over real TLS on 127.0.0.1 (a fresh self-signed
-    certificate): keeps the highest version of each record it is sent, and
-    answers each POST as the contract says (docs/deploying.md): a "records" list
-    with each record's status ("stored", or "held" when it had that version or a
-    newer one), beside the older "accepted" count. Yields (url, state,
-    certificate file to trust). ``state`` holds "records", "keys"
-    (Idempotency-Key of each request), "headers" (every request's headers) and
-    fault switches: "fail" (answer 503 that many times), "reject" ((status,
-    JSON body) for the next request), "raw" ((status, content type, body bytes)
-    for the next request, e.g. a captive portal's page), "refuse" ({record id:
-    reason}: answered "rejected", not kept)."""
-    import http.server
-    import json
-    import threading
-
-    folder = Path(tempfile.mkdtemp(prefix="calmline-https-"))
-    cert, key = self_signed(folder)
-    state: dict = {  # type: ignore[type-arg]
-        "records": {}, "keys": [], "headers": [], "fail": 0, "reject": None, "raw": None,
-        "refuse": {},
-    }  # fmt: skip
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _answer(self, status: int, body: dict) -> None:  # type: ignore[type-arg]
-            self._send(status, "application/json", json.dumps(body).encode())
-
-        def _send(self, status: int, kind: str, data: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with lock:
-                state["keys"].append(self.headers.get("Idempotency-Key"))
-                state["headers"].append(dict(self.headers))
-                if state["raw"]:
-                    raw, state["raw"] = state["raw"], None
-                    return self._send(*raw)
-                if self.headers.get("Authorization") != f"Bearer {token}":
-                    return self._answer(401, {"message": "invalid or expired token"})
-                if state["fail"]:
-                    state["fail"] -= 1
-                    return self._answer(503, {"message": "maintenance"})
-                if state["reject"]:
-                    status, answer = state["reject"]
-                    state["reject"] = None
-                    return self._answer(status, answer)
-                records = json.loads(body)["records"]
-                assert len(records) <= 100
-                answers = []
-                for doc in records:
-                    k = (doc["type"], doc["id"])
-                    if doc["id"] in state["refuse"]:
-                        reason = state["refuse"][doc["id"]]
-                        answers.append({"type": k[0], "id": k[1], "version": doc["version"],
-                                        "status": "rejected", "reason": reason})  # fmt: skip
-                        continue
-                    held = state["records"].get(k, 0)
-                    state["records"][k] = max(held, doc["version"])
-                    status = "stored" if doc["version"] > held else "held"
-                    answers.append({"type": k[0], "id": k[1], "version": state["records"][k],
-                                    "status": status})  # fmt: skip
-            self._answer(200, {"accepted": len(records), "records": answers})
-
-    try:
-        with _tls_server(Handler, cert, key) as port:
-            yield f"https://127.0.0.1:{port}/api/records", state, cert
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

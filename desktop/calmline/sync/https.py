@@ -2,8 +2,10 @@
 Idempotency-Key (the same batch always has the same key) and a bearer token
 from the OS keyring; TLS checked against the OS trust store (truststore).
 
-A record counts as sent only when the server's answer to its own POST says so
-(the contract, docs/deploying.md and installers/server/sync-answer.schema.json):
+The whole contract, both directions, is installers/server/team-api.openapi.yaml;
+the read side (TeamReader: team/changes, team/lookup, team/report) is
+sync/https_read.py. A record counts as sent only when the server's answer to
+its own POST says so (docs/deploying.md, installers/server/sync-answer.schema.json):
 
     2xx (or 409/412), application/json:
     {"records": [{"type": "incident", "id": "…", "version": 3,
@@ -30,12 +32,16 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from calmline.core.redact import redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.sync.base import BatchResult, TargetError, refused
+from calmline.core.team import TeamChanges
+from calmline.core.team_report import TeamReport
+from calmline.sync import https_read
+from calmline.sync.base import BatchResult, FolderIndex, TargetError, refused
 from calmline.sync.credentials import secret_for
 
 ATTEMPTS = 4
@@ -149,7 +155,7 @@ class HttpsTarget:
         self.url = url
         self.host = host
         self.context = context or _os_trust_store()
-        self._opener = urllib.request.build_opener(
+        self.opener = urllib.request.build_opener(
             urllib.request.HTTPSHandler(context=self.context), _NoRedirects()
         )
 
@@ -174,7 +180,7 @@ class HttpsTarget:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with self._opener.open(request, timeout=TIMEOUT_S) as response:
+            with self.opener.open(request, timeout=TIMEOUT_S) as response:
                 answer = response.read(MAX_ANSWER_BYTES + 1)
                 status, content_type = response.status, response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
@@ -242,6 +248,18 @@ class HttpsTarget:
         except _Retry as exc:
             return BatchResult(failure=f"{self.name}: {exc} (tried {ATTEMPTS} times)")
         raise AssertionError("unreachable: stamina either returns or raises")
+
+    def changes(
+        self, cursor: str, since: datetime, index: FolderIndex | None = None
+    ) -> TeamChanges:
+        """One page of team/changes after ``cursor`` (the caller loops on ``more``)."""
+        return https_read.changes(self, cursor, since)
+
+    def lookup(self, number: str, ref: str, budget_s: float) -> TeamChanges:
+        return https_read.lookup(self, number, ref, budget_s)
+
+    def report(self, start: date, end: date, today: date) -> TeamReport:
+        return https_read.report(self, start, end, today)
 
     def close(self) -> None:
         pass
