@@ -10,6 +10,9 @@ Others write to the share too, so nothing found in it is trusted:
 - It never follows a link planted in the share, creates its temporary files
   exclusively under unpredictable names, and reads only regular files of
   bounded size (share.py).
+- A lead's marker decision is written only for an agent IT lists in
+  .calmline-leads at the root; the read side (folder_read.py, whose docstring
+  gives the trust model) counts it only then, too.
 """
 
 from __future__ import annotations
@@ -18,14 +21,28 @@ import json
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from calmline.core.redact import redact_target
 from calmline.core.sync_docs import RECORD_TYPES, Confirmed, SyncDoc, accepts, path_part
-from calmline.sync.base import BatchResult, TargetError, refused
+from calmline.core.team import TeamChanges
+from calmline.core.team_report import TeamReport
+from calmline.sync.base import BatchResult, FolderIndex, TargetError, refused
+from calmline.sync.folder_lookup import read_caller
+from calmline.sync.folder_read import (
+    LEADS,
+    ShareWalk,
+    deadline_check,
+    not_a_lead,
+    read_changes,
+    read_leads,
+)
 from calmline.sync.share import NEW_FILE, NotAFolder, ShareDir, sweep_leftovers, tmp_name
 
+T = TypeVar("T")
 MARKER = ".calmline-store"
 MARKER_TEXT = (
     "This folder is a Calmline team store: Calmline writes its sync documents only\n"
@@ -128,9 +145,19 @@ def _prepare_own(root: Path) -> None:
 
 
 class FolderTarget:
-    def __init__(self, root: Path, own: bool = False) -> None:
-        """``own``: Calmline's default folder, which it makes and marks itself."""
-        self.root, self.own = root, own
+    def __init__(
+        self,
+        root: Path,
+        own: bool = False,
+        agent_id: str = "",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``own``: Calmline's default folder, which it makes and marks itself.
+        ``agent_id``: who reads (report() is for the leads in .calmline-leads);
+        ``clock``: the time now (UTC), for the live lookup's days."""
+        self.root, self.own, self.agent_id = root, own, agent_id
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.documents_opened = 0  # by the read side, all calls together
 
     @property
     def name(self) -> str:
@@ -175,9 +202,14 @@ class FolderTarget:
         root = self._open_root()
         result, batch = BatchResult(), _Batch()
         folders: dict[tuple[str, str], ShareDir] = {}
+        leads: tuple[frozenset[str], str] | None = None
         try:
             for doc in docs:
                 why = _not_writable_here(doc)
+                if not why and doc.record_type == "marker_decision":
+                    leads = leads or read_leads(root)
+                    why = not_a_lead(doc.agent_id, *leads)
+                    why = why and f"{why}, then `calmline sync --retry-set-aside`"
                 if why:
                     result.set_aside.append(refused(doc, why))
                     continue
@@ -224,6 +256,65 @@ class FolderTarget:
             folder = folders[(agent, doc.shift_day)] = parent.child(doc.shift_day)
             sweep_leftovers(folder)
         return folder
+
+    def changes(
+        self, cursor: str, since: datetime, index: FolderIndex | None = None
+    ) -> TeamChanges:
+        """What changed since ``index`` was taken, in day folders from the day
+        before ``since`` (a night shift's folder is its start day). The cursor
+        is unused: the index is the folder's cursor (returned ``cursor`` "")."""
+        first = (since.astimezone(UTC).date() - timedelta(days=1)).isoformat()
+        return self._read(lambda walk: read_changes(walk, first, index))
+
+    def lookup(self, number: str, ref: str, budget_s: float) -> TeamChanges:
+        """This caller's values in the day folders of today and yesterday (UTC).
+        That is enough: the local cache holds the share as of its last refresh
+        (at shift start, after every sync, in the background), and documents
+        reach the share only when an agent syncs, into the folder of their
+        shift's start day, so anything newer than the cache is a shift started
+        today or yesterday (a night shift started yesterday) or a lead's
+        decision of today. An older record edited since is found by the next
+        refresh. TargetError once ``budget_s`` has passed (checked before each
+        folder and document; a share that hangs inside one call holds it: run
+        it off the GUI thread). Skipped documents are listed, not logged (the
+        refresh logs them)."""
+        check = deadline_check(self.name, budget_s)
+        check()
+        today = self.clock().astimezone(UTC).date()
+
+        def run(walk: ShareWalk) -> TeamChanges:
+            walk.check, walk.log_skips = check, False
+            return read_caller(walk, today, number, ref)
+
+        return self._read(run)
+
+    def report(self, start: date, end: date, today: date) -> TeamReport:
+        """The team report from the share (folder_report.py), for a lead only:
+        TargetError when this target's agent_id is not in .calmline-leads."""
+        from calmline.sync.folder_report import team_report
+
+        def run(walk: ShareWalk) -> TeamReport:
+            if not self.agent_id or self.agent_id not in walk.leads:
+                raise TargetError(
+                    f"{self.name}: the team report is for team leads, and "
+                    f"{self.agent_id or '(no agent id set)'!r} is not listed in {LEADS} at "
+                    f"the share's root{'; ' + walk.leads_why if walk.leads_why else ''} — ask "
+                    "IT to add the lead's agent id there (one a line)"
+                )
+            return team_report(walk, start, end, today, self.name)
+
+        return self._read(run)
+
+    def _read(self, run: Callable[[ShareWalk], T]) -> T:
+        root = self._open_root()
+        walk = ShareWalk(root, *read_leads(root))
+        try:
+            return run(walk)
+        except OSError as exc:
+            raise TargetError(f"{self.name}: cannot read it ({exc.strerror or exc})") from exc
+        finally:
+            self.documents_opened += walk.opened
+            root.close()
 
     def close(self) -> None:
         pass

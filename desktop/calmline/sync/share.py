@@ -47,6 +47,10 @@ class NotAFolder(Exception):
         self.where = where
 
 
+class Unreadable(Exception):
+    """A file of the share that is not read, and why (one short clause)."""
+
+
 def _is_link(st: os.stat_result) -> bool:
     return stat.S_ISLNK(st.st_mode) or bool(getattr(st, "st_file_attributes", 0) & _REPARSE_POINT)
 
@@ -74,12 +78,14 @@ class ShareDir:
         where, kw = self._at(name)
         return os.stat(where, follow_symlinks=False, **kw)
 
-    def child(self, name: str) -> ShareDir:
-        """The folder ``name`` in this one, made if missing; never a link."""
+    def child(self, name: str, make: bool = True) -> ShareDir:
+        """The folder ``name`` in this one, made if missing (unless not ``make``:
+        the read side never makes folders); never a link."""
         where, kw = self._at(name)
         shown = f"{self.shown}{name}/"
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(where, **kw)
+        if make:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(where, **kw)
         if self.fd is not None:
             flags = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW | _CLOEXEC
             try:
@@ -129,6 +135,44 @@ class ShareDir:
             return None
         version = data.get("version") if isinstance(data, dict) else None
         return version if isinstance(version, int) else None
+
+    def entries(self) -> list[tuple[str, os.stat_result]]:
+        """Every name in this folder with its own status (a link's, never its
+        target's), skipping names gone meanwhile."""
+        out: list[tuple[str, os.stat_result]] = []
+        with os.scandir(self.fd if self.fd is not None else self.path) as it:
+            for entry in it:
+                with contextlib.suppress(FileNotFoundError):
+                    out.append((entry.name, entry.stat(follow_symlinks=False)))
+        return out
+
+    def read_bounded(self, name: str, limit: int = MAX_DOC_BYTES) -> tuple[bytes, os.stat_result]:
+        """The whole of the regular file ``name`` and its status, read by
+        descriptor; Unreadable (saying why) for a link, a FIFO, a socket, a
+        folder, a file over ``limit`` bytes, or one that cannot be opened."""
+        where, kw = self._at(name)
+        if self.fd is None:
+            try:
+                if _is_link(os.stat(where, follow_symlinks=False)):
+                    raise Unreadable("it is a link (never followed)")
+            except FileNotFoundError as exc:
+                raise Unreadable("it is gone") from exc
+        try:
+            fd = os.open(where, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY, **kw)
+        except OSError as exc:
+            if exc.errno in _LINK_ERRNOS:
+                raise Unreadable("it is a link (never followed)") from exc
+            raise Unreadable(f"it cannot be opened ({exc.strerror or exc})") from exc
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise Unreadable("it is not a regular file")
+            if st.st_size > limit:
+                raise Unreadable(f"it is over {limit} bytes")
+            raw = f.read(limit + 1)
+        if len(raw) > limit:
+            raise Unreadable(f"it is over {limit} bytes")
+        return raw, st
 
     def create(self, name: str) -> int:
         """A new file ``name``, created by us and nobody else, for writing."""
