@@ -24,14 +24,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from calmline.core import outcomes as oc
+from calmline.core import team_actions
 from calmline.core.after_call import followups_to_create, ticked_steps
 from calmline.core.clock import utc_now
-from calmline.core.commands import Command, Name, Reply
+from calmline.core.commands import Command, Name, Reply, note_time, step_source, switch_to
 from calmline.core.followups import complete
 from calmline.core.playbook import Playbook
 from calmline.core.problems import ProblemsError
 from calmline.core.records import (
     AbuseLevel,
+    FollowUp,
     Incident,
     IncidentStatus,
     Note,
@@ -40,9 +42,12 @@ from calmline.core.records import (
     incident_problems,
 )
 from calmline.core.session import Clock, Session, TransitionError
+from calmline.core.team import TeamChanges
+from calmline.core.team_view import CallerMemory
 from calmline.core.wording import for_softphone
 from calmline.store.queries import StoreQueries
 from calmline.store.repository import NotFoundError, SaveRefused, Store
+from calmline.store.team_cache import TeamCache
 
 if TYPE_CHECKING:
     from calmline.core.queries import Queries
@@ -58,7 +63,8 @@ class FlowEvent(StrEnum):
     STEPS = "steps"  # ticked, unticked, or the playbook switched
     NOTE = "note"  # payload: NoteSaved
     INCIDENT_SAVED = "incident-saved"  # the incident form saved; payload: IncidentSaved
-    FOLLOWUP_DONE = "followup-done"  # payload: FollowUpDone
+    FOLLOWUP_DONE = "followup-done"  # payload: FollowUpDone or PromiseKeptOutcome
+    TEAM = "team"  # payload: TeamUpdated or MarkerProposed
 
 
 Listener = Callable[[FlowEvent, oc.Outcome], None]
@@ -75,30 +81,14 @@ _EVENTS: dict[type, FlowEvent] = {
     oc.NoteSaved: FlowEvent.NOTE,
     oc.IncidentSaved: FlowEvent.INCIDENT_SAVED,
     oc.FollowUpDone: FlowEvent.FOLLOWUP_DONE,
+    oc.PromiseKeptOutcome: FlowEvent.FOLLOWUP_DONE,
+    oc.MarkerProposed: FlowEvent.TEAM,
+    oc.TeamUpdated: FlowEvent.TEAM,
 }
 NO_AGENT = (
     "cannot start a shift for this call: agent_id is not set — "
     "set agent_id in config.toml or run `calmline shift start --agent ID`"
 )
-
-
-def _switch_to(on: str, abusive: bool) -> bool:
-    """The ABUSIVE command's ``on``: "yes", "no", or "toggle" (the hotkey)."""
-    return not abusive if on == "toggle" else on == "yes"
-
-
-def _source(cmd: Command, default: StepSource) -> StepSource:
-    """The door a tick came through: the window's doors name theirs (the socket
-    refuses a ``source`` argument, so a softphone cannot pass for another)."""
-    try:
-        return StepSource(cmd.arg("source") or default)
-    except ValueError:
-        return default
-
-
-def _when(at: str) -> datetime | None:
-    """The NOTE command's ``at``: when the note box opened (ISO 8601), else now."""
-    return datetime.fromisoformat(at) if at else None
 
 
 class SaveFailed(TransitionError):
@@ -117,6 +107,7 @@ class Flow:
         auto_start_shift: bool = False,
         clock: Clock = utc_now,
         voice: VoiceSource | None = None,  # the live meter's figures, when there is one
+        voice_shared: bool = False,  # IT shares them with the lead (sync.share_voice_figures)
     ) -> None:
         self.store = store
         self.queries: Queries = StoreQueries(store)
@@ -124,7 +115,8 @@ class Flow:
         self.agent_id = agent_id
         self.auto_start_shift = auto_start_shift
         self.clock = clock
-        self.voice = voice
+        self.voice, self.voice_shared = voice, voice_shared
+        self._live_for = ""  # the call the team store answered live for
         self.session = Session(playbook, clock)
         self.abusive = False
         self.listeners: list[Listener] = []
@@ -134,13 +126,15 @@ class Flow:
             Name.CALL_START: lambda c: self._start_call(c.arg("caller"), c.arg("customer")),
             Name.CALL_END: lambda c: self._end_call(),
             Name.CALL_TOGGLE: lambda c: self._end_call() if self.call else self._start_call(),
-            Name.NOTE: lambda c: self._note(c.arg("text"), _when(c.arg("at"))),
-            Name.STEP_NEXT: lambda c: self._tick(None, _source(c, StepSource.SOFTPHONE)),
-            Name.STEP_TICK: lambda c: self._tick(c.arg("step"), _source(c, StepSource.CLICKED)),
+            Name.NOTE: lambda c: self._note(c.arg("text"), note_time(c.arg("at"))),
+            Name.STEP_NEXT: lambda c: self._tick(None, step_source(c, StepSource.SOFTPHONE)),
+            Name.STEP_TICK: lambda c: self._tick(c.arg("step"), step_source(c, StepSource.CLICKED)),
             Name.STEP_HEARD: lambda c: self._tick(c.arg("step"), StepSource.HEARD, c.arg("phrase")),
             Name.STEP_UNTICK: lambda c: self.untick(c.arg("step")),
-            Name.ABUSIVE: lambda c: self.set_abusive(_switch_to(c.arg("on"), self.abusive)),
+            Name.ABUSIVE: lambda c: self.set_abusive(switch_to(c.arg("on"), self.abusive)),
             Name.FOLLOWUP_DONE: lambda c: self._followup_done(c.arg("id"), c.arg("text")),
+            Name.PROMISE_KEPT: lambda c: self._promise_kept(c.arg("id")),
+            Name.MARKER_PROPOSE: lambda c: self._propose(c.arg("incident"), c.arg("reason")),
         }
         self._resume()
 
@@ -276,6 +270,20 @@ class Flow:
             self.voice.call_ended()
         return self._emit(oc.CallEnded(saved))
 
+    def memory(self, call: Incident) -> CallerMemory:
+        """What this computer and the team cache know of the caller of ``call``."""
+        agent = self.shift.agent_id if self.shift else self.agent_id
+        found = self.queries.caller_memory(call, agent, self.clock().date())
+        return replace(found, live=True) if self._live_for == call.meta.id else found
+
+    def team_apply(self, changes: TeamChanges, live: bool = False) -> oc.TeamUpdated:
+        """A live answer of the team store (at call start) into the local cache."""
+        with self._saving("keep the team's history"):
+            TeamCache(self.store).apply(changes)
+        if live and self.call is not None:
+            self._live_for = self.call.meta.id
+        return self._emit(oc.TeamUpdated(live, changes.count()))
+
     def history(self, incident: Incident) -> list[Incident]:
         """Earlier incidents of the same caller, newest first (the history badge)."""
         return self.queries.caller_history(incident)
@@ -354,6 +362,28 @@ class Flow:
         with self._saving("mark the follow-up done"):
             done = self.store.save(complete(followup, text, self.clock()))
         return self._emit(oc.FollowUpDone(done))
+
+    def _promise_kept(self, followup_id: str) -> oc.PromiseKeptOutcome:
+        """Kept on this call: the agent's own follow-up is marked done; another
+        agent's gets a record of this agent's (the promiser's stays theirs)."""
+        promise = self.queries.team_promise(followup_id)
+        if promise is None or self.store.has(FollowUp, followup_id):
+            done = self._followup_done(followup_id, "kept on a later call")
+            return oc.PromiseKeptOutcome(followup_id, done.followup.what)  # told as FollowUpDone
+        with self._saving("record the promise kept"):
+            self.store.save(team_actions.kept(followup_id, self.call, self.clock()))
+        return self._emit(oc.PromiseKeptOutcome(followup_id, promise.what, promise.agent_id))
+
+    def _propose(self, incident_id: str, reason: str) -> oc.MarkerProposed:
+        """A caution marker proposed for the caller of that call (the form's, the CLI's)."""
+        try:
+            incident = self.queries.incident(incident_id)
+        except NotFoundError:
+            raise TransitionError(f"no incident with id {incident_id[:40]!r}") from None
+        earlier = self.store.markers_of(incident.meta.id)
+        marker = team_actions.proposal(incident, reason, self.clock(), earlier)
+        with self._saving("propose the caution marker"):
+            return self._emit(oc.MarkerProposed(self.store.save(marker)))
 
     def drafts(self) -> list[Incident]:
         """Ended calls whose incident is still a draft (this shift, or any if none)."""

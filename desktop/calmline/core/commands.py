@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from calmline.core.records import StepSource
 
 MAX_LINE = 64 * 1024
 # argument -> most characters. A caller id is an E.164 number (15 digits) or a SIP
@@ -50,6 +53,8 @@ class Name(StrEnum):
     STEP_UNTICK = "step-untick"  # args: step
     ABUSIVE = "abusive"  # args: on ("yes", "no" or "toggle")
     FOLLOWUP_DONE = "followup-done"  # args: id, text
+    PROMISE_KEPT = "promise-kept"  # args: id (a follow-up, anyone's): kept on this call
+    MARKER_PROPOSE = "marker-propose"  # args: incident, reason (core.records.MarkerReason)
 
 
 # What the socket accepts: command -> the text arguments it takes (all optional
@@ -165,3 +170,25 @@ def decode_reply(line: bytes) -> Reply:
     if not isinstance(ok, bool) or not isinstance(message, str):
         raise CommandError("reply needs 'ok' (true/false) and 'message' (text)")
     return Reply(ok, message)
+
+
+# -- the window's arguments, read ------------------------------------------------
+
+
+def switch_to(on: str, abusive: bool) -> bool:
+    """The ABUSIVE command's ``on``: "yes", "no", or "toggle" (the hotkey)."""
+    return not abusive if on == "toggle" else on == "yes"
+
+
+def step_source(cmd: Command, default: StepSource) -> StepSource:
+    """The door a tick came through: the window's doors name theirs (the socket
+    refuses a ``source`` argument, so a softphone cannot pass for another)."""
+    try:
+        return StepSource(cmd.arg("source") or default)
+    except ValueError:
+        return default
+
+
+def note_time(at: str) -> datetime | None:
+    """The NOTE command's ``at``: when the note box opened (ISO 8601), else now."""
+    return datetime.fromisoformat(at) if at else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from calmline.core.playbook import Step
-from calmline.core.records import FollowUp, Incident, Note, Shift, StepSource
+from calmline.core.records import FollowUp, Incident, MarkerProposal, Note, Shift, StepSource
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,29 @@ class HotkeysReported:
     ok: bool  # every configured hotkey could be had
 
 
+@dataclass(frozen=True)
+class PromiseKeptOutcome:
+    """A promise to the caller recorded kept on this call: the agent's own
+    follow-up marked done, or another agent's recorded kept (``promiser``)."""
+
+    followup_id: str
+    what: str
+    promiser: str = ""  # "" when it was this agent's own
+
+
+@dataclass(frozen=True)
+class MarkerProposed:
+    marker: MarkerProposal
+
+
+@dataclass(frozen=True)
+class TeamUpdated:
+    """The local team cache took new values (a refresh, or a live answer)."""
+
+    live: bool
+    count: int
+
+
 Outcome = (
     ShiftStarted
     | ShiftEnded
@@ -89,4 +112,7 @@ Outcome = (
     | FollowUpDone
     | WindowShown
     | HotkeysReported
+    | PromiseKeptOutcome
+    | MarkerProposed
+    | TeamUpdated
 )

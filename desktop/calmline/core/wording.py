@@ -14,11 +14,14 @@ from calmline.core.outcomes import (
     FollowUpDone,
     HotkeysReported,
     IncidentSaved,
+    MarkerProposed,
     NoteSaved,
     Outcome,
+    PromiseKeptOutcome,
     ShiftEnded,
     ShiftStarted,
     StepsSwitched,
+    TeamUpdated,
     Ticked,
     Unticked,
     WindowShown,
@@ -61,6 +64,10 @@ def for_softphone(outcome: Outcome) -> str:
             return "\n".join(lines)
         case WindowShown():
             return "window shown"
+        case MarkerProposed(marker):
+            return f"caution marker proposed ({marker.reason.value}); a team lead reviews it"
+        case TeamUpdated(_, count):
+            return f"team history: {count} new or changed"
     return for_window(outcome)
 
 
@@ -80,6 +87,13 @@ def for_window(outcome: Outcome) -> str:
         case StepsSwitched(abusive):
             return "Abusive-caller steps shown" if abusive else "Back to the usual steps"
         case FollowUpDone():
+            return ""
+        case PromiseKeptOutcome(_, what, promiser):
+            whose = f" ({promiser}'s promise)" if promiser else ""
+            return f"Recorded as kept on this call: {line(what, STEP_IN_LINE)}{whose}"
+        case MarkerProposed():
+            return "Caution marker proposed — a team lead reviews it"
+        case TeamUpdated():
             return ""
         case IncidentSaved() | ShiftStarted() | ShiftEnded() | CallStarted() | CallEnded():
             return ""

@@ -243,6 +243,14 @@ class Store:
     def step_events_for(self, incident_id: str) -> list[StepEvent]:
         return self._children(StepEvent, incident_id, "wall_time")
 
+    def markers_of(self, incident_id: str) -> list[MarkerProposal]:
+        return self._children(MarkerProposal, incident_id, "proposed_at")
+
+    def has(self, cls: type[R], record_id: str) -> bool:
+        return bool(
+            self.db.execute(f"SELECT 1 FROM {TABLES[cls]} WHERE id = ?", [record_id]).fetchone()
+        )
+
     def followups_for(self, incident_id: str) -> list[FollowUp]:
         return self._children(FollowUp, incident_id, "due")
 

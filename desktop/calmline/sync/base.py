@@ -47,18 +47,6 @@ def refused(doc: SyncDoc, reason: str) -> SetAside:
     return SetAside(doc.record_type, doc.record_id, doc.version, line or "(no reason given)")
 
 
-class Target(Protocol):
-    @property
-    def name(self) -> str:
-        """The target as a person would recognise it (path or URL), through
-        redact_target: never a secret."""
-        ...
-
-    def send(self, docs: Sequence[SyncDoc]) -> BatchResult: ...
-
-    def close(self) -> None: ...
-
-
 class TeamReader(Protocol):
     """The read side of a team store (core/team.py holds what it returns).
     Every target implements it; the window's refresh, `calmline team refresh`,
@@ -88,6 +76,20 @@ class TeamReader(Protocol):
         (inclusive), read with the lead's role; TargetError when the login is
         not a lead or the store cannot be read."""
         ...
+
+
+class Target(TeamReader, Protocol):
+    """A team store: the write side (send) and the read side (TeamReader)."""
+
+    @property
+    def name(self) -> str:
+        """The target as a person would recognise it (path or URL), through
+        redact_target: never a secret."""
+        ...
+
+    def send(self, docs: Sequence[SyncDoc]) -> BatchResult: ...
+
+    def close(self) -> None: ...
 
 
 class FolderIndex(Protocol):

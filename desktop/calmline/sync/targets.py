@@ -16,14 +16,15 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _CONNINFO = re.compile(r"^[A-Za-z_]+\s*=")  # libpq keywords: "host=db dbname=calmline"
 
 
-def target_for(url: str, default_folder: Path) -> Target:
+def target_for(url: str, default_folder: Path, agent_id: str = "") -> Target:
     """A target for ``url``; "" means Calmline's own default folder (made and
-    marked as a team store when first used)."""
+    marked as a team store when first used). ``agent_id``: who reads it (a
+    folder store's team lead is named in its .calmline-leads)."""
     text = url.strip()
     if not text:
-        return FolderTarget(default_folder, own=True)
+        return FolderTarget(default_folder, own=True, agent_id=agent_id)
     if _WINDOWS_DRIVE.match(text) or text.startswith(("\\\\", "/", "~", ".")):
-        return FolderTarget(Path(text).expanduser())
+        return FolderTarget(Path(text).expanduser(), agent_id=agent_id)
     if _CONNINFO.match(text):
         from calmline.sync.postgres import PostgresTarget
 
@@ -41,8 +42,8 @@ def target_for(url: str, default_folder: Path) -> Target:
                 "share's own sign-in (the agent's Windows or Kerberos login) is used"
             )
         if netloc not in ("", "localhost"):  # file://server/share/path (UNC)
-            return FolderTarget(Path(f"//{netloc}{unquote(parts.path)}"))
-        return FolderTarget(Path(unquote(parts.path)))
+            return FolderTarget(Path(f"//{netloc}{unquote(parts.path)}"), agent_id=agent_id)
+        return FolderTarget(Path(unquote(parts.path)), agent_id=agent_id)
     if scheme == "http":
         raise TargetError(
             f"sync target {text!r}: plain http would send incident data unencrypted; use https://"
@@ -58,5 +59,5 @@ def target_for(url: str, default_folder: Path) -> Target:
     if not scheme:
         if "://" in text:  # never a path (a path would drop one slash, and show the rest)
             raise TargetError(f"sync target {text!r} is not a valid URL (no scheme); use {KINDS}")
-        return FolderTarget(Path(text).expanduser())  # a relative path such as "team/sync"
+        return FolderTarget(Path(text).expanduser(), agent_id=agent_id)  # e.g. "team/sync"
     raise TargetError(f"sync target {text!r}: unknown kind '{scheme}:'; use {KINDS}")
