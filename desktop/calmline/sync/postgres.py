@@ -20,20 +20,20 @@ all) fails the batch: nothing of it is confirmed."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
-import ssl
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
 from calmline.core.redact import MASK, redact_target
 from calmline.core.sync_docs import Confirmed, SyncDoc
-from calmline.platform.libpq_files import libpq_root_cert
-from calmline.sync.base import BatchResult, TargetError, refused
+from calmline.core.team import TeamChanges
+from calmline.core.team_report import TeamReport
+from calmline.sync.base import BatchResult, FolderIndex, TargetError, refused
 from calmline.sync.credentials import secret_for
+from calmline.sync.postgres_tls import is_this_computer, tls_options, tls_required
 
 log = logging.getLogger(__name__)
 TABLES = {
@@ -43,51 +43,14 @@ TABLES = {
     "step_event": "step_events",
     "followup": "followups",
 }
+# Schema version 2's (the local tables of these are named otherwise).
+TEAM_TABLES = {
+    "marker": "markers",
+    "promise_kept": "promises_kept",
+    "marker_decision": "marker_decisions",
+}
 NO_PASSWORD_NEEDED = ("gssencmode", "krbsrvname", "sslcert", "sslkey")
-
-
-def is_this_computer(host: str) -> bool:
-    """Whether a libpq host (or hostaddr) is the local machine: a Unix-socket
-    folder, localhost, or a loopback address."""
-    h = host.strip()
-    if not h or h.startswith(("/", "@")) or (len(h) > 2 and h[1] == ":" and h[2] in "\\/"):
-        return True  # the default socket, a socket folder, an abstract socket, C:\...
-    if h.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(h.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def tls_required(info: Mapping[str, Any], env: Mapping[str, str]) -> bool:
-    """Whether Calmline must ask for verified TLS (sslmode=verify-full) for the
-    connection ``info`` (libpq parameters) describes: yes for any server that is
-    not this computer, unless the URL sets sslmode itself. Where libpq would
-    take the host from the environment (PGHOST), that host counts."""
-    if info.get("sslmode"):
-        return False
-    if info.get("service") and not info.get("host") and not info.get("hostaddr"):
-        return True  # pg_service.conf decides where: assume elsewhere
-    hosts = str(info.get("host") or env.get("PGHOST") or "").split(",")
-    addrs = str(info.get("hostaddr") or env.get("PGHOSTADDR") or "").split(",")
-    return not (
-        all(is_this_computer(h) for h in hosts)
-        and all(not a.strip() or is_this_computer(a) for a in addrs)
-    )
-
-
-def tls_options(info: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
-    """The connection options that make Calmline's TLS rule hold for ``info``."""
-    if not tls_required(info, env):
-        return {}
-    options = {"sslmode": "verify-full"}
-    configured = info.get("sslrootcert") or env.get("PGSSLROOTCERT")
-    if not configured and not libpq_root_cert(env).is_file():
-        paths = ssl.get_default_verify_paths()
-        bundle = env.get("SSL_CERT_FILE") or paths.cafile or paths.openssl_cafile
-        options["sslrootcert"] = bundle if bundle and Path(bundle).is_file() else "system"
-    return options
+__all__ = ["PostgresTarget", "is_this_computer", "tls_options", "tls_required"]
 
 
 def _about_the_record(exc: BaseException) -> bool:
@@ -118,6 +81,8 @@ class PostgresTarget:
         self.url = url
         self.tls = tls_options(self.info, os.environ if env is None else env)
         self._conn: Any = None
+        self._lead: bool | None = None  # the login is a member of calmline_lead (asked once)
+        self._live: Any = None  # postgres_read.LiveLookup, made at the first lookup
 
     @property
     def name(self) -> str:
@@ -129,20 +94,24 @@ class PostgresTarget:
         return redact_target(f"postgresql://{user}{host}{port}/{i.get('dbname', '')}")
 
     def _connect(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._open(10)
+            self._lead = None
+        return self._conn
+
+    def _open(self, timeout_s: int, **options: Any) -> Any:
+        """A new connection (libpq's connect_timeout ``timeout_s``)."""
         import psycopg
 
-        if self._conn is not None and not self._conn.closed:
-            return self._conn
-        extra: dict[str, Any] = {"connect_timeout": 10, **self.tls}
+        extra: dict[str, Any] = {"connect_timeout": timeout_s, **self.tls, **options}
         if not any(k in self.info for k in NO_PASSWORD_NEEDED):
             password = secret_for(self.name)
             if password:
                 extra["password"] = password
         try:
-            self._conn = psycopg.connect(self.url, **extra)
+            return psycopg.connect(self.url, **extra)
         except psycopg.OperationalError as exc:
             raise TargetError(self._cannot_connect(exc)) from exc
-        return self._conn
 
     def _cannot_connect(self, exc: BaseException) -> str:
         text = str(exc)
@@ -167,8 +136,12 @@ class PostgresTarget:
     def send(self, docs: Sequence[SyncDoc]) -> BatchResult:
         import psycopg
 
+        from calmline.sync.postgres_report import is_lead, leads_only
+
         conn = self._connect()
         try:
+            if any(d.record_type == "marker_decision" for d in docs) and not is_lead(self):
+                return leads_only(self, docs)
             with conn.transaction():
                 try:
                     with conn.transaction():  # a savepoint: the whole batch at once
@@ -193,6 +166,25 @@ class PostgresTarget:
             )
         except psycopg.Error as exc:
             return BatchResult(failure=f"{self.name}: {_first_line(exc)}")
+
+    def changes(
+        self, cursor: str, since: datetime, index: FolderIndex | None = None
+    ) -> TeamChanges:
+        from calmline.sync.postgres_read import changes
+
+        return changes(self, cursor, since)
+
+    def lookup(self, number: str, ref: str, budget_s: float) -> TeamChanges:
+        from calmline.sync.postgres_read import LiveLookup
+
+        if self._live is None:
+            self._live = LiveLookup(self)
+        return self._live.lookup(number, ref, budget_s)  # type: ignore[no-any-return]
+
+    def report(self, start: date, end: date, today: date) -> TeamReport:
+        from calmline.sync.postgres_report import report
+
+        return report(self, start, end, today)
 
     def _one_by_one(self, conn: Any, docs: Sequence[SyncDoc]) -> BatchResult:
         """Inside the batch's transaction: each record in its own savepoint; the
@@ -230,7 +222,7 @@ class PostgresTarget:
             by_type.setdefault(doc.record_type, []).append(doc)
         with conn.cursor() as cur:
             for record_type, group in by_type.items():
-                table = TABLES[record_type]
+                table = TABLES.get(record_type) or TEAM_TABLES[record_type]
                 cur.executemany(
                     f"INSERT INTO calmline.{table} (id, version, agent_id, shift_day, record) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
@@ -244,6 +236,8 @@ class PostgresTarget:
                 )
 
     def close(self) -> None:
+        if self._live is not None:
+            self._live.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
