@@ -366,10 +366,12 @@ class Flow:
     def _promise_kept(self, followup_id: str) -> oc.PromiseKeptOutcome:
         """Kept on this call: the agent's own follow-up is marked done; another
         agent's gets a record of this agent's (the promiser's stays theirs)."""
-        promise = self.queries.team_promise(followup_id)
-        if promise is None or self.store.has(FollowUp, followup_id):
+        if self.store.has(FollowUp, followup_id):
             done = self._followup_done(followup_id, "kept on a later call")
             return oc.PromiseKeptOutcome(followup_id, done.followup.what)  # told as FollowUpDone
+        promise = self.queries.team_promise(followup_id)
+        if promise is None:
+            raise TransitionError("that promise is not in the team's history")
         with self._saving("record the promise kept"):
             self.store.save(team_actions.kept(followup_id, self.call, self.clock()))
         return self._emit(oc.PromiseKeptOutcome(followup_id, promise.what, promise.agent_id))
