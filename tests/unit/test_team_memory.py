@@ -46,7 +46,9 @@ from tests.fakes import FakeClock, FixedVoice, make_flow
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-def team_call(n: int, agent: str = "agent-12", number: str = "+44 20 7946 0000", **kw: object) -> TeamIncident:  # fmt: skip
+def team_call(
+    n: int, agent: str = "agent-12", number: str = "+44 20 7946 0000", **kw: object
+) -> TeamIncident:
     return TeamIncident(
         id=f"00000000-0000-4000-8000-{n:012d}",
         version=1,
@@ -253,12 +255,15 @@ def test_voice_figures_leave_this_computer_only_when_it_shares_them(tmp_path, cl
     flow.end_call()
     (kept,) = [d for d in pending_docs(flow.store) if d.record_type == "incident"]
     assert "voice" not in kept.record and "-30.0" not in str(kept.document())
-    (shared,) = [d for d in pending_docs(flow.store, share_voice=True) if d.record_type == "incident"]  # fmt: skip
+    docs = pending_docs(flow.store, share_voice=True)
+    (shared,) = [d for d in docs if d.record_type == "incident"]
     assert shared.record["voice"]["talk_share"] == 0.6
     assert flow.store.get(type(flow.store.incidents()[0]), kept.record_id).voice == figures
 
 
-def test_purged_shifts_take_their_markers_and_kept_records_along(flow: Flow, clock: FakeClock) -> None:  # fmt: skip
+def test_purged_shifts_take_their_markers_and_kept_records_along(
+    flow: Flow, clock: FakeClock
+) -> None:
     from calmline.core.sync_docs import Confirmed
     from calmline.store.sync_queue import mark_synced, purge_synced
 
@@ -270,7 +275,8 @@ def test_purged_shifts_take_their_markers_and_kept_records_along(flow: Flow, clo
     ended = flow.save_incident(replace(ended, abuse_level=AbuseLevel.ABUSIVE), final=False)
     flow.store.save(MarkerProposal(ended.meta.id, MarkerReason.HARASSMENT, clock(), "+44"))
     flow.end_shift()
-    mark_synced(flow.store, [Confirmed(d.record_type, d.record_id, d.version) for d in pending_docs(flow.store)])  # fmt: skip
+    sent = pending_docs(flow.store)
+    mark_synced(flow.store, [Confirmed(d.record_type, d.record_id, d.version) for d in sent])
     assert purge_synced(flow.store, "2099-01-01") == 1
     assert flow.store.db.table("markers").count == 0
     assert flow.store.db.table("kept_promises").count == 0
