@@ -31,15 +31,15 @@ from calmline.core.sync_docs import RECORD_TYPES, Confirmed, SyncDoc, accepts, p
 from calmline.core.team import TeamChanges
 from calmline.core.team_report import TeamReport
 from calmline.sync.base import BatchResult, FolderIndex, TargetError, refused
-from calmline.sync.folder_lookup import read_caller
+from calmline.sync.folder_lookup import deadline_check, read_caller
 from calmline.sync.folder_read import (
     LEADS,
     ShareWalk,
-    deadline_check,
     not_a_lead,
     read_changes,
     read_leads,
 )
+from calmline.sync.folder_report import team_report
 from calmline.sync.share import NEW_FILE, NotAFolder, ShareDir, sweep_leftovers, tmp_name
 
 T = TypeVar("T")
@@ -267,17 +267,8 @@ class FolderTarget:
         return self._read(lambda walk: read_changes(walk, first, index))
 
     def lookup(self, number: str, ref: str, budget_s: float) -> TeamChanges:
-        """This caller's values in the day folders of today and yesterday (UTC).
-        That is enough: the local cache holds the share as of its last refresh
-        (at shift start, after every sync, in the background), and documents
-        reach the share only when an agent syncs, into the folder of their
-        shift's start day, so anything newer than the cache is a shift started
-        today or yesterday (a night shift started yesterday) or a lead's
-        decision of today. An older record edited since is found by the next
-        refresh. TargetError once ``budget_s`` has passed (checked before each
-        folder and document; a share that hangs inside one call holds it: run
-        it off the GUI thread). Skipped documents are listed, not logged (the
-        refresh logs them)."""
+        """This caller's values in today's and yesterday's (UTC) day folders;
+        why that is enough, and how the budget holds: folder_lookup.py."""
         check = deadline_check(self.name, budget_s)
         check()
         today = self.clock().astimezone(UTC).date()
@@ -291,15 +282,15 @@ class FolderTarget:
     def report(self, start: date, end: date, today: date) -> TeamReport:
         """The team report from the share (folder_report.py), for a lead only:
         TargetError when this target's agent_id is not in .calmline-leads."""
-        from calmline.sync.folder_report import team_report
 
         def run(walk: ShareWalk) -> TeamReport:
             if not self.agent_id or self.agent_id not in walk.leads:
+                who = f"{self.agent_id!r} is" if self.agent_id else "no agent id (agent_id) is"
+                more = f"; {walk.leads_why}" if walk.leads_why else ""
                 raise TargetError(
-                    f"{self.name}: the team report is for team leads, and "
-                    f"{self.agent_id or '(no agent id set)'!r} is not listed in {LEADS} at "
-                    f"the share's root{'; ' + walk.leads_why if walk.leads_why else ''} — ask "
-                    "IT to add the lead's agent id there (one a line)"
+                    f"{self.name}: the team report is for team leads, and {who} not listed "
+                    f"in {LEADS} at the share's root{more} — ask IT to add the lead's agent id "
+                    "there (one a line)"
                 )
             return team_report(walk, start, end, today, self.name)
 

@@ -36,13 +36,13 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from calmline.core.sync_docs import path_part
 from calmline.core.team import FolderEntry, TeamChanges
-from calmline.sync.base import FolderIndex, TargetError
+from calmline.sync.base import FolderIndex
 from calmline.sync.share import NotAFolder, ShareDir, Unreadable
 from calmline.sync.team_docs import READ_TYPES, ForeignDocument, TeamValue, team_value
 
@@ -100,7 +100,12 @@ def doc_type(name: str) -> str:
 
 
 class Skipped(Exception):
-    """A document not taken, and why."""
+    """A document not taken, and why; ``retry``: read it again next time (the
+    error may pass), so it is not remembered in the index."""
+
+    def __init__(self, why: str, retry: bool = False) -> None:
+        super().__init__(why)
+        self.retry = retry
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class ShareWalk:
         self.root, self.leads, self.leads_why = root, leads, leads_why
         self.log_skips = log_skips
         self.opened = 0
+        self.retries = 0  # documents to read again next time (an error that may pass)
         self.skipped: list[str] = []
         self.check: Callable[[], None] = lambda: None  # raises when a deadline has passed
         self.link_entries: list[FolderEntry] = []  # links seen where folders should be
@@ -183,7 +189,7 @@ class ShareWalk:
             raw, _ = folder.read_bounded(name)
             data: Any = json.loads(raw.decode("utf-8"))
         except Unreadable as exc:
-            raise Skipped(str(exc)) from exc
+            raise Skipped(str(exc), retry=not exc.lasting) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise Skipped("it is not JSON text") from exc
         try:
@@ -206,21 +212,31 @@ class ShareWalk:
         return Doc(value, data["record"])
 
     def documents(
-        self, types_for: Callable[[str], frozenset[str]]
+        self, types_for: Callable[[str], frozenset[str]], only: Sequence[str] | None = None
     ) -> Iterator[tuple[str, str, Doc]]:
-        """(agent, day, document) of every day folder, reading in each only the
-        types ``types_for(day)`` names (none: the folder is not opened)."""
+        """(agent, day, document) of every day folder (or of the days ``only``
+        names, opened without listing the agent's folder), reading in each only
+        the types ``types_for(day)`` names (none: the folder is not opened).
+        Names are enough to choose: no file is looked at before it is read."""
         for agent_name, agent in self.agents():
-            for day, st in self.days(agent):
+            days = only if only is not None else sorted(filter(DAY.fullmatch, agent.names()))
+            for day in days:
                 types = types_for(day)
                 if not types:
                     continue
                 self.check()
-                folder = self.open_day(agent, agent_name, day, st)
-                if folder is None:
+                try:
+                    folder = agent.child(day, make=False)
+                except FileNotFoundError:
+                    continue
+                except NotAFolder:
+                    self.skip(f"{agent_name}/{day}/", "a link or not a folder: not followed")
+                    continue
+                except OSError as exc:
+                    self.skip(f"{agent_name}/{day}/", f"cannot be opened ({exc.strerror or exc})")
                     continue
                 try:
-                    for name, _st in sorted(folder.entries()):
+                    for name in sorted(folder.names()):
                         if doc_type(name) not in types:
                             continue
                         try:
@@ -249,12 +265,14 @@ def read_changes(walk: ShareWalk, first_day: str, index: FolderIndex | None) -> 
             folder = walk.open_day(agent, agent_name, day, st, known)
             if folder is None:
                 continue
+            retries = walk.retries
             try:
                 old = index.files(rel) if index is not None and rel in known else {}
                 files = _read_folder(walk, folder, agent_name, day, old, out)
             finally:
                 folder.close()
-            mtime = st.st_mtime_ns if st.st_mtime_ns < settled else 0
+            again = st.st_mtime_ns >= settled or walk.retries > retries
+            mtime = 0 if again else st.st_mtime_ns  # 0: listed again next time
             out.folder_index.append(FolderEntry(rel, mtime, files))
     out.folder_index += walk.link_entries
     out.skipped = walk.skipped
@@ -281,17 +299,7 @@ def _read_folder(
             add(out, walk.read(folder, agent, day, name).value)
         except Skipped as why:
             walk.skip(f"{agent}/{day}/{name}", str(why))
+            if why.retry:  # not remembered: read again by the next refresh
+                del files[name]
+                walk.retries += 1
     return files
-
-
-def deadline_check(name: str, budget_s: float) -> Callable[[], None]:
-    end = time.monotonic() + budget_s
-
-    def check() -> None:
-        if time.monotonic() >= end:
-            raise TargetError(
-                f"{name}: the live lookup took longer than its {budget_s:g} s budget; "
-                "the local team cache answers"
-            )
-
-    return check

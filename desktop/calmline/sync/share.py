@@ -48,7 +48,13 @@ class NotAFolder(Exception):
 
 
 class Unreadable(Exception):
-    """A file of the share that is not read, and why (one short clause)."""
+    """A file of the share that is not read, and why (one short clause).
+    ``lasting``: it is what it is (a link, a FIFO, too big), not an error that
+    may pass (cannot be opened now, gone)."""
+
+    def __init__(self, why: str, lasting: bool = True) -> None:
+        super().__init__(why)
+        self.lasting = lasting
 
 
 def _is_link(st: os.stat_result) -> bool:
@@ -156,13 +162,14 @@ class ShareDir:
                 if _is_link(os.stat(where, follow_symlinks=False)):
                     raise Unreadable("it is a link (never followed)")
             except FileNotFoundError as exc:
-                raise Unreadable("it is gone") from exc
+                raise Unreadable("it is gone", lasting=False) from exc
         try:
             fd = os.open(where, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY, **kw)
         except OSError as exc:
             if exc.errno in _LINK_ERRNOS:
                 raise Unreadable("it is a link (never followed)") from exc
-            raise Unreadable(f"it cannot be opened ({exc.strerror or exc})") from exc
+            why = f"it cannot be opened ({exc.strerror or exc})"
+            raise Unreadable(why, lasting=False) from exc
         with os.fdopen(fd, "rb") as f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
