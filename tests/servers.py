@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.https_store import https_endpoint  # the HTTPS team store: its own module
-
-__all__ = ["https_endpoint"]  # re-exported: tests import it from here
+# The HTTPS team store lives in its own module; tests still import it from here.
+from tests.https_store import https_endpoint as https_endpoint
 
 
 def wait_for(pred, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

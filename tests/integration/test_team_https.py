@@ -279,3 +279,25 @@ def test_a_redirect_on_a_read_is_never_followed(tmp_path: Path) -> None:
             assert asked[0][1].startswith("/api/records/team/changes?")
             assert asked[0][2]["Authorization"] == "Bearer secret-token"
         assert seen == []  # the token never went where it pointed
+
+
+def test_team_refresh_reads_with_the_token_from_the_keyring(
+    team: dict[str, Any], tmp_path: Path
+) -> None:
+    from tests.integration.test_sync_https import env_for
+    from tests.integration.test_sync_postgres import calmline
+
+    home, url = tmp_path / "b", team["url"]
+    (home / "config.toml").write_text(f'agent_id = "agent-8"\n[sync]\ntarget = "{url}"\n')
+    env = env_for(home, tmp_path, url, team["cert"], token=TOKENS["agent-8"])
+    done = calmline(env, "team", "refresh")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"team history from {url}: 10 new or changed" in done.stdout
+    asked = [
+        h
+        for h in team["state"]["headers"]
+        if h.get("Authorization") == f"Bearer {TOKENS['agent-8']}"
+    ]
+    assert asked  # the keyring's token, on the read side too
+    listed = calmline(env, "incidents", "list")
+    assert "agent-7 (read-only)" in listed.stdout, listed.stdout + listed.stderr

@@ -42,6 +42,7 @@ MAX_READ_BYTES = 16 * 1024 * 1024  # a page of 500 values is well under 2 MiB
 PAGE = 500  # values asked for in one page of team/changes
 READ_TIMEOUT_S = 30.0
 MAX_CURSOR = 200
+MAX_QUERY = 200  # characters of a number or reference asked about (the contract's bound)
 LISTS: dict[str, type] = {  # the answer's lists, as TeamChanges names them
     "incidents": TeamIncident,
     "promises": TeamPromise,
@@ -180,7 +181,7 @@ def lookup(target: HttpsTarget, number: str, ref: str, budget_s: float) -> TeamC
 
     if not number_key(number) and not ref_key(ref):
         return TeamChanges()
-    params = {k: v for k, v in (("number", number), ("ref", ref)) if v.strip()}
+    params = {k: v[:MAX_QUERY] for k, v in (("number", number), ("ref", ref)) if v.strip()}
     box: list[Any] = []
 
     def ask() -> None:
