@@ -15,7 +15,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from calmline.cli import analyze, config, doctor, incidents, playbook, report, softphone, sync
+from calmline.cli import (
+    analyze,
+    config,
+    doctor,
+    incidents,
+    markers,
+    playbook,
+    report,
+    softphone,
+    sync,
+    team,
+)
 from calmline.cli.common import fail, plain_output
 from calmline.cli.parser import Parser, Subparsers, top_parser
 
@@ -29,6 +40,8 @@ COMMANDS: dict[str, tuple[Add, Run]] = {
     "playbook": (playbook.add_playbook, playbook.run_playbook),
     "incidents": (incidents.add_incidents, incidents.run_incidents),
     "followups": (incidents.add_followups, incidents.run_followups),
+    "team": (team.add_team, team.run_team),
+    "markers": (markers.add_markers, markers.run_markers),
     "report": (report.add_report, report.run_report),
     "analyze": (analyze.add_analyze, analyze.run_analyze),
     "call": (softphone.add_call, softphone.run_softphone),

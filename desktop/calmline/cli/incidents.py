@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 MAX_COUNT = 100_000  # --limit: more than a year of calls
 TEXT_CHARS = 10_000  # a --note (as a note from the softphone); filters are shorter
 FILTER_CHARS = 200
+MINE_HELP = "only this computer's own incidents (default: the team's too, from the local copy)"
 
 
 def count(text: str) -> int:
@@ -66,6 +67,7 @@ def add_incidents(sub: Subparsers) -> None:
         "list", help="newest incidents first", description="One line per incident, newest first."
     )
     lst.add_argument("--limit", type=count, default=50, help="how many (default 50)")
+    lst.add_argument("--mine", action="store_true", help=MINE_HELP)
     shw = acts.add_parser(
         "show",
         help="one incident with its notes and steps",
@@ -99,6 +101,7 @@ def add_incidents(sub: Subparsers) -> None:
         help="only solutions marked as worth reusing: what worked before",
     )
     find.add_argument("--limit", type=count, default=20, help="how many (default 20)")
+    find.add_argument("--mine", action="store_true", help=MINE_HELP)
     exp = acts.add_parser(
         "export",
         help="export incidents as JSON or CSV",
@@ -172,11 +175,15 @@ def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
 
     store = _store()
     if args.incidents_command == "list":
-        rows = store.incidents(limit=args.limit)
+        from calmline.cli.team import team_line, with_team
+        from calmline.store.search import SearchQuery
+
+        own = store.incidents(limit=args.limit)
+        rows = with_team(own, store, SearchQuery(limit=args.limit), out, args.mine)
         if not rows:
             print("no incidents logged yet", file=out)
         for i in rows:
-            print(incident_line(i), file=out)
+            print(incident_line(i) if isinstance(i, Incident) else team_line(i), file=out)
         return 0
     if args.incidents_command == "show":
         try:
@@ -192,7 +199,9 @@ def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.cli.team import team_line, with_team
     from calmline.core.after_call import headline
+    from calmline.core.records import Incident
     from calmline.store.search import SearchQuery
 
     query = SearchQuery(
@@ -206,10 +215,13 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     problem = query.problem()
     if problem:
         return fail(problem)
-    found = store.search(query)
+    found = with_team(store.search(query), store, query, out, args.mine)
     if not found:
         print("no incidents match", file=out)
     for inc in found:
+        if not isinstance(inc, Incident):
+            print(team_line(inc), file=out)
+            continue
         print(incident_line(inc), file=out)
         first = headline(inc)
         if first:

@@ -44,6 +44,13 @@ class MarkerAction(StrEnum):
     RENEW = "renew"
 
 
+DONE_WORDS = {
+    MarkerAction.APPROVE: "approved",
+    MarkerAction.REJECT: "rejected",
+    MarkerAction.RENEW: "renewed",
+}
+
+
 class MarkerStatus(StrEnum):
     PROPOSED = "proposed"  # awaiting a lead's review
     ACTIVE = "active"  # approved (or renewed) and its review date not passed
@@ -197,7 +204,7 @@ def may_decide(action: MarkerAction, status: MarkerStatus) -> str:
     if action in (MarkerAction.APPROVE, MarkerAction.REJECT) and status is not (
         MarkerStatus.PROPOSED
     ):
-        return f"only a proposed marker can be {action.value}d; this one is {status.value}"
+        return f"only a proposed marker can be {DONE_WORDS[action]}; this one is {status.value}"
     return ""
 
 
