@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from calmline.core.serialize import iso, plain
 from calmline.core.sync_docs import SyncDoc
 from calmline.core.team import FolderEntry, MarkerDecision, TeamChanges, TeamIncident
 from calmline.flow import Flow
+from calmline.sync import share as share_module
 from calmline.sync.base import TargetError
 from calmline.sync.folder import FolderTarget
 from calmline.sync.runner import run_sync
@@ -173,8 +175,19 @@ def incident_doc(agent: str, day: str, **fields: Any) -> SyncDoc:
     return doc("incident", agent, day, record)
 
 
+@pytest.fixture(params=["by descriptor", "by checked path"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the share is opened: POSIX's and Windows' (checked paths)."""
+    monkeypatch.setattr(share_module, "BY_DESCRIPTOR", request.param == "by descriptor")
+    return str(request.param)
+
+
 def test_bad_documents_are_each_skipped_with_one_line_once(
-    tmp_path: Path, share: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    share: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    way: str,
 ) -> None:
     two_agents(tmp_path, share, calls=1)
     day = DAY
@@ -187,6 +200,7 @@ def test_bad_documents_are_each_skipped_with_one_line_once(
         "fifo": "incident-00000000-0000-0000-0000-000000000005.json",
         "big": "incident-00000000-0000-0000-0000-000000000006.json",
         "long": "",
+        "socket": "incident-00000000-0000-0000-0000-000000000008.json",
     }
     (folder / bad["corrupt"]).write_text('{"schema": "calmline.sync-document/1", "ty')
     (folder / bad["foreign"]).write_text(json.dumps({"schema": "someone-else/2", "id": "x"}))
@@ -196,12 +210,17 @@ def test_bad_documents_are_each_skipped_with_one_line_once(
     with open(folder / bad["big"], "wb") as f:
         f.truncate(MAX_DOC_BYTES + 1)  # sparse: never read, refused by its size
     bad["long"] = write(share, incident_doc("agent-a", day, summary="x" * 20_001)).name
+    listening = socket.socket(socket.AF_UNIX)
+    monkeypatch.chdir(folder)  # a socket's path is short: bound by its name
+    listening.bind(bad["socket"])
     os.symlink(share / "agent-b", share / "agent-z")  # a planted agent folder
+    os.symlink(share / "agent-b" / day, share / "agent-a" / "2099-01-01")  # and day folder
     caplog.set_level(logging.WARNING, logger="calmline.sync.folder_read")
     index, target = DictIndex(), FolderTarget(share)
     got = target.changes("", SINCE, index)
     assert {i.agent_id for i in got.incidents} == {"agent-a", "agent-b"} and len(got.incidents) == 2
-    assert len(got.skipped) == len(bad) + 1 == len(caplog.records)
+    listening.close()
+    assert len(got.skipped) == len(bad) + 2 == len(caplog.records)
     lines = "\n".join(got.skipped)
     for what, name in bad.items():
         [line] = [s for s in got.skipped if name in s]
@@ -210,7 +229,9 @@ def test_bad_documents_are_each_skipped_with_one_line_once(
     assert "is not the agent folder it sits in" in lines and "link" in lines
     assert "not a regular file" in lines and f"over {MAX_DOC_BYTES} bytes" in lines
     assert "over 20000 characters" in lines
+    assert "socket" in lines
     assert any(s.startswith("agent-z/: a link") for s in got.skipped)
+    assert any(s.startswith("agent-a/2099-01-01/: a link") for s in got.skipped)
     index.apply(got)
     caplog.clear()
     again = target.changes("", SINCE, index)

@@ -136,49 +136,41 @@ class ShareWalk:
             log.warning("team store: skipped %s", line)
 
     def agents(self, known: dict[str, int] | None = None) -> Iterator[tuple[str, ShareDir]]:
-        """Each agent folder, opened (and closed after); links skipped with a
-        line (once while ``known`` remembers them: see link_entries)."""
+        """Each agent folder, opened (and closed after)."""
         for name, st in sorted(self.root.entries()):
             if name.startswith(".") or not (stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                self._link(name, st, known)
-                continue
-            try:
-                folder = self.root.child(name, make=False)
-            except NotAFolder:
-                self._link(name, st, known)
-                continue
-            except OSError as exc:
-                self.skip(name + "/", f"it cannot be opened ({exc.strerror or exc})")
-                continue
-            try:
-                yield name, folder
-            finally:
-                folder.close()
+                continue  # the marker, the leads list, IT's files
+            folder = self.open_dir(self.root, name, name, st, known)
+            if folder is not None:
+                try:
+                    yield name, folder
+                finally:
+                    folder.close()
 
-    def _link(self, rel: str, st: os.stat_result, known: dict[str, int] | None) -> None:
-        if known is None or known.get(rel) != st.st_mtime_ns:
-            self.skip(rel + "/", "a link or not a folder where a folder should be: not followed")
-        self.link_entries.append(FolderEntry(rel, st.st_mtime_ns, {}))
-
-    def days(self, agent: ShareDir) -> list[tuple[str, os.stat_result]]:
-        return sorted((n, st) for n, st in agent.entries() if DAY.fullmatch(n))
-
-    def open_day(
+    def open_dir(
         self,
-        agent: ShareDir,
-        agent_name: str,
-        day: str,
-        st: os.stat_result,
+        parent: ShareDir,
+        rel: str,
+        name: str,
+        st: os.stat_result | None = None,
         known: dict[str, int] | None = None,
     ) -> ShareDir | None:
-        if stat.S_ISDIR(st.st_mode):
-            try:
-                return agent.child(day, make=False)
-            except (NotAFolder, OSError):
-                pass
-        self._link(f"{agent_name}/{day}", st, known)
+        """The folder ``name`` of ``parent`` (``rel`` from the root); None when
+        gone, or a link or not a folder: skipped with a line, once while
+        ``known`` holds its change time (remembered through link_entries)."""
+        try:
+            return parent.child(name, make=False)
+        except FileNotFoundError:
+            return None
+        except NotAFolder:
+            if st is None or known is None or known.get(rel) != st.st_mtime_ns:
+                self.skip(
+                    f"{rel}/", "a link or not a folder where a folder should be: not followed"
+                )
+            if st is not None:
+                self.link_entries.append(FolderEntry(rel, st.st_mtime_ns, {}))
+        except OSError as exc:
+            self.skip(f"{rel}/", f"it cannot be opened ({exc.strerror or exc})")
         return None
 
     def read(self, folder: ShareDir, agent: str, day: str, name: str) -> Doc:
@@ -225,15 +217,8 @@ class ShareWalk:
                 if not types:
                     continue
                 self.check()
-                try:
-                    folder = agent.child(day, make=False)
-                except FileNotFoundError:
-                    continue
-                except NotAFolder:
-                    self.skip(f"{agent_name}/{day}/", "a link or not a folder: not followed")
-                    continue
-                except OSError as exc:
-                    self.skip(f"{agent_name}/{day}/", f"cannot be opened ({exc.strerror or exc})")
+                folder = self.open_dir(agent, f"{agent_name}/{day}", day)
+                if folder is None:
                     continue
                 try:
                     for name in sorted(folder.names()):
@@ -258,11 +243,11 @@ def read_changes(walk: ShareWalk, first_day: str, index: FolderIndex | None) -> 
     out = TeamChanges()
     settled = time.time_ns() - SETTLED_NS
     for agent_name, agent in walk.agents(known):
-        for day, st in walk.days(agent):
+        for day, st in sorted((n, st) for n, st in agent.entries() if DAY.fullmatch(n)):
             rel = f"{agent_name}/{day}"
             if day < first_day or known.get(rel) == st.st_mtime_ns:
                 continue
-            folder = walk.open_day(agent, agent_name, day, st, known)
+            folder = walk.open_dir(agent, rel, day, st, known)
             if folder is None:
                 continue
             retries = walk.retries

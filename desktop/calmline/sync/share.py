@@ -168,15 +168,23 @@ class ShareDir:
         except OSError as exc:
             if exc.errno in _LINK_ERRNOS:
                 raise Unreadable("it is a link (never followed)") from exc
+            if exc.errno == errno.ENXIO:
+                raise Unreadable("it is a socket or a device, not a regular file") from exc
             why = f"it cannot be opened ({exc.strerror or exc})"
             raise Unreadable(why, lasting=False) from exc
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
+        try:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise Unreadable("it is not a regular file")
             if st.st_size > limit:
                 raise Unreadable(f"it is over {limit} bytes")
-            raw = f.read(limit + 1)
+            parts, left = [], limit + 1  # its size as it was, read until its end
+            while left > 0 and (part := os.read(fd, min(left, st.st_size + 1))):
+                parts.append(part)
+                left -= len(part)
+        finally:
+            os.close(fd)
+        raw = b"".join(parts)
         if len(raw) > limit:
             raise Unreadable(f"it is over {limit} bytes")
         return raw, st
