@@ -9,6 +9,7 @@ the server gives is checked against the contract's schemas."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -301,3 +302,22 @@ def test_team_refresh_reads_with_the_token_from_the_keyring(
     assert asked  # the keyring's token, on the read side too
     listed = calmline(env, "incidents", "list")
     assert "agent-7 (read-only)" in listed.stdout, listed.stdout + listed.stderr
+
+
+def test_a_report_that_is_not_the_contract_s_is_refused_naming_the_field(
+    served: tuple[str, dict[str, Any], Path],
+) -> None:
+    url, state, cert = served
+    lead = login(url, cert, "lead")
+    days = (date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 30))
+    state["raw_get"] = (200, "application/json", b'{"agents": []}')
+    with pytest.raises(TargetError, match=r"team/report\): its answer is not a team report"):
+        lead.report(*days)
+    bad_row = {"start": "2026-11-01", "end": "2026-11-30", "today": "2026-11-30",
+               "agents": [{"agent_id": "agent-7", "calls": 1, "outcomes": [["total"]],
+                           "after_call_s": None, "overdue_promises": 0}],
+               "repeat_callers": [], "awaiting_review": []}  # fmt: skip
+    state["raw_get"] = (200, "application/json", json.dumps(bad_row).encode())
+    with pytest.raises(TargetError, match="a field of its answer cannot be read"):
+        lead.report(*days)
+    assert lead.report(*days).agents == ()  # the real server: nobody has synced yet
