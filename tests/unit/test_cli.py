@@ -193,10 +193,21 @@ def test_doctor_report_and_exit_status(home: Path) -> None:
     (home / "config.toml").write_text("retention_days = 30\n")
     out = io.StringIO()
     assert doctor(Context.load(), out, list_devices=lambda: [mic]) == 0
-    assert "11 of 11 checks passed" in out.getvalue()  # sync is the eleventh
+    assert "12 of 12 checks passed" in out.getvalue()  # sync, then team
+    assert "[pass] team: the team's history not read yet" in out.getvalue()
+    assert "your voice figures stay on this computer" in out.getvalue()
     assert "[pass] listening: pocketsphinx" in out.getvalue()
     assert "[pass] voice: " in out.getvalue()
     assert "[pass] hotkeys: " in out.getvalue()
+
+
+def test_doctor_says_when_voice_figures_are_shared_and_who_set_it(home: Path) -> None:
+    (home / "config.toml").write_text("[sync]\nshare_voice_figures = true\n")
+    out = io.StringIO()
+    doctor(Context.load(), out, list_devices=lambda: [])
+    shown = out.getvalue()
+    assert "your voice figures are SHARED with your team lead" in shown
+    assert f"(set by {home / 'config.toml'})" in shown
 
 
 def test_doctor_says_which_voice_mode_runs(home: Path) -> None:

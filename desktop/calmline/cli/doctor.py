@@ -95,6 +95,8 @@ def settings_lines(ctx: Context) -> list[str]:
 
 
 def run_checks(ctx: Context, list_devices: ListDevices | None = None) -> list[Check]:
+    from calmline.cli.team import team_check
+
     return [
         *local_checks(ctx),
         microphone_check(ctx, list_devices),
@@ -102,6 +104,7 @@ def run_checks(ctx: Context, list_devices: ListDevices | None = None) -> list[Ch
         listening_check(ctx),
         hotkeys_check(ctx),
         sync_check(ctx),
+        team_check(ctx),
     ]
 
 

@@ -93,6 +93,10 @@ def run_sync(args: argparse.Namespace, out: TextIO) -> int:
         share_voice=settings.sync.share_voice_figures,
     )
     print(redact_target(summary.text()), file=out)
+    if not summary.failure and args.target is None:  # the team store: read what others sent
+        from calmline.cli.team import refresh_now
+
+        print(redact_target(refresh_now(ctx).text()), file=out)
     return 1 if summary.unsynced else 0
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from calmline.cli.parser import Subparsers
 
 if TYPE_CHECKING:
+    from calmline.cli.doctor import Check
     from calmline.context import Context
     from calmline.core.records import Incident
     from calmline.core.search_query import SearchQuery
@@ -96,3 +97,34 @@ def with_team(
     if team and cache.as_of is not None:
         print(f"(team calls as of {ago_text(cache.as_of, utc_now())})", file=out)
     return both[: query.limit] if query.limit > 0 else both
+
+
+def team_check(ctx: Context) -> Check:
+    """`doctor`'s line on the team's memory: how much of it this computer holds,
+    from which store, how old, and whether the agent's voice figures leave it."""
+    from calmline.cli.doctor import Check
+    from calmline.core.after_call import ago_text
+    from calmline.core.clock import utc_now
+    from calmline.store.team_cache import TeamCache
+
+    settings = ctx.settings.settings
+    if settings.sync.share_voice_figures:
+        source = ctx.settings.sources.get("sync.share_voice_figures")
+        by = f" (set by {source.source})" if source is not None else ""
+        voice = f"your voice figures are SHARED with your team lead{by}"
+    else:
+        voice = "your voice figures stay on this computer"
+    try:
+        store = ctx.open_store()
+    except Exception as exc:  # the local database check says why
+        return Check("team", False, f"the local copy cannot be read ({exc}); {voice}")
+    try:
+        cache = TeamCache(store)
+        calls, as_of, name = cache.counts()["team_incidents"], cache.as_of, cache.store_name
+    finally:
+        store.close()
+    if as_of is None:
+        held = "the team's history not read yet (it is at shift start)"
+    else:
+        held = f"{calls} team call(s) from {name}, read {ago_text(as_of, utc_now())}"
+    return Check("team", True, f"{held}; {voice}")
