@@ -29,6 +29,13 @@ def add_report(sub: Subparsers) -> None:
     which.add_argument("--shift", metavar="ID", help="a shift id or unique prefix")
     which.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD")
     which.add_argument("--list-shifts", action="store_true", help="list recent shifts and exit")
+    p.add_argument(
+        "--team",
+        action="store_true",
+        help="the team report for a team lead, from the team store (sync.target): per-agent "
+        "calls, outcomes, after-call time and overdue promises, repeat callers, markers "
+        "awaiting review; the days from --from to --to (default: today)",
+    )
     p.add_argument("--to", dest="end", metavar="DATE", help="last day (default: today)")
     p.add_argument(
         "-o",
@@ -73,6 +80,8 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.end and not args.start:
         raise ReportError("--to needs --from (or use --shift)")
+    if args.team:
+        return run_team_report(args, out)
     ctx = Context.load()
     store = ctx.open_store()
     at = now()
@@ -111,6 +120,50 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         return fail(f"cannot write {dest} ({exc.strerror or exc}); choose another --output")
     s = period.summary
     print(f"{period.title}: {s.calls} calls — report written to {dest}", file=out)
+    return 0
+
+
+def run_team_report(args: argparse.Namespace, out: TextIO) -> int:
+    """`calmline report --team`: the team store's own figures, as one HTML file."""
+    from calmline.context import Context
+    from calmline.core.team_report_html import default_name, render_team_report
+    from calmline.platform.private import open_private
+    from calmline.sync.base import TargetError
+    from calmline.sync.targets import target_for
+
+    if args.shift or args.list_shifts:
+        raise ReportError("--team reads the team store: use it with --from/--to, not --shift")
+    today = now().date()
+    first = _day("--from", args.start) if args.start else today
+    last = _day("--to", args.end) if args.end else today
+    if last < first:
+        raise ReportError(f"--to {last} is before --from {first} — swap them")
+    ctx = Context.load()
+    settings = ctx.settings.settings
+    try:
+        target = target_for(settings.sync.target, ctx.paths.sync_folder, settings.agent_id)
+        try:
+            report = getattr(target, "report", None)
+            if report is None:
+                return fail(f"{target.name}: this team store cannot make a team report")
+            team = report(first, last, today)
+        finally:
+            target.close()
+    except TargetError as exc:
+        return fail(str(exc))
+    html = render_team_report(team, now(), __version__)
+    dest = args.output or Path(default_name(first, last))
+    try:
+        with open_private(dest, encoding="utf-8") as f:
+            f.write(html)
+    except OSError as exc:
+        return fail(f"cannot write {dest} ({exc.strerror or exc}); choose another --output")
+    calls = sum(a.calls for a in team.agents)
+    span = f"{first}" if first == last else f"{first} to {last}"
+    print(
+        f"Team, {span}: {calls} calls by {len(team.agents)} agents — report written to {dest}",
+        file=out,
+    )
     return 0
 
 

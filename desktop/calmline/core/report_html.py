@@ -61,6 +61,12 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]
     return f"<table><thead><tr>{ths}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def html_table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
+    """A table of text cells, every one escaped (``numeric``: the column
+    numbers shown right-aligned): for the other reports (team_report_html)."""
+    return _table(head, rows, numeric)
+
+
 def _call_rows(incidents: Sequence[Incident]) -> list[list[str]]:
     rows = []
     for inc in incidents:
