@@ -32,13 +32,7 @@ from calmline.core.team import TeamChanges
 from calmline.core.team_report import TeamReport
 from calmline.sync.base import BatchResult, FolderIndex, TargetError, refused
 from calmline.sync.folder_lookup import deadline_check, read_caller
-from calmline.sync.folder_read import (
-    LEADS,
-    ShareWalk,
-    not_a_lead,
-    read_changes,
-    read_leads,
-)
+from calmline.sync.folder_read import LEADS, ShareWalk, not_a_lead, read_changes, read_leads
 from calmline.sync.folder_report import team_report
 from calmline.sync.share import NEW_FILE, NotAFolder, ShareDir, sweep_leftovers, tmp_name
 
@@ -152,9 +146,8 @@ class FolderTarget:
         agent_id: str = "",
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """``own``: Calmline's default folder, which it makes and marks itself.
-        ``agent_id``: who reads (report() is for the leads in .calmline-leads);
-        ``clock``: the time now (UTC), for the live lookup's days."""
+        """``own``: Calmline's default folder, which it makes and marks itself;
+        ``agent_id``: who reads (report() is for leads); ``clock``: now (UTC)."""
         self.root, self.own, self.agent_id = root, own, agent_id
         self.clock = clock or (lambda: datetime.now(UTC))
         self.documents_opened = 0  # by the read side, all calls together
@@ -209,7 +202,7 @@ class FolderTarget:
                 if not why and doc.record_type == "marker_decision":
                     leads = leads or read_leads(root)
                     why = not_a_lead(doc.agent_id, *leads)
-                    why = why and f"{why}, then `calmline sync --retry-set-aside`"
+                    why = why and f"{why}, then decide again"
                 if why:
                     result.set_aside.append(refused(doc, why))
                     continue
