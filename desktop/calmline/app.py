@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from calmline.ui.main_window import CompanionWindow
     from calmline.ui.meter_controller import MeterController
     from calmline.ui.sync_controller import SyncController
+    from calmline.ui.team_controller import TeamController
     from calmline.ui.tray import Tray
 
 log = logging.getLogger("calmline")
@@ -114,6 +115,7 @@ class _Loader:
         self.listen: ListenWorker | None = None
         self.keys: GlobalKeys | None = None
         self.sync: SyncController | None = None
+        self.team: TeamController | None = None
         self.failed = False
 
     def ensure(self) -> Flow | None:
@@ -154,6 +156,7 @@ class _Loader:
         from calmline.platform.baselines import BaselineFile
         from calmline.ui.companion import Companion
         from calmline.ui.sync_controller import SyncController
+        from calmline.ui.team_controller import TeamController, TeamTarget
 
         settings = ctx.settings.settings
         baselines = BaselineFile(self.paths.data_dir / "baselines.json")
@@ -165,6 +168,7 @@ class _Loader:
             agent_id=settings.agent_id,
             auto_start_shift=settings.shift.auto_start,
             voice=voice,
+            voice_shared=settings.sync.share_voice_figures,
         )
         for problem in ctx.problems:
             log.warning("%s", problem)
@@ -182,6 +186,19 @@ class _Loader:
             self.window,
             settings.retention_days,
             settings.sync.share_voice_figures,
+        )
+        self.team = TeamController(  # the team cache and live lookups, off the GUI thread
+            flow,
+            ctx.open_store,
+            TeamTarget(
+                settings.sync.target,
+                ctx.paths.sync_folder,
+                settings.retention_days,
+                settings.agent_id,
+            ),
+            settings.sync.team_refresh_minutes,
+            settings.sync.lookup_budget_ms,
+            self.sync,
         )
         return flow
 
@@ -358,6 +375,8 @@ def run_app(argv: list[str] | None = None) -> int:
                 loader.keys.close()
             if loader.sync is not None:
                 loader.sync.stop()
+            if loader.team is not None:
+                loader.team.stop()
 
     app.aboutToQuit.connect(at_quit)
     # SIGTERM (logout, `kill`) quits cleanly: open forms are saved. Python only

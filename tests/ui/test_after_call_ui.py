@@ -212,7 +212,7 @@ def test_the_history_list_holds_what_the_badge_counts(
         companion(w).forms.forms[flow.end_call().meta.id].close()
         clock.advance(300)
     flow.start_call("555-0101", "C-1")
-    assert w.header.badge.text().startswith("2 earlier incidents")
+    assert w.header.badge.text().startswith("2 earlier calls · last: ")
     qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
     search = companion(w).after.search
     assert search is not None and search.results.count() == 2

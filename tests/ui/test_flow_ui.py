@@ -186,7 +186,7 @@ def test_history_badge_opens_earlier_incidents(qtbot: QtBot, flow: Flow, clock: 
     clock.advance(3 * 86400)
     flow.start_call("555-0101")
     assert w.header.badge.isVisible()
-    assert w.header.badge.text() == "1 earlier incident · last: pending, 3 days ago"
+    assert w.header.badge.text() == "1 earlier call · last: pending, 3 days ago, you"
     assert w.header.caller.text() == "Caller 555-0101"
     qtbot.mouseClick(w.header.badge, Qt.MouseButton.LeftButton)
     dialog = companion(w).after.search

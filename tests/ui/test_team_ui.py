@@ -293,14 +293,18 @@ def test_the_form_proposes_a_caution_marker_on_an_abusive_call(qtbot: QtBot, flo
     forms = companion(w).forms.forms
     [form] = forms.values()
     assert not form.marker_box.isVisible()  # not an abusive call
+    form.marker_requested.emit("threats")  # as if it were shown: the flow's rule refuses
+    assert "mark the call's abuse level" in form.status.text()
+    assert not form.marker_box.button.isHidden()  # still to propose
+    assert flow.store.db.execute("SELECT count(*) FROM markers").fetchone()[0] == 0
     form.abuse.setCurrentIndex(2)  # Abusive
     assert form.marker_box.isVisible()
-    reasons = [form.marker_reason.itemText(i) for i in range(form.marker_reason.count())]
+    reasons = [form.marker_box.reason.itemText(i) for i in range(form.marker_box.reason.count())]
     assert reasons == ["Threats", "Sustained abuse", "Harassment"]
-    assert not form.marker_reason.isEditable()  # no free text about the person
-    form.marker_reason.setCurrentIndex(1)
-    qtbot.mouseClick(form.marker_button, Qt.MouseButton.LeftButton)
-    assert form.marker_status.text() == "Proposed — a team lead reviews it"
-    assert not form.marker_button.isVisible()
+    assert not form.marker_box.reason.isEditable()  # no free text about the person
+    form.marker_box.reason.setCurrentIndex(1)
+    qtbot.mouseClick(form.marker_box.button, Qt.MouseButton.LeftButton)
+    assert form.marker_box.status.text() == "Proposed — a team lead reviews it"
+    assert not form.marker_box.button.isVisible()
     (reason,) = flow.store.db.execute("SELECT reason FROM markers").fetchone()
     assert reason == "sustained-abuse"

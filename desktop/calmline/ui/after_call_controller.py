@@ -141,9 +141,14 @@ class AfterCallController(QObject):
         self._ending = False
 
     # -- search --------------------------------------------------------------
+    def _me(self) -> str:
+        """Whose this computer's calls are: the shift's agent, else the settings'."""
+        shift = self.flow.shift
+        return shift.agent_id if shift is not None else self.flow.agent_id
+
     def show_search(self, caller: str = "", ref: str = "", exclude: str = "") -> SearchDialog:
         if self.search is None:
-            self.search = SearchDialog(self.queries, self.now, self.window)
+            self.search = SearchDialog(self.queries, self.now, self.window, self._me)
             self.search.open_requested.connect(self.open_requested)
         self.search.reload_categories()
         self.search.set_caller(caller, ref, exclude)

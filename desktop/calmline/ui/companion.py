@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from calmline.core.after_call import history_badge
 from calmline.core.commands import Command, Name
 from calmline.core.outcomes import CallEnded, Outcome, WindowShown
 from calmline.core.session import TransitionError
+from calmline.core.team_view import CallerMemory, memory_badge
 from calmline.core.wording import for_window
 from calmline.flow import Flow, FlowEvent
 from calmline.ui.after_call_controller import AfterCallController
@@ -31,10 +31,20 @@ if TYPE_CHECKING:
 
     from calmline.audio.listen_worker import ListenWorker
     from calmline.core.problems import Problem
+    from calmline.core.records import Incident
     from calmline.core.settings import Settings
     from calmline.ui.tray import Tray
 
 log = logging.getLogger(__name__)
+
+
+def memory_counts(memory: CallerMemory) -> str:
+    """'2 earlier calls, 1 open promises, 1 cautions, live' (or 'from the cache')."""
+    where = "live" if memory.live else "from the cache"
+    return (
+        f"{len(memory.earlier)} earlier calls, {len(memory.open_promises)} open promises, "
+        f"{len(memory.cautions)} cautions, {where}"
+    )
 
 
 class Companion(QObject):
@@ -57,6 +67,8 @@ class Companion(QObject):
         )
         self.after.open_requested.connect(self.forms.open_id)
         self.heard = HeardController(window, flow)
+        self._memory: tuple[str, CallerMemory] | None = None  # the call's, until the next event
+        self._said = ""  # the last caller memory logged
         window.shift_requested.connect(self.toggle_shift)
         window.call_requested.connect(lambda: self.do(Command(Name.CALL_TOGGLE)))
         window.next_step_requested.connect(lambda: self.do(Command(Name.STEP_NEXT)))
@@ -65,6 +77,8 @@ class Companion(QObject):
             lambda on: self.do(Command(Name.ABUSIVE, {"on": "yes" if on else "no"}))
         )
         window.history_requested.connect(self.show_history)
+        window.kept_requested.connect(lambda fid: self.do(Command(Name.PROMISE_KEPT, {"id": fid})))
+        window.set_voice_shared(flow.voice_shared)
         window.search_requested.connect(lambda: self.after.show_search())
         window.followups_requested.connect(lambda: self.after.show_followups())
         window.closing.connect(self.save_all)
@@ -83,6 +97,8 @@ class Companion(QObject):
     def refresh(self) -> None:
         flow = self.flow
         call = flow.call
+        memory = self.memory(call) if call else None
+        me = self.me()
         self.window.show_state(
             WindowState(
                 playbook=flow.playbook,
@@ -92,12 +108,31 @@ class Companion(QObject):
                 ticked=list(flow.session.ticked),
                 current=flow.session.next_step() if call else None,
                 calls=flow.queries.calls_in_shift(flow.shift.meta.id) if flow.shift else 0,
-                badge=history_badge(flow.history(call), self.now()) if call else "",
+                badge=memory_badge(memory, me, self.now()) if memory else "",
                 heard=dict(self.heard.marks),
+                memory=memory,
+                me=me,
             )
         )
         if self.tray is not None:
             self.tray.show_state(shift_running=flow.shift is not None, in_call=call is not None)
+
+    def me(self) -> str:
+        """Whose this computer's calls are: the shift's agent, else the settings'."""
+        shift = self.flow.shift
+        return shift.agent_id if shift is not None else self.flow.agent_id
+
+    def memory(self, call: Incident) -> CallerMemory:
+        """What this computer and the team know of the caller, read once per
+        change: a tick or a note repaints without asking again."""
+        if self._memory is None or self._memory[0] != call.meta.id:
+            memory = self.flow.memory(call)
+            self._memory = (call.meta.id, memory)
+            said = memory_counts(memory)
+            if said != self._said:  # counts only: no caller's number or words in the log
+                self._said = said
+                log.info("caller memory shown: %s", said)
+        return self._memory[1]
 
     def listen(self, worker: ListenWorker, heard: SignalInstance) -> None:
         """Heard steps: ``worker`` listens, the meter's ``heard`` signal brings its spots."""
@@ -105,6 +140,8 @@ class Companion(QObject):
 
     def _on_flow(self, event: FlowEvent, outcome: Outcome) -> None:
         self.heard.follow(outcome)  # its marks, before the repaint shows them
+        if event not in (FlowEvent.STEPS, FlowEvent.NOTE):
+            self._memory = None  # a call, the team's answer, a promise kept: read again
         self.refresh()
         self.window.say(for_window(outcome))
         if isinstance(outcome, CallEnded):

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from calmline.core.commands import Command, Name
 from calmline.core.records import Incident
+from calmline.core.session import TransitionError
 from calmline.ui.incident_form import IncidentForm
+from calmline.ui.plain_text import sentence
 
 if TYPE_CHECKING:
     from calmline.flow import Flow
@@ -38,6 +41,7 @@ class FormManager(QObject):
                 self.now(),
             )
             form.finished.connect(lambda inc, key=incident.meta.id: self._closed(key, inc))
+            form.marker_requested.connect(lambda reason, f=form: self._propose(f, reason))
             self.forms[incident.meta.id] = form
         form.show()
         form.raise_()
@@ -52,6 +56,19 @@ class FormManager(QObject):
         """Flush every open form's pending changes (at quit)."""
         for form in list(self.forms.values()):
             form.save_draft()
+
+    def _propose(self, form: IncidentForm, reason: str) -> None:
+        """The form's "Propose a caution marker": saved first (the flow checks
+        the call was marked aggressive or abusive), then the flow's rules decide."""
+        if not form.save_draft():
+            return
+        args = {"incident": form.incident.meta.id, "reason": reason}
+        try:
+            self.flow.run(Command(Name.MARKER_PROPOSE, args))
+        except TransitionError as exc:
+            form.marker_proposed(sentence(exc))
+            return
+        form.marker_proposed()
 
     def _closed(self, key: str, incident: Incident) -> None:
         form = self.forms.pop(key, None)

@@ -41,6 +41,7 @@ from calmline.core.records import (
     StepEvent,
 )
 from calmline.core.session import TransitionError
+from calmline.ui.caution_proposal import CautionProposal
 from calmline.ui.plain_text import ID_MAX, block, escape, line, plain, rich, sentence, window_title
 from calmline.ui.promises_editor import PromisesEditor
 
@@ -83,6 +84,7 @@ def _text(parent: QWidget, name: str, lines: int = 0) -> QLineEdit | QPlainTextE
 class IncidentForm(QWidget):
     finished = Signal(object)  # the saved Incident (final or draft)
     saved = Signal(object)
+    marker_requested = Signal(str)  # a MarkerReason value: save first, then propose
 
     def __init__(
         self,
@@ -154,6 +156,7 @@ class IncidentForm(QWidget):
         self.best_practice_text = _text(self, "What worked, for others to reuse", lines=2)
         self.mood_start = self._combo("Caller's mood at the start", MOODS)
         self.mood_end = self._combo("Caller's mood at the end", MOODS)
+        self.marker_box = CautionProposal(self)  # only on an aggressive or abusive call
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Save status and problems")
@@ -184,12 +187,14 @@ class IncidentForm(QWidget):
             ("Amount", self.compensation_amount),
             ("Abuse", self.abuse),
             ("Warnings given", self.warnings),
+            ("Caution marker", self.marker_box),
             ("", self.best_practice),
             ("Best practice", self.best_practice_text),
             ("Mood at start", self.mood_start),
             ("Mood at end", self.mood_end),
         ]:
             form.addRow(label, w)
+        form.setRowVisible(self.marker_box, False)  # on an aggressive or abusive call
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.facts_line)
@@ -206,9 +211,15 @@ class IncidentForm(QWidget):
         outer.addLayout(buttons)
         self.later.clicked.connect(self.close)
         self.save_button.clicked.connect(self.save_final)
+        self.marker_box.propose_clicked.connect(self.marker_requested)
+        self.abuse.currentIndexChanged.connect(lambda i: form.setRowVisible(self.marker_box, i > 0))
         for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
             QShortcut(QKeySequence(keys), self, activated=self.save_final)
         QShortcut(QKeySequence("Esc"), self, activated=self.close)
+
+    def marker_proposed(self, problem: str = "") -> None:
+        """The flow's answer: proposed, or why not."""
+        self._problem(problem) if problem else self.marker_box.proposed()
 
     def _combo(self, name: str, items: list[str]) -> QComboBox:
         combo = QComboBox(self)

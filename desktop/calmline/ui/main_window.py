@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from calmline.core.problems import Problem
     from calmline.core.records import Incident, Shift
     from calmline.core.settings import WindowSettings
+    from calmline.core.team_view import CallerMemory
 
 log = logging.getLogger(__name__)
 STATUS_MS = 6000
@@ -59,6 +60,8 @@ class WindowState:
     calls: int  # calls this shift
     badge: str  # the caller's history, in a call
     heard: dict[str, str] = field(default_factory=dict)  # heard steps: the phrase that matched
+    memory: CallerMemory | None = None  # what the team knows of the caller, in a call
+    me: str = ""  # the agent id the team's lines call "you"
 
 
 class CompanionWindow(QMainWindow):
@@ -74,6 +77,7 @@ class CompanionWindow(QMainWindow):
     quit_requested = Signal()
     undo_heard_requested = Signal(str)  # a heard tick, undone (step id)
     listening_off_requested = Signal()  # no heard steps for the rest of this call
+    kept_requested = Signal(str)  # a team promise (follow-up id) kept on this call
 
     def __init__(self, state_file: WindowStateFile, now: Callable[[], datetime]) -> None:
         super().__init__()
@@ -131,10 +135,12 @@ class CompanionWindow(QMainWindow):
         from calmline.ui.listening_bar import ListeningBar
         from calmline.ui.problems_banner import ProblemsBanner
         from calmline.ui.strip_panel import StripPanel
+        from calmline.ui.team_panel import TeamPanel
 
         full = QWidget()
         self.banner = ProblemsBanner(full)
         self.header = HeaderPanel(full)
+        self.team = TeamPanel(full)
         self.hint = QLabel(full)  # a gentle word after a hard call
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Suggestion")
@@ -155,12 +161,18 @@ class CompanionWindow(QMainWindow):
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Status")
         plain(self.status, STATUS_LINES)  # notes, phrases, step titles, save failures
+        self.shared = plain(QLabel("Your voice figures are shared with your team lead", full))
+        self.shared.setAccessibleName("Voice figures shared")
+        self.shared.setStyleSheet("QLabel { color: #5f6368; font-size: 85%; }")
+        self.shared.hide()  # shown for good when IT shares them (set_voice_shared)
         layout = QVBoxLayout(full)
         layout.setContentsMargins(6, 6, 6, 6)
-        for w in (self.banner, self.header, self.hint, self.meter_slot, self.title, self.listening):
+        for w in (self.banner, self.header, self.team, self.hint, self.meter_slot, self.title):
             layout.addWidget(w)
+        layout.addWidget(self.listening)
         layout.addWidget(self.checklist, 1)
         layout.addWidget(self.status)
+        layout.addWidget(self.shared)
         layout.addWidget(self.actions_bar)
         self.full = full
         self.strip = StripPanel()
@@ -185,6 +197,8 @@ class CompanionWindow(QMainWindow):
         self.listening.off_requested.connect(self.listening_off_requested)
         self.checklist.phrase_copied.connect(lambda p: self.say(f"Copied: “{p}”"))
         self.header.history_requested.connect(self.history_requested)
+        self.team.kept_requested.connect(self.kept_requested)
+        self.team.playbook_requested.connect(lambda: self.abusive_requested.emit(True))
         self.header.followups.clicked.connect(self.followups_requested)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self.search_requested)
@@ -224,6 +238,8 @@ class CompanionWindow(QMainWindow):
         mode = " — abusive-caller mode" if state.abusive else ""
         self.title.setText(f"<b>{escape(state.playbook.title)}</b>{mode}")
         self.header.show_state(state.shift, state.call, state.calls, state.badge, self.now())
+        memory = state.memory if in_call else None
+        self.team.show_memory(memory, state.me, self.now(), state.abusive)
         self.actions_bar.show_state(
             shift_running=state.shift is not None, in_call=in_call, abusive=state.abusive
         )
@@ -291,6 +307,11 @@ class CompanionWindow(QMainWindow):
         self._build()
         if problems:
             self.banner.set_problems(self.banner.problems + problems)
+
+    def set_voice_shared(self, shared: bool) -> None:
+        """IT shares the agent's voice figures with their lead: said, for good."""
+        self._build()
+        self.shared.setVisible(shared)
 
     def set_followups_badge(self, text: str) -> None:
         self._build()

@@ -1,6 +1,9 @@
 """Search past incidents as you type: words, a caller's number in any format,
 a category, and "what worked before" (best-practice solutions only). Opened
-from the window, or from a known caller's history badge filtered to them."""
+from the window, or from a known caller's history badge filtered to them.
+The team's incidents (other agents', from the local team cache) are listed
+after this computer's own, each marked with its agent; they open read-only
+(ui/team_incident_view.py), never in the incident form."""
 
 from __future__ import annotations
 
@@ -22,13 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calmline.core.after_call import ago_text, caller_of, headline, outcome_word
+from calmline.core.after_call import RESOLUTION_WORDS, ago_text, caller_of, headline, outcome_word
 from calmline.core.queries import Queries
 from calmline.core.records import Incident
 from calmline.core.search_query import SearchQuery
+from calmline.core.team import TeamIncident
 from calmline.ui.plain_text import ID_MAX, button_text, cannot_widen, line, plain, tooltip
+from calmline.ui.team_incident_view import TeamIncidentView
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+TEAM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TeamIncident of a team row
 TYPING_MS = 150
 
 
@@ -50,14 +56,32 @@ def result_text(inc: Incident, now: datetime) -> str:
     return text
 
 
+def team_text(inc: TeamIncident, now: datetime) -> str:
+    """A team row: '02 Nov 09:00 · (3 days ago) · pending · 555-0101 · summary ·
+    agent-12 (team, read-only)'."""
+    when = inc.started_at.astimezone().strftime("%d %b %H:%M")
+    summary = inc.summary.strip()
+    first = summary.splitlines()[0].lstrip("- ") if summary else ""
+    parts = [when, f"({ago_text(inc.started_at, now)})", RESOLUTION_WORDS[inc.resolution]]
+    parts += [line(inc.caller_number or inc.customer_ref, ID_MAX), line(first, 80)]
+    if inc.category:
+        parts.append(line(inc.category, ID_MAX))
+    parts.append(f"{line(inc.agent_id, ID_MAX)} (team, read-only)")
+    return " · ".join(p for p in parts if p)
+
+
 class SearchDialog(QDialog):
     open_requested = Signal(str)  # incident id
 
     def __init__(
-        self, queries: Queries, now: Callable[[], datetime], parent: QWidget | None = None
+        self,
+        queries: Queries,
+        now: Callable[[], datetime],
+        parent: QWidget | None = None,
+        me: Callable[[], str] = lambda: "",
     ) -> None:
         super().__init__(parent)
-        self.queries, self.now = queries, now
+        self.queries, self.now, self.me = queries, now, me  # me: this computer's agent
         self.caller = ""  # a caller number (or a reference) to keep to
         self.ref = ""  # ... and a customer reference
         self.exclude = ""  # the call in progress: not its own history
@@ -98,7 +122,8 @@ class SearchDialog(QDialog):
         self.text.textChanged.connect(lambda _t: self._typing.start())
         self.category.currentIndexChanged.connect(lambda _i: self.run())
         self.worked.toggled.connect(lambda _on: self.run())
-        self.results.itemActivated.connect(lambda it: self.open_requested.emit(it.data(ID_ROLE)))
+        self.results.itemActivated.connect(self._open)
+        self.team_view: TeamIncidentView | None = None
         self.text.returnPressed.connect(self._open_first)
         self.resize(560, 420)
         self.reload_categories()
@@ -145,16 +170,36 @@ class SearchDialog(QDialog):
             item.setData(ID_ROLE, inc.meta.id)
             item.setToolTip(tooltip(inc.summary or "no summary"))
             self.results.addItem(item)
-        shown = len(found)
+        team = self.queries.team_search(self.query(), self.me())
+        for tinc in team:
+            item = QListWidgetItem(team_text(tinc, now))
+            item.setData(ID_ROLE, tinc.id)
+            item.setData(TEAM_ROLE, tinc)
+            item.setToolTip(tooltip(tinc.summary or "no summary"))
+            item.setForeground(Qt.GlobalColor.darkGray)
+            self.results.addItem(item)
+        shown, theirs = len(found), len(team)
         more = "+" if shown == SearchQuery.limit else ""
+        words = f"{shown}{more} incident{'s' if shown != 1 else ''}"
+        if theirs:
+            words += f" and {theirs} of the team's"
         self.count.setText(
-            f"{shown}{more} incident{'s' if shown != 1 else ''} — double-click or Enter opens one"
-            if shown
-            else "Nothing found."
+            f"{words} — double-click or Enter opens one" if shown or theirs else "Nothing found."
         )
+
+    def _open(self, item: QListWidgetItem) -> None:
+        """One of this computer's own: its form; a team incident: read-only."""
+        team = item.data(TEAM_ROLE)
+        if isinstance(team, TeamIncident):
+            if self.team_view is not None:
+                self.team_view.close()
+            self.team_view = TeamIncidentView(team, self.now(), self)
+            self.team_view.show()
+            return
+        self.open_requested.emit(item.data(ID_ROLE))
 
     def _open_first(self) -> None:
         self.run()
         item = self.results.currentItem() or self.results.item(0)
         if item is not None:
-            self.open_requested.emit(item.data(ID_ROLE))
+            self._open(item)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -87,6 +88,7 @@ class TeamController(QObject):
         self._stopped = False
         self.last_thread_id: int | None = None
         self.lookup_call: str = ""  # the call whose lookup may still be applied
+        self._asked = 0.0  # when it was asked (time.monotonic)
         self._deadline = QTimer(self)
         self._deadline.setSingleShot(True)
         self._deadline.timeout.connect(self._too_late)
@@ -167,7 +169,8 @@ class TeamController(QObject):
 
     def _refreshed(self, summary: object) -> None:
         self.refreshing = None
-        log.info("team memory refreshed: %s", summary)
+        text = summary.text() if hasattr(summary, "text") else str(summary)
+        log.info("team memory refreshed: %s", text)
         if not isinstance(summary, str) and not getattr(summary, "error", "failed"):
             # The refresh wrote the cache on its own connection: the window reads it again.
             self.flow.team_apply(TeamChanges())
@@ -193,6 +196,7 @@ class TeamController(QObject):
             return lookup_job(t.url, t.default_folder, me, number, ref, budget_s)
 
         self.lookup_call = call_id
+        self._asked = time.monotonic()
         self._deadline.start(self.budget_ms)
         self._start(job, partial(self._answered, call_id))
 
@@ -214,6 +218,8 @@ class TeamController(QObject):
             self._deadline.stop()
             self.lookup_call = ""
         if in_time and isinstance(answer, TeamChanges):
+            took = (time.monotonic() - self._asked) * 1000
+            log.info("team lookup: answered in %.0f ms (%d values); applied", took, answer.count())
             self.flow.team_apply(answer, live=True)
         self.looked_up.emit(call_id, in_time)
 

@@ -39,7 +39,7 @@ class TeamPanel(QWidget):
         self.caution.setStyleSheet(CAUTION_STYLE)
         self.caution.setWordWrap(True)
         self.caution.setAccessibleName("Caution marker")
-        plain(self.caution, 3)
+        plain(self.caution, 4)
         self.playbook = QPushButton("Abusive-caller playbook", self)
         self.playbook.setAccessibleName("Abusive-caller playbook")
         self.playbook.setToolTip(PLAYBOOK_TIP)
@@ -49,14 +49,15 @@ class TeamPanel(QWidget):
         self.age.setWordWrap(True)
         self.age.setAccessibleName("How old the team's history is")
         plain(self.age, 2)
-        caution_row = QHBoxLayout()
-        caution_row.addWidget(self.caution, 1)
-        caution_row.addWidget(self.playbook)
+        playbook_row = QHBoxLayout()  # under the line: the line keeps the window's width
+        playbook_row.addStretch(1)
+        playbook_row.addWidget(self.playbook)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(3)
         layout.addWidget(self.promise_box)
-        layout.addLayout(caution_row)
+        layout.addWidget(self.caution)
+        layout.addLayout(playbook_row)
         layout.addWidget(self.age)
         self._shown: tuple[object, ...] | None = None  # what the rows were built from
         self.kept_buttons: dict[str, QPushButton] = {}  # promise id -> its button
