@@ -8,8 +8,10 @@ decided by leads only, and the team report's figures."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -661,3 +663,45 @@ def test_the_team_report_for_a_lead_and_refused_for_an_agent(team: Team) -> None
             agent.report(day, day, day)
     finally:
         agent.close()
+
+
+def test_calmline_report_team_writes_the_file_for_a_lead_and_one_line_otherwise(
+    team: Team, tmp_path: Path
+) -> None:
+    send(team, "agent-7", [incident("agent-7", T0, "+44 8"), incident("agent-7", T0, "+44 8")])
+    env = dict(
+        os.environ,
+        TZ="UTC",
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "keyring"),
+    )
+
+    def calmline(role: str, *args: str, port: str = team.port) -> subprocess.CompletedProcess[str]:
+        home = tmp_path / role
+        home.mkdir(exist_ok=True)
+        url = f"postgresql://{role}@127.0.0.1:{port}/{team.dbname}"
+        (home / "config.toml").write_text(f'agent_id = "{role}"\n[sync]\ntarget = "{url}"\n')
+        run = dict(env, CALMLINE_HOME=str(home))
+        if not (tmp_path / f"{role}.secret").exists():
+            subprocess.run([sys.executable, "-m", "calmline", "sync", "--set-secret", "--target",
+                            url], env=run, input=f"pw-{role}\n", check=True,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+            (tmp_path / f"{role}.secret").touch()
+        return subprocess.run([sys.executable, "-m", "calmline", "report", "--team", *args],
+                              env=run, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    out = tmp_path / "team.html"
+    done = calmline("lead", "--from", "2026-11-02", "--to", "2026-11-02", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"Team, 2026-11-02: 2 calls by 1 agent — report written to {out}"
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "Team report, Mon 02 Nov 2026" in html and "+44 8" in html
+    refused = calmline("agent-7", "--from", "2026-11-02", "-o", str(tmp_path / "no.html"))
+    assert refused.returncode == 1 and not (tmp_path / "no.html").exists()
+    assert refused.stderr.count("\n") == 1
+    assert "the login agent-7 is not a team lead (a member of calmline_lead)" in refused.stderr
+    gone = calmline("lead", "-o", str(tmp_path / "gone.html"), port="1")
+    assert gone.returncode == 1 and gone.stderr.count("\n") == 1
+    assert "cannot connect" in gone.stderr and "pw-lead" not in gone.stderr

@@ -82,7 +82,7 @@ def test_the_figures_a_lead_reads() -> None:
     row = cells[cells.index(EVIL) : cells.index(EVIL) + 5]
     assert row == [EVIL, "12", "resolved 9 · pending 2 · made-up 1", "1:35", "3"]
     assert cells[cells.index("agent-8") : cells.index("agent-8") + 5] == [
-        "agent-8", "4", "unresolved 4", "--:--", "0"]  # fmt: skip
+        "agent-8", "4", "unresolved 4", "–", "0"]  # fmt: skip
     assert "16 calls by 2 agent(s); 3 promise(s) overdue" in " ".join(cells)
     assert "7 caller(s) rang two or more times. Shown: the 1 with the most calls." in cells
     assert [c for c in cells if c in ("m1234567", "agent-8", "threats", "AC <1>")][-4:] == [

@@ -160,10 +160,8 @@ def run_team_report(args: argparse.Namespace, out: TextIO) -> int:
         return fail(f"cannot write {dest} ({exc.strerror or exc}); choose another --output")
     calls = sum(a.calls for a in team.agents)
     span = f"{first}" if first == last else f"{first} to {last}"
-    print(
-        f"Team, {span}: {calls} calls by {len(team.agents)} agents — report written to {dest}",
-        file=out,
-    )
+    agents = f"{len(team.agents)} agent" + ("" if len(team.agents) == 1 else "s")
+    print(f"Team, {span}: {calls} calls by {agents} — report written to {dest}", file=out)
     return 0
 
 

@@ -53,7 +53,8 @@ def _agents(report: TeamReport) -> str:
         head += ["Talk share", "Raised-voice calls"]
     rows = []
     for a in report.agents:
-        row = [a.agent_id, str(a.calls), _outcomes(a), clock_text(a.after_call_s)]
+        after = "–" if a.after_call_s is None else clock_text(a.after_call_s)
+        row = [a.agent_id, str(a.calls), _outcomes(a), after]
         row.append(str(a.overdue_promises))
         if voiced:
             raised = "–" if a.raised_voice_calls is None else str(a.raised_voice_calls)
