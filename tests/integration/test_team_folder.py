@@ -201,8 +201,10 @@ def test_bad_documents_are_each_skipped_with_one_line_once(
         "big": "incident-00000000-0000-0000-0000-000000000006.json",
         "long": "",
         "socket": "incident-00000000-0000-0000-0000-000000000008.json",
+        "deep": "incident-00000000-0000-0000-0000-000000000009.json",
     }
     (folder / bad["corrupt"]).write_text('{"schema": "calmline.sync-document/1", "ty')
+    (folder / bad["deep"]).write_text("[" * 200_000 + "]" * 200_000)
     (folder / bad["foreign"]).write_text(json.dumps({"schema": "someone-else/2", "id": "x"}))
     bad["elsewhere"] = write(share, incident_doc("agent-b", day), folder=f"agent-a/{day}").name
     os.symlink(next((share / "agent-b" / day).glob("incident-*.json")), folder / bad["link"])
@@ -339,3 +341,12 @@ def test_the_team_report_for_a_lead_and_refused_to_others(tmp_path: Path, share:
     assert [m.id for m in report.awaiting_review] == [waiting.record_id]
     assert report.store == FolderTarget(share).name
     assert isinstance(report.start, date)
+
+
+def test_a_planted_document_nested_too_deep_is_replaced_by_send(share: Path) -> None:
+    d = incident_doc("agent-a", DAY)
+    planted = write(share, d)
+    planted.write_text("[" * 200_000 + "]" * 200_000)  # json.loads: RecursionError
+    result = FolderTarget(share).send([d])
+    assert [c.record_id for c in result.confirmed] == [d.record_id] and not result.failure
+    assert json.loads(planted.read_text())["id"] == d.record_id

@@ -182,8 +182,8 @@ class ShareWalk:
             data: Any = json.loads(raw.decode("utf-8"))
         except Unreadable as exc:
             raise Skipped(str(exc), retry=not exc.lasting) from exc
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Skipped("it is not JSON text") from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep
+            raise Skipped("it is not JSON text (or nested too deep)") from exc
         try:
             value = team_value(data)
         except ForeignDocument as exc:

@@ -137,7 +137,7 @@ class ShareDir:
             raw = f.read(MAX_DOC_BYTES + 1)
         try:
             data: Any = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deep
             return None
         version = data.get("version") if isinstance(data, dict) else None
         return version if isinstance(version, int) else None
