@@ -296,3 +296,16 @@ def test_a_live_answer_goes_into_the_cache_and_marks_the_memory_live(
     assert memory.live and [i.id for i in memory.earlier] == [team_call(3).id]
     assert len(seen) == 1 and seen[0].count == 2  # type: ignore[attr-defined]
     assert TeamCache(flow.store).as_of is None  # a live answer does not make the cache whole
+
+
+def test_a_caller_with_hundreds_of_calls_is_counted_whole_and_read_newest_first(
+    flow: Flow, clock: FakeClock
+) -> None:
+    from calmline.store.team_cache import EARLIER_MAX
+
+    calls = [team_call(n) for n in range(1, EARLIER_MAX + 51)]
+    TeamCache(flow.store).apply(TeamChanges(incidents=calls))
+    flow.start_shift("agent-7")
+    memory = flow.memory(flow.start_call("+44 20 7946 0000"))
+    assert len(memory.earlier) == EARLIER_MAX and memory.earlier[0].id == calls[0].id
+    assert memory_badge(memory, "agent-7", clock()).startswith(f"{EARLIER_MAX + 50} earlier calls")

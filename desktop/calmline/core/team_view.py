@@ -36,6 +36,7 @@ class CallerMemory:
     cautions: tuple[MarkerState, ...] = ()  # active markers of this caller
     as_of: datetime | None = None  # when the team's part was last read (None: never)
     live: bool = False  # the team store answered for this call, just now
+    earlier_total: int = 0  # all the caller's earlier calls (``earlier`` may hold the newest only)
 
     @property
     def empty(self) -> bool:
@@ -86,7 +87,7 @@ def memory_badge(memory: CallerMemory, me: str, now: datetime) -> str:
     if not memory.earlier:
         return ""
     last = memory.earlier[0]
-    n = len(memory.earlier)
+    n = max(memory.earlier_total, len(memory.earlier))
     noun = "call" if n == 1 else "calls"
     who = "you" if last.agent_id == me else last.agent_id
     return f"{n} earlier {noun} · last: {last_words(last)}, {ago_text(last.started_at, now)}, {who}"

@@ -207,16 +207,19 @@ def _team_memory(db: Database) -> None:
         search_text TEXT NOT NULL,
         item TEXT NOT NULL
     );
-    CREATE INDEX team_incidents_number ON team_incidents(number_key) WHERE number_key != '';
-    CREATE INDEX team_incidents_ref ON team_incidents(ref_key) WHERE ref_key != '';
+    CREATE INDEX team_incidents_number ON team_incidents(number_key, started_at)
+        WHERE number_key != '';
+    CREATE INDEX team_incidents_ref ON team_incidents(ref_key, started_at) WHERE ref_key != '';
     CREATE INDEX team_incidents_started ON team_incidents(started_at);
     CREATE TABLE team_promises (
         id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
         incident_id TEXT NOT NULL,
+        due TEXT,
+        open INTEGER NOT NULL,
         item TEXT NOT NULL
     );
-    CREATE INDEX team_promises_incident ON team_promises(incident_id);
+    CREATE INDEX team_promises_open ON team_promises(incident_id) WHERE open;
     CREATE TABLE team_kept (
         id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,

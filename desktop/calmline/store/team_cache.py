@@ -43,6 +43,22 @@ class TeamRows:
     kept: list[PromiseKept]
     markers: list[CautionMarker]
     decisions: list[MarkerDecision]
+    total: int  # the caller's calls in the cache (``incidents`` holds the newest EARLIER_MAX)
+
+
+EARLIER_MAX = 100  # a caller's calls read for the badge and the window; the rest are counted
+PROMISES_MAX = 200  # a caller's open promises read, soonest due first
+
+
+def _of_caller(table: str, nkey: str, rkey: str) -> tuple[str, list[str]]:
+    """SQL of the ids in ``table`` with this number key or reference key, read
+    through the partial indexes (each WHERE names its index's own condition)."""
+    parts, args = [], []
+    for column, key in (("number_key", nkey), ("ref_key", rkey)):
+        if key:
+            parts.append(f"SELECT id FROM {table} WHERE {column} = ? AND {column} != ''")
+            args.append(key)
+    return " UNION ".join(parts), args
 
 
 def _item(value: Any) -> str:
@@ -135,8 +151,18 @@ class TeamCache:
             )
             self._upsert(
                 "team_promises",
-                "incident_id",
-                [(p.id, p.version, p.incident_id, _item(p)) for p in changes.promises],
+                "incident_id, due, open",
+                [
+                    (
+                        p.id,
+                        p.version,
+                        p.incident_id,
+                        p.due and p.due.isoformat(),
+                        p.done_at is None,
+                        _item(p),
+                    )
+                    for p in changes.promises
+                ],
             )
             self._upsert(
                 "team_kept",
@@ -210,37 +236,59 @@ class TeamCache:
 
     # -- reading -------------------------------------------------------------------
     def caller(self, number: str, ref: str) -> TeamRows:
-        """Everything the cache holds of the caller with this number or reference."""
+        """What the cache holds of the caller with this number or reference: their
+        newest EARLIER_MAX calls (and how many there are in all), the promises of
+        their calls still not done (the PROMISES_MAX soonest due), who recorded
+        which kept, their markers."""
         nkey, rkey = number_key(number), ref_key(ref)
         if not nkey and not rkey:
-            return TeamRows([], [], [], [], [])
+            return TeamRows([], [], [], [], [], 0)
         db = self._db
-        who = "(number_key = :n AND :n != '') OR (ref_key = :r AND :r != '')"
-        keys = {"n": nkey, "r": rkey}
-        incidents = _values(
-            TeamIncident,
+        calls, args = _of_caller("team_incidents", nkey, rkey)
+        newest: list[tuple[str, str, str]] = []  # (started_at, id, item), by either key
+        for column, key in (("number_key", nkey), ("ref_key", rkey)):
+            if key:
+                newest += db.execute(
+                    f"SELECT started_at, id, item FROM team_incidents WHERE {column} = ? "
+                    f"AND {column} != '' ORDER BY started_at DESC LIMIT ?",
+                    [key, EARLIER_MAX],
+                ).fetchall()
+        unique = {row[1]: row for row in newest}.values()
+        rows = sorted(unique, reverse=True)[:EARLIER_MAX]
+        incidents = _values(TeamIncident, [(item,) for _, _, item in rows])
+        total = int(db.execute(f"SELECT COUNT(*) FROM ({calls})", args).fetchone()[0])
+        promises = _values(
+            TeamPromise,
             db.execute(
-                f"SELECT item FROM team_incidents WHERE {who} ORDER BY started_at DESC", keys
+                f"SELECT item FROM team_promises WHERE open AND incident_id IN ({calls}) "
+                "ORDER BY due IS NULL, due LIMIT ?",
+                [*args, PROMISES_MAX],
             ),
         )
-        ids = [i.id for i in incidents]
-        promises = _values(TeamPromise, self._by("team_promises", "incident_id", ids))
         kept = _values(PromiseKept, self._by("team_kept", "followup_id", [p.id for p in promises]))
+        marked, args = _of_caller("team_markers", nkey, rkey)
         markers = _values(
             CautionMarker,
-            db.execute(f"SELECT item FROM team_markers WHERE {who} ORDER BY proposed_at", keys),
+            db.execute(
+                f"SELECT item FROM team_markers WHERE id IN ({marked}) ORDER BY proposed_at", args
+            ),
         )
         decisions = _values(
             MarkerDecision, self._by("team_decisions", "marker_id", [m.id for m in markers])
         )
-        return TeamRows(incidents, promises, kept, markers, decisions)
+        return TeamRows(incidents, promises, kept, markers, decisions, total)
 
-    def _by(self, table: str, column: str, keys: list[str]) -> list[Any]:
+    def held(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` the cache holds as team calls."""
+        return {r[0] for r in self._by("team_incidents", "id", ids, column_out="id")}
+
+    def _by(self, table: str, column: str, keys: list[str], column_out: str = "item") -> list[Any]:
         out: list[Any] = []
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
+            marks = ", ".join("?" * len(part))
             out += self._db.execute(
-                f"SELECT item FROM {table} WHERE {column} IN ({', '.join('?' * len(part))})", part
+                f"SELECT {column_out} FROM {table} WHERE {column} IN ({marks})", part
             ).fetchall()
         return out
 

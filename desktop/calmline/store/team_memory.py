@@ -48,8 +48,12 @@ def caller_memory(store: Store, incident: Incident, agent_id: str, today: date) 
         key=lambda p: (p.due is None, p.due or date.max),
     )
     states = [marker_state(m, team.decisions, today) for m in team.markers]
+    in_cache = cache.held([incident.meta.id, *(o.meta.id for o in own)])
+    total = team.total - (incident.meta.id in in_cache)
+    total += sum(1 for o in own if o.meta.id not in in_cache)  # not synced yet
     return CallerMemory(
         earlier=tuple(sorted(earlier.values(), key=lambda i: i.started_at, reverse=True)),
+        earlier_total=total,
         open_promises=tuple(open_),
         cautions=tuple(s for s in states if s.status is MarkerStatus.ACTIVE),
         as_of=cache.as_of,
