@@ -71,7 +71,7 @@ def one_call(run: Run, agent: str, caller: str, **fields: object) -> str:
 
 
 def test_the_team_calls_come_to_the_next_agent_and_markers_are_reviewed_by_a_lead(
-    as_agent: Callable[[str], Run], capsys: pytest.CaptureFixture[str]
+    as_agent: Callable[[str], Run], share: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a7, a8, lead = as_agent("agent-7"), as_agent("agent-8"), as_agent("lead-anna")
     abusive = one_call(
@@ -92,6 +92,7 @@ def test_the_team_calls_come_to_the_next_agent_and_markers_are_reviewed_by_a_lea
 
     code, said = a8("team", "refresh")
     assert code == 0 and "new or changed" in said and "not refreshed" not in said
+    assert a8("team", "refresh") == (0, f"team history from folder {share}: 0 new or changed\n")
     code, listed = a8("incidents", "list")
     assert code == 0 and "agent-7 (read-only)" in listed and "billing" in listed
     assert "agent-7" not in a8("incidents", "list", "--mine")[1]
