@@ -6,10 +6,16 @@ rows, the marker proposal in the incident form and the voice-shared line."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -27,10 +33,16 @@ from calmline.core.team import (
 )
 from calmline.core.team_view import CallerMemory
 from calmline.flow import Flow
+from calmline.store.database import open_database
+from calmline.store.repository import Store
 from calmline.ui.main_window import CompanionWindow
+from calmline.ui.sync_controller import SyncController
+from calmline.ui.team_controller import TeamController, TeamTarget
 from calmline.ui.team_incident_view import TeamIncidentView
 from calmline.ui.team_panel import KEPT_TIP, TeamPanel
 from tests.fakes import ABUSIVE, FakeClock, make_flow
+from tests.integration.test_team_window_xvfb import NUMBER as WINDOW_NUMBER
+from tests.integration.test_team_window_xvfb import seed_other_agent, team_share
 from tests.ui.conftest import companion, make
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
@@ -308,3 +320,106 @@ def test_the_form_proposes_a_caution_marker_on_an_abusive_call(qtbot: QtBot, flo
     assert not form.marker_box.button.isVisible()
     (reason,) = flow.store.db.execute("SELECT reason FROM markers").fetchone()
     assert reason == "sustained-abuse"
+
+
+# -- the controller: real team share, real threads -------------------------------
+def open_store_for(flow: Flow) -> Callable[[], Store]:
+    db_file = Path(flow.store.db.execute("PRAGMA database_list").fetchone()[2])
+    return lambda: Store(open_database(db_file))
+
+
+def team(flow: Flow, url: str, tmp_path: Path, **kw: Any) -> TeamController:
+    target = TeamTarget(url, tmp_path / "default", 90, "agent-7")
+    return TeamController(flow, open_store_for(flow), target, kw.pop("minutes", 10),
+                          kw.pop("budget_ms", 800), **kw)  # fmt: skip
+
+
+@pytest.fixture
+def share(tmp_path: Path) -> Path:
+    root = team_share(tmp_path / "team")
+    seed_other_agent(root, tmp_path / "other", datetime.now(UTC).replace(microsecond=0))
+    return root
+
+
+@pytest.fixture
+def silent() -> Iterator[str]:
+    """A server that takes the connection and never says a word (a hung store)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"https://127.0.0.1:{sock.getsockname()[1]}/calmline"
+
+
+def test_refresh_at_shift_start_and_a_live_answer_within_the_budget(
+    qtbot: QtBot, tmp_path: Path, share: Path
+) -> None:
+    flow = make_flow(tmp_path / "c.db", FakeClock(datetime.now(UTC)), agent_id="agent-7")
+    w = make(qtbot, flow)
+    ctl = team(flow, str(share), tmp_path)
+    with qtbot.waitSignal(ctl.refreshed, timeout=20_000) as got:
+        flow.start_shift("agent-7")
+    assert got.args[0].error == "" and got.args[0].fetched >= 6
+    assert ctl.last_thread_id not in (None, threading.get_ident())
+    assert ctl.timer.isActive() and ctl.timer.interval() == 10 * 60_000
+    with qtbot.waitSignal(ctl.looked_up, timeout=5_000) as answer:
+        flow.run(Command(Name.CALL_START, {"caller": WINDOW_NUMBER}))
+        # At once, from the cache: the GUI thread did not wait for the store.
+        assert w.header.badge.text().startswith("2 earlier calls · last: pending refund")
+        assert flow.call is not None and not flow.memory(flow.call).live
+    assert answer.args == [flow.call.meta.id, True]
+    assert flow.memory(flow.call).live and w.team.kept_buttons
+    ctl.stop()
+    assert not ctl.busy
+
+
+def test_a_hung_store_never_holds_the_call_up_and_the_cache_stands(
+    qtbot: QtBot, tmp_path: Path, silent: str
+) -> None:
+    flow = make_flow(tmp_path / "c.db", FakeClock(datetime.now(UTC)), agent_id="agent-7")
+    seed_cache(flow)  # what an earlier refresh left
+    w = make(qtbot, flow)
+    ctl = team(flow, silent, tmp_path, minutes=0, budget_ms=300)
+    flow.start_shift("agent-7")
+    assert not ctl.timer.isActive()  # 0: only at shift start and after syncs
+    started = time.monotonic()
+    with qtbot.waitSignal(ctl.looked_up, timeout=5_000) as answer:
+        flow.run(Command(Name.CALL_START, {"caller": NUMBER}))
+        took = time.monotonic() - started
+        assert took < 0.3, f"call start waited {took:.2f} s"
+        assert w.header.badge.text().startswith("2 earlier calls")
+    waited = time.monotonic() - started
+    assert answer.args[1] is False and waited < 1.5, waited
+    assert flow.call is not None and not flow.memory(flow.call).live
+    assert w.header.badge.text().startswith("2 earlier calls")
+    started = time.monotonic()
+    ctl.stop(wait_s=0.5)  # the shift start's refresh still waits on the hung store
+    assert time.monotonic() - started < 1.0  # quitting is not held up by it
+
+
+def test_an_answer_for_a_call_that_ended_is_dropped(
+    qtbot: QtBot, tmp_path: Path, share: Path
+) -> None:
+    flow = make_flow(tmp_path / "c.db", FakeClock(datetime.now(UTC)), agent_id="agent-7")
+    make(qtbot, flow)
+    ctl = team(flow, str(share), tmp_path)
+    with qtbot.waitSignal(ctl.refreshed, timeout=20_000):
+        flow.start_shift("agent-7")
+    with qtbot.waitSignal(ctl.looked_up, timeout=5_000) as answer:
+        call = flow.run(Command(Name.CALL_START, {"caller": WINDOW_NUMBER}))
+        flow.run(Command(Name.CALL_END))  # before the worker's answer is handed back
+    assert answer.args == [call.call.meta.id, False]  # type: ignore[union-attr]
+    assert flow.memory(call.call).live is False  # type: ignore[union-attr]
+    ctl.stop()
+
+
+def test_every_sync_is_followed_by_a_refresh(qtbot: QtBot, tmp_path: Path, share: Path) -> None:
+    flow = make_flow(tmp_path / "c.db", FakeClock(datetime.now(UTC)), agent_id="agent-7")
+    sync = SyncController(flow, open_store_for(flow), str(share), tmp_path / "default", 15)
+    ctl = team(flow, str(share), tmp_path, sync=sync)
+    with qtbot.waitSignal(ctl.refreshed, timeout=20_000):
+        flow.start_shift("agent-7")
+    with qtbot.waitSignals([sync.finished, ctl.refreshed], timeout=20_000, order="strict"):
+        flow.end_shift()
+    assert not ctl.timer.isActive()
+    sync.stop()
+    ctl.stop()

@@ -7,7 +7,7 @@ window shows what the cache said (the flow reads the cache at once).
 
 A late answer is dropped: the badge and the lines do not change under the
 agent's eyes mid-call, and the next refresh brings the same records anyway.
-Each worker has its own thread and (the refresh) its own database connection;
+Each job has its own thread and (the refresh) its own database connection;
 only the GUI thread touches the flow."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from calmline.core.outcomes import CallStarted, Outcome, ShiftEnded, ShiftStarted
 from calmline.core.team import TeamChanges
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from calmline.ui.sync_controller import SyncController
 
 log = logging.getLogger(__name__)
+STOP_WAIT_S = 2.0  # at quit, for jobs still running (a lookup is bounded by its budget)
 
 
 @dataclass(frozen=True)
@@ -44,19 +45,25 @@ class TeamTarget:
     agent_id: str
 
 
-class _Worker(QObject):
-    """Runs one job on its thread and hands back what it returned."""
+class _Job(QObject):
+    """One job on a daemon thread of its own; what it returned comes back to
+    the GUI thread through ``finished`` (a queued signal: this object lives there).
+    A daemon thread, not a QThread: a refresh stuck on a hung store (its read
+    timeout is 30 s) must not hold the app's quit, and a daemon thread may be
+    left to end with the process (the cache takes each page in one
+    transaction, so an unfinished refresh leaves nothing half-written)."""
 
     finished = Signal(object)
 
-    def __init__(self, job: Callable[[], object], done: Callable[[object], None]) -> None:
+    def __init__(
+        self, name: str, job: Callable[[], object], done: Callable[[object], None]
+    ) -> None:
         super().__init__()
         self.job, self.done = job, done
-        self.thread_: QThread | None = None
+        self.runner = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread_id: int | None = None  # for tests: never the GUI thread
 
-    @Slot()
-    def run(self) -> None:
+    def _run(self) -> None:
         self.thread_id = threading.get_ident()
         try:
             result: object = self.job()
@@ -82,8 +89,8 @@ class TeamController(QObject):
         super().__init__()
         self.flow, self.open_store, self.target = flow, open_store, target
         self.budget_ms = max(1, lookup_budget_ms)
-        self.running: dict[QThread, _Worker] = {}  # every worker thread still going
-        self.refreshing: QThread | None = None
+        self.running: list[_Job] = []  # every job still going
+        self.refreshing: _Job | None = None
         self._again = False  # a refresh asked for while one ran: one more after it
         self._stopped = False
         self.last_thread_id: int | None = None
@@ -122,28 +129,20 @@ class TeamController(QObject):
         return shift.agent_id if shift is not None else self.target.agent_id
 
     # -- workers ----------------------------------------------------------
-    def _start(self, job: Callable[[], object], done: Callable[[object], None]) -> QThread:
-        worker = _Worker(job, done)
-        thread = QThread(self)
-        worker.thread_ = thread
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+    def _start(self, name: str, job: Callable[[], object], done: Callable[[object], None]) -> _Job:
+        worker = _Job(name, job, done)
         worker.finished.connect(self._finished)  # queued: runs on the GUI thread
-        self.running[thread] = worker
-        thread.start()
-        return thread
+        self.running.append(worker)
+        worker.runner.start()
+        return worker
 
     @Slot(object)
     def _finished(self, result: object) -> None:
         worker = self.sender()
-        if not isinstance(worker, _Worker) or worker.thread_ is None:
+        if not isinstance(worker, _Job) or worker not in self.running:
             return
-        thread = worker.thread_
-        thread.quit()
-        thread.wait()
-        self.running.pop(thread, None)
+        self.running.remove(worker)
         self.last_thread_id = worker.thread_id
-        thread.deleteLater()
         worker.deleteLater()
         if not self._stopped:
             worker.done(result)
@@ -164,7 +163,7 @@ class TeamController(QObject):
         def job() -> object:
             return team_refresh_job(open_store, t.url, t.default_folder, t.retention_days, me)
 
-        self.refreshing = self._start(job, self._refreshed)
+        self.refreshing = self._start("calmline-team-refresh", job, self._refreshed)
         return True
 
     def _refreshed(self, summary: object) -> None:
@@ -198,7 +197,7 @@ class TeamController(QObject):
         self.lookup_call = call_id
         self._asked = time.monotonic()
         self._deadline.start(self.budget_ms)
-        self._start(job, partial(self._answered, call_id))
+        self._start("calmline-team-lookup", job, partial(self._answered, call_id))
 
     def _too_late(self) -> None:
         if self.lookup_call:
@@ -228,13 +227,15 @@ class TeamController(QObject):
     def busy(self) -> bool:
         return bool(self.running)
 
-    def stop(self) -> None:
-        """At quit: no more jobs; wait for the running ones (a lookup is bounded
-        by its budget, a refresh by its batch)."""
+    def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """At quit: no more jobs, and the running ones get ``wait_s`` in all to
+        end; one still waiting on the store is left to end with the process."""
         self._stopped = True
         self.timer.stop()
         self._deadline.stop()
-        for thread in list(self.running):
-            thread.quit()
-            thread.wait(30_000)
+        end = time.monotonic() + wait_s
+        for job in list(self.running):
+            job.runner.join(max(0.0, end - time.monotonic()))
+            if job.runner.is_alive():
+                log.info("%s still waiting on the team store at quit: left", job.runner.name)
         self.running.clear()
