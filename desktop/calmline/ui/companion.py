@@ -134,6 +134,10 @@ class Companion(QObject):
                 log.info("caller memory shown: %s", said)
         return self._memory[1]
 
+    def invalidate_memory(self) -> None:
+        """The caller's memory is read again at the next repaint."""
+        self._memory = None
+
     def listen(self, worker: ListenWorker, heard: SignalInstance) -> None:
         """Heard steps: ``worker`` listens, the meter's ``heard`` signal brings its spots."""
         self.heard.attach(worker, heard)
@@ -141,7 +145,7 @@ class Companion(QObject):
     def _on_flow(self, event: FlowEvent, outcome: Outcome) -> None:
         self.heard.follow(outcome)  # its marks, before the repaint shows them
         if event not in (FlowEvent.STEPS, FlowEvent.NOTE):
-            self._memory = None  # a call, the team's answer, a promise kept: read again
+            self.invalidate_memory()  # a call, the team's answer, a promise kept
         self.refresh()
         self.window.say(for_window(outcome))
         if isinstance(outcome, CallEnded):
