@@ -11,7 +11,7 @@ import pytest
 from calmline.core import outcomes as oc
 from calmline.core.commands import COMMANDS, Command, CommandError, Name, check_command
 from calmline.core.playbook import Phase, Step, StepKind
-from calmline.core.records import FollowUp, Incident, Note, Shift
+from calmline.core.records import FollowUp, Incident, MarkerProposal, MarkerReason, Note, Shift
 from calmline.core.wording import for_softphone, for_window
 from calmline.flow import _EVENTS
 
@@ -31,7 +31,18 @@ EXAMPLES: dict[type, oc.Outcome] = {
     oc.FollowUpDone: oc.FollowUpDone(FollowUp(incident_id="x", what="call back")),
     oc.WindowShown: oc.WindowShown(),
     oc.HotkeysReported: oc.HotkeysReported(("quick note: Ctrl+Shift+F8 (ours)",), True),
+    oc.PromiseKeptOutcome: oc.PromiseKeptOutcome("f1", "call back", "agent-12"),
+    oc.MarkerProposed: oc.MarkerProposed(MarkerProposal("i1", MarkerReason.THREATS, AT)),
+    oc.TeamUpdated: oc.TeamUpdated(True, 3),
 }
+
+
+def test_a_promise_kept_for_another_agent_says_whose_it_was() -> None:
+    kept = EXAMPLES[oc.PromiseKeptOutcome]
+    assert for_window(kept) == "Recorded as kept on this call: call back (agent-12's promise)"
+    assert for_softphone(kept) == for_window(kept)
+    own = oc.PromiseKeptOutcome("f1", "call back")
+    assert for_window(own) == "Recorded as kept on this call: call back"
 
 
 def test_every_outcome_type_has_an_example_here() -> None:

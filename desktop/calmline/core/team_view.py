@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from calmline.core.after_call import RESOLUTION_WORDS, ago_text
+from calmline.core.display_text import ID_MAX, line
 from calmline.core.records import FollowUp, Incident
 from calmline.core.team import (
     MarkerReason,
@@ -19,6 +20,8 @@ from calmline.core.team import (
     TeamPromise,
 )
 
+PROMISE_MAX = 80  # a promise's words in its line
+BADGE_PART = 20  # a category or an agent id inside the badge: it stays one short line
 STALE_AFTER = timedelta(minutes=30)  # older team history than this is said to be old
 REASON_WORDS = {
     MarkerReason.THREATS: "threats",
@@ -77,7 +80,7 @@ def own_promise(f: FollowUp, agent_id: str) -> TeamPromise:
 def last_words(inc: TeamIncident) -> str:
     """'pending refund': the outcome, and what the call was about."""
     outcome = RESOLUTION_WORDS[inc.resolution]
-    about = inc.category.strip()
+    about = line(inc.category, BADGE_PART)
     return f"{outcome} {about}" if about else outcome
 
 
@@ -89,7 +92,7 @@ def memory_badge(memory: CallerMemory, me: str, now: datetime) -> str:
     last = memory.earlier[0]
     n = max(memory.earlier_total, len(memory.earlier))
     noun = "call" if n == 1 else "calls"
-    who = "you" if last.agent_id == me else last.agent_id
+    who = "you" if last.agent_id == me else line(last.agent_id, BADGE_PART)
     return f"{n} earlier {noun} · last: {last_words(last)}, {ago_text(last.started_at, now)}, {who}"
 
 
@@ -110,10 +113,10 @@ def due_words(due: date | None, today: date) -> str:
 
 def promise_line(p: TeamPromise, me: str, today: date) -> str:
     """'Callback promised by Friday — agent-12' ('— you' for the agent's own)."""
-    what = " ".join(p.what.split())
+    what = line(p.what, PROMISE_MAX)
     what = what[:1].upper() + what[1:]
     due = due_words(p.due, today)
-    who = "you" if p.agent_id == me else p.agent_id
+    who = "you" if p.agent_id == me else line(p.agent_id, ID_MAX)
     return f"{what} promised {due} — {who}" if due else f"{what} promised — {who}"
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from calmline.core.after_call import clock_text
 from calmline.core.records import Incident, Shift
-from calmline.ui.plain_text import ID_MAX, line, plain
+from calmline.ui.plain_text import ID_MAX, button_text, cannot_widen, line, plain
 
 
 class HeaderPanel(QWidget):
@@ -43,6 +43,7 @@ class HeaderPanel(QWidget):
         self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
         self.badge.setStyleSheet("QPushButton { text-align: left; text-decoration: underline; }")
         self.badge.clicked.connect(self.history_requested)
+        cannot_widen(self.badge)  # a category or agent id from the team store is outside text
         self.followups = QPushButton(self)  # the controller sets its text and shows it
         self.followups.setFlat(True)
         self.followups.setAccessibleName("Follow-ups due")
@@ -86,7 +87,7 @@ class HeaderPanel(QWidget):
             if not who:
                 who.append("Caller not known")
         self.caller.setText(" · ".join(who) if call else "No call")
-        self.badge.setText(badge)
+        self.badge.setText(button_text(badge))
         self.badge.setVisible(bool(badge) and call is not None)
         self.tick(call, now)
 
