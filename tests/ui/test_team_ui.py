@@ -423,3 +423,13 @@ def test_every_sync_is_followed_by_a_refresh(qtbot: QtBot, tmp_path: Path, share
     assert not ctl.timer.isActive()
     sync.stop()
     ctl.stop()
+
+
+def test_hostile_team_rows_in_the_search_are_their_characters(qtbot: QtBot, flow: Flow) -> None:
+    hostile = replace(incident(1, agent="<b>a</b>", summary=HOSTILE), started_at=flow.clock())
+    flow.team_apply(TeamChanges(incidents=[hostile]))
+    w = make(qtbot, flow)
+    dialog = companion(w).after.show_search(NUMBER)
+    [row] = [dialog.results.item(i) for i in range(dialog.results.count())]
+    assert "<b>x</b> <img src=" in row.text() and row.text().endswith("<b>a</b> (team, read-only)")
+    assert "<img" not in row.toolTip() and "&lt;img src=" in row.toolTip()  # a tooltip is sniffed

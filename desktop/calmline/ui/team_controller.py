@@ -213,9 +213,10 @@ class TeamController(QObject):
             in_time = False
         elif not in_time:
             log.info("team lookup: answered after the budget or the call; dropped")
-        if call_id == self.lookup_call:
-            self._deadline.stop()
-            self.lookup_call = ""
+        if call_id != self.lookup_call:
+            return  # its budget's end was said already (or a later call's lookup runs)
+        self._deadline.stop()
+        self.lookup_call = ""
         if in_time and isinstance(answer, TeamChanges):
             took = (time.monotonic() - self._asked) * 1000
             log.info("team lookup: answered in %.0f ms (%d values); applied", took, answer.count())
