@@ -135,7 +135,7 @@ def age_words(memory: CallerMemory, now: datetime, stale_after: timedelta = STAL
     if memory.live:
         return ""
     if memory.as_of is None:
-        return "Team history not read yet: this computer's own calls only."
+        return "Team history not read yet: your own calls only."
     age = now - memory.as_of
     if age <= stale_after:
         return ""

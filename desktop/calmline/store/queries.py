@@ -22,7 +22,7 @@ class StoreQueries:
         self._store = store
 
     def calls_in_shift(self, shift_id: str) -> int:
-        return len(self._store.incidents(shift_id=shift_id))
+        return self._store.count_calls(shift_id)
 
     def caller_history(self, incident: Incident) -> list[Incident]:
         if not caller_of(incident):

@@ -243,6 +243,11 @@ class Store:
     def step_events_for(self, incident_id: str) -> list[StepEvent]:
         return self._children(StepEvent, incident_id, "wall_time")
 
+    def count_calls(self, shift_id: str) -> int:
+        """Calls started in the shift (the header's count): counted, not read."""
+        sql = "SELECT COUNT(*) FROM incidents WHERE shift_id = ?"
+        return int(self.db.execute(sql, [shift_id]).fetchone()[0])
+
     def markers_of(self, incident_id: str) -> list[MarkerProposal]:
         return self._children(MarkerProposal, incident_id, "proposed_at")
 

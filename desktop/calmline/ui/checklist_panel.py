@@ -35,6 +35,7 @@ PHASE_TITLES = {
 STEP_ROLE = Qt.ItemDataRole.UserRole
 WATCH_MARK = "◉ "
 HEARD_MARK = "  · heard “{}”"  # after a step that ticked itself: the words that matched
+WHY_LINES_TIGHT = 3
 WHY_LINES = 8  # the reason's label: the steps above keep the room
 PHRASE_LINES = 10  # the phrases' list grows to this, then scrolls
 
@@ -90,6 +91,9 @@ class ChecklistPanel(QWidget):
         self.why.setAccessibleName("Why this step matters")
         self.why.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         rich(self.why, WHY_LINES)  # playbook text, escaped into markup of our own
+        # Up to WHY_LINES when there is room; down to WHY_LINES_TIGHT when the window is
+        # full (the team's lines above it in a call), never a taller window.
+        self.why.setMinimumHeight(self.why.fontMetrics().lineSpacing() * WHY_LINES_TIGHT)
         self.phrases = QListWidget(self)
         self.phrases.setAccessibleName("Phrases to use — click or press Enter to copy one")
         self.phrases.setWordWrap(True)

@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from calmline.core.team_view import CallerMemory, age_words, caution_line, promise_line
-from calmline.ui.plain_text import line, plain
+from calmline.ui.plain_text import line, plain, tooltip
 
 KEPT_TIP = "Record that this promise was kept on this call"
 PLAYBOOK_TIP = "Switch this call to the abusive-caller playbook"
@@ -21,7 +21,7 @@ PLAYBOOK_TIP = "Switch this call to the abusive-caller playbook"
 CAUTION_STYLE = "QLabel { background: #f3efe2; color: #3c3a33; padding: 4px; border-radius: 3px; }"
 PROMISE_STYLE = "QLabel { color: #1f3a5f; }"
 AGE_STYLE = "QLabel { color: #777777; font-size: 85%; }"
-PROMISES_SHOWN = 5  # more than this are counted on one line (the window stays small)
+PROMISES_SHOWN = 3  # more than this are counted on one line (the window stays small)
 
 
 class TeamPanel(QWidget):
@@ -104,9 +104,11 @@ class TeamPanel(QWidget):
             row = QWidget(self.promise_box)
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
-            label = plain(QLabel(line(text), row))
-            label.setStyleSheet(PROMISE_STYLE)
+            label = QLabel(line(text), row)
+            label.setStyleSheet(PROMISE_STYLE)  # before plain(): its padding counts
             label.setWordWrap(True)
+            plain(label, 1)  # a long promise is cut (its tooltip has it all), never a taller window
+            label.setToolTip(tooltip(text))
             label.setAccessibleName("Open promise")
             kept = QPushButton("Kept", row)
             kept.setAccessibleName(f"Kept: {line(text)}")
