@@ -27,6 +27,7 @@ CALLERS = 50_000
 AGENTS = 40
 DAYS = 180
 FIRST = date(2026, 6, 1)
+pytestmark = pytest.mark.timeout(900)  # the seeding is most of it
 
 SEED = f"""
 SELECT setseed(0.2);
@@ -66,8 +67,8 @@ SELECT f.id, 1, i.agent_id, i.shift_day, jsonb_build_object(
     'who', 'billing', 'due', (i.shift_day + 2)::text,
     'done_at', CASE WHEN random() < 0.7 THEN i.record->'finalised_at' ELSE 'null' END,
     'done_note', '')
-  FROM (SELECT *, gen_random_uuid() AS id FROM calmline.incidents) i
-  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) f
+  FROM calmline.incidents i
+  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id WHERE i.id IS NOT NULL) f
  WHERE random() < 0.1;
 INSERT INTO calmline.markers (id, version, agent_id, shift_day, record)
 SELECT m.id, 1, i.agent_id, i.shift_day, jsonb_build_object(
@@ -76,14 +77,14 @@ SELECT m.id, 1, i.agent_id, i.shift_day, jsonb_build_object(
     'proposed_at', i.record->'ended_at', 'reason', 'threats',
     'caller_number', i.record->'caller_number', 'customer_ref', i.record->'customer_ref')
   FROM (SELECT * FROM calmline.incidents LIMIT 500) i
-  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) m;
+  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id WHERE i.id IS NOT NULL) m;
 INSERT INTO calmline.marker_decisions (id, version, agent_id, shift_day, record)
 SELECT d.id, 1, 'lead', m.shift_day, jsonb_build_object(
     'id', d.id, 'version', 1, 'created_at', m.record->'proposed_at',
     'updated_at', m.record->'proposed_at', 'marker_id', m.id,
     'decided_at', m.record->'proposed_at', 'action', 'approve', 'review_by', '2027-01-31')
   FROM (SELECT * FROM calmline.markers LIMIT 250) m
-  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) d;
+  CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id WHERE m.id IS NOT NULL) d;
 """
 
 

@@ -39,9 +39,8 @@ WITH p AS MATERIALIZED (
                (i.record->>'finalised_at')::timestamptz - (i.record->>'ended_at')::timestamptz)
            END AS after_s,
            i.record->'voice' AS voice,
-           coalesce(nullif(calmline.number_key(i.record->>'caller_number'), ''),
-                    'ref:' || nullif(calmline.ref_key(i.record->>'customer_ref'), '')) AS caller,
-           coalesce(nullif(i.record->>'caller_number', ''), i.record->>'customer_ref') AS written
+           coalesce(i.record->>'caller_number', '') AS number,
+           coalesce(i.record->>'customer_ref', '') AS ref
       FROM calmline.incidents i
      WHERE i.shift_day BETWEEN %(first)s::date - 1 AND %(last)s::date + 1
        AND (i.record->>'started_at')::timestamptz >= %(start)s
@@ -68,14 +67,24 @@ WITH p AS MATERIALIZED (
        AND NOT EXISTS (SELECT 1 FROM calmline.promises_kept k
                         WHERE k.record->>'followup_id' = f.id::text)
      GROUP BY f.agent_id
+), raw AS (
+    SELECT p.number, p.ref, p.agent_id, count(*) AS calls, max(p.started) AS last_at,
+           min(p.started) AS first_at
+      FROM p WHERE p.number <> '' OR p.ref <> ''
+     GROUP BY p.number, p.ref, p.agent_id
+), keyed AS (  -- the keys of each distinct way a caller was written, not of every call
+    SELECT d.number, d.ref, coalesce(nullif(calmline.number_key(d.number), ''),
+                                     'ref:' || nullif(calmline.ref_key(d.ref), '')) AS caller
+      FROM (SELECT DISTINCT r.number, r.ref FROM raw r) d
 ), repeats AS (
-    SELECT 'repeat', min(p.caller), jsonb_build_object(
-        'caller', (array_agg(p.written ORDER BY p.started))[1], 'calls', count(*),
-        'agents', count(DISTINCT p.agent_id), 'last_at', max(p.started),
+    SELECT 'repeat', k.caller, jsonb_build_object(
+        'caller', (array_agg(coalesce(nullif(r.number, ''), r.ref) ORDER BY r.first_at))[1],
+        'calls', sum(r.calls), 'agents', count(DISTINCT r.agent_id), 'last_at', max(r.last_at),
         'total', count(*) OVER ())
-      FROM p WHERE p.caller IS NOT NULL
-     GROUP BY p.caller HAVING count(*) >= 2
-     ORDER BY count(*) DESC, max(p.started) DESC, min(p.caller) LIMIT %(rows)s
+      FROM raw r JOIN keyed k ON k.number = r.number AND k.ref = r.ref
+     WHERE k.caller IS NOT NULL
+     GROUP BY k.caller HAVING sum(r.calls) >= 2
+     ORDER BY sum(r.calls) DESC, max(r.last_at) DESC, k.caller LIMIT %(rows)s
 ), waiting AS (
     SELECT 'awaiting', m.id::text, calmline.team_marker(m)
       FROM calmline.markers m
