@@ -300,3 +300,37 @@ def test_two_processes_creating_the_database_at_once(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert schema_version(open_database(path)) == len(migrations._migrations)
+
+
+def test_a_save_waits_its_turn_when_another_connection_writes_between_its_read_and_write(
+    tmp_path: Path,
+) -> None:
+    """The team refresh and the sync write from their own threads and connections
+    while the window saves. A transaction that read first, then wrote, used to
+    fail at once ("database is locked") when the other wrote in between; it now
+    takes the write lock first and the other waits its turn."""
+    from calmline.core.team import TeamChanges
+    from calmline.store.team_cache import TeamCache
+
+    path = tmp_path / "c.db"
+    window = Store(open_database(path))
+    errors: list[BaseException] = []
+
+    def refresh() -> None:  # its own connection, on its own thread, as the refresh has
+        worker = Store(open_database(path))
+        try:
+            TeamCache(worker).apply(TeamChanges(cursor="page-2"))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            worker.close()
+
+    with window.transaction():
+        window.db.execute("SELECT COUNT(*) FROM shifts").fetchone()  # a read first
+        other = threading.Thread(target=refresh)
+        other.start()
+        other.join(0.5)  # it waits for the window's transaction (before the fix: it wrote)
+        window.save(Shift(agent_id="agent-7", started_at=datetime.now(UTC)))
+    other.join()
+    assert errors == [] and TeamCache(window).cursor == "page-2"
+    assert len(list(window.db.table("shifts").rows)) == 1

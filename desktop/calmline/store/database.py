@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -192,3 +194,25 @@ def _migrate(path: Path, db: Database) -> None:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
+
+
+@contextlib.contextmanager
+def writing(db: Database) -> Iterator[None]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE), or a
+    savepoint inside one already open. A deferred BEGIN that reads and then writes
+    fails at once ("database is locked", no busy wait) when another connection —
+    the team refresh or a sync on their threads — wrote in between; an immediate
+    one waits its turn (busy_timeout)."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -109,10 +109,10 @@ class Store:
         """All the saves inside, or none; then the write-ahead log is copied into
         the database file. SaveRefused (with the reason and fix) when the database
         or the disk refuses."""
-        from calmline.store.database import checkpoint, failure_text
+        from calmline.store.database import checkpoint, failure_text, writing
 
         try:
-            with self.db.atomic():
+            with writing(self.db):
                 yield
         except (sqlite3.Error, OSError) as exc:
             raise SaveRefused(failure_text(exc)) from exc

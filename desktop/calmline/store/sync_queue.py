@@ -25,6 +25,7 @@ from calmline.core.records import (
 from calmline.core.serialize import flat_record, iso
 from calmline.core.sync_docs import Confirmed, SyncDoc
 from calmline.store.codec import from_row
+from calmline.store.database import writing
 from calmline.store.repository import Store
 
 _OF_INCIDENT = "incidents i ON i.id = t.incident_id JOIN shifts s ON s.id = i.shift_id"
@@ -96,7 +97,7 @@ def mark_synced(store: Store, confirmed: Iterable[Confirmed]) -> int:
     """Drop confirmed versions from the outbox (and from the set-aside list), in
     one transaction; returns how many left the outbox."""
     rows = [(c.record_type, c.record_id, c.version) for c in confirmed]
-    with store.db.atomic():
+    with writing(store.db):
         cur = store.db.conn.executemany(
             "DELETE FROM outbox WHERE record_type = ? AND record_id = ? AND version <= ?", rows
         )
@@ -112,7 +113,7 @@ def mark_set_aside(store: Store, target: str, refused: Iterable[SetAside]) -> in
     """Remember versions ``target`` refused for good, with its reasons; returns how many."""
     now = iso(datetime.now(UTC))
     rows = [(r.record_type, r.record_id, r.version, target, r.reason, now) for r in refused]
-    with store.db.atomic():
+    with writing(store.db):
         store.db.conn.executemany(
             "INSERT INTO sync_set_aside (record_type, record_id, version, target, reason, "
             "set_aside_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_type, record_id) DO "
@@ -135,7 +136,7 @@ def set_aside_records(store: Store) -> list[SetAside]:
 
 def retry_set_aside(store: Store) -> int:
     """Forget every refusal, so the next run sends those records again; returns how many."""
-    with store.db.atomic():
+    with writing(store.db):
         cur = store.db.conn.execute("DELETE FROM sync_set_aside")
     return int(cur.rowcount)
 
@@ -167,7 +168,7 @@ def purge_synced(store: Store, before: str) -> int:
         )
     ]
     in_shift = "SELECT id FROM incidents WHERE shift_id = ?"
-    with store.db.atomic():
+    with writing(store.db):
         for sid in shift_ids:
             for sql in (
                 f"DELETE FROM step_events WHERE incident_id IN ({in_shift})",

@@ -28,6 +28,7 @@ from calmline.core.team import (
     number_key,
     ref_key,
 )
+from calmline.store.database import writing
 from calmline.store.repository import Store
 
 T = TypeVar("T")
@@ -109,7 +110,7 @@ class TeamCache:
         emptied (True when it was). One transaction."""
         if self.store_name == store_name:
             return False
-        with self._db.atomic():
+        with writing(self._db):
             for table in (*_TABLES, "team_folder_dirs", "team_folder_files", "team_meta"):
                 self._db.execute(f"DELETE FROM {table}")
             self._set_meta("store", store_name)
@@ -131,7 +132,7 @@ class TeamCache:
         and the cursor it came with; ``as_of`` (a whole refresh's end) says the
         cache is up to date as of then. A live answer passes neither."""
         db = self._db
-        with db.atomic():
+        with writing(db):
             self._upsert(
                 "team_incidents",
                 "number_key, ref_key, agent_id, started_at, search_text",
@@ -222,7 +223,7 @@ class TeamCache:
         their promises and kept records; markers stay while they may be active
         (a lead's decision says when they end). Returns how many calls went."""
         cut = iso(before)
-        with self._db.atomic():
+        with writing(self._db):
             gone = self._db.execute(
                 "DELETE FROM team_incidents WHERE started_at < ?", [cut]
             ).rowcount
