@@ -67,24 +67,26 @@ WITH p AS MATERIALIZED (
        AND NOT EXISTS (SELECT 1 FROM calmline.promises_kept k
                         WHERE k.record->>'followup_id' = f.id::text)
      GROUP BY f.agent_id
-), raw AS (
-    SELECT p.number, p.ref, p.agent_id, count(*) AS calls, max(p.started) AS last_at,
-           min(p.started) AS first_at
-      FROM p WHERE p.number <> '' OR p.ref <> ''
-     GROUP BY p.number, p.ref, p.agent_id
-), keyed AS (  -- the keys of each distinct way a caller was written, not of every call
-    SELECT d.number, d.ref, coalesce(nullif(calmline.number_key(d.number), ''),
-                                     'ref:' || nullif(calmline.ref_key(d.ref), '')) AS caller
-      FROM (SELECT DISTINCT r.number, r.ref FROM raw r) d
+), pairs AS MATERIALIZED (  -- each distinct way a caller was written, keyed once
+    SELECT d.number, d.ref, d.first_at,
+           coalesce(nullif(calmline.number_key(d.number), ''),
+                    'ref:' || nullif(calmline.ref_key(d.ref), '')) AS caller
+      FROM (SELECT p.number, p.ref, min(p.started) AS first_at FROM p
+             WHERE p.number <> '' OR p.ref <> '' GROUP BY p.number, p.ref) d
+), firsts AS (
+    SELECT DISTINCT ON (k.caller) k.caller, coalesce(nullif(k.number, ''), k.ref) AS written
+      FROM pairs k WHERE k.caller IS NOT NULL ORDER BY k.caller, k.first_at
+), per_agent AS (
+    SELECT k.caller, p.agent_id, count(*) AS calls, max(p.started) AS last_at
+      FROM p JOIN pairs k ON k.number = p.number AND k.ref = p.ref
+     WHERE k.caller IS NOT NULL GROUP BY k.caller, p.agent_id
 ), repeats AS (
-    SELECT 'repeat', k.caller, jsonb_build_object(
-        'caller', (array_agg(coalesce(nullif(r.number, ''), r.ref) ORDER BY r.first_at))[1],
-        'calls', sum(r.calls), 'agents', count(DISTINCT r.agent_id), 'last_at', max(r.last_at),
-        'total', count(*) OVER ())
-      FROM raw r JOIN keyed k ON k.number = r.number AND k.ref = r.ref
-     WHERE k.caller IS NOT NULL
-     GROUP BY k.caller HAVING sum(r.calls) >= 2
-     ORDER BY sum(r.calls) DESC, max(r.last_at) DESC, k.caller LIMIT %(rows)s
+    SELECT 'repeat', a.caller, jsonb_build_object(
+        'caller', f.written, 'calls', sum(a.calls), 'agents', count(*),
+        'last_at', max(a.last_at), 'total', count(*) OVER ())
+      FROM per_agent a JOIN firsts f ON f.caller = a.caller
+     GROUP BY a.caller, f.written HAVING sum(a.calls) >= 2
+     ORDER BY sum(a.calls) DESC, max(a.last_at) DESC, a.caller LIMIT %(rows)s
 ), waiting AS (
     SELECT 'awaiting', m.id::text, calmline.team_marker(m)
       FROM calmline.markers m
@@ -139,6 +141,9 @@ def report(target: PostgresTarget, start: date, end: date, today: date) -> TeamR
             login, lead = login_is_lead(conn)
             if not lead:
                 raise TargetError(f"{target.name}: {NOT_LEAD.format(login=login)}")
+            # One big statement: room to hash in memory, and no JIT compiling for it.
+            conn.execute("SET LOCAL work_mem = '64MB'")
+            conn.execute("SET LOCAL jit = off")
             rows = conn.execute(
                 REPORT_SQL,
                 {
