@@ -309,3 +309,11 @@ def test_a_caller_with_hundreds_of_calls_is_counted_whole_and_read_newest_first(
     memory = flow.memory(flow.start_call("+44 20 7946 0000"))
     assert len(memory.earlier) == EARLIER_MAX and memory.earlier[0].id == calls[0].id
     assert memory_badge(memory, "agent-7", clock()).startswith(f"{EARLIER_MAX + 50} earlier calls")
+
+
+def test_a_value_read_again_is_not_counted_as_a_change(flow: Flow) -> None:
+    cache = TeamCache(flow.store)
+    call = team_call(1)
+    assert cache.apply(TeamChanges(incidents=[call], promises=[promise(1, call)])) == 2
+    assert cache.apply(TeamChanges(incidents=[call])) == 0  # PostgreSQL's overlap re-read
+    assert cache.apply(TeamChanges(incidents=[replace(call, version=2)])) == 1

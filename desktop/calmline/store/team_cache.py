@@ -127,13 +127,15 @@ class TeamCache:
         return {name: (mtime, size) for name, mtime, size in rows}
 
     # -- writing -------------------------------------------------------------------
-    def apply(self, changes: TeamChanges, as_of: datetime | None = None) -> None:
+    def apply(self, changes: TeamChanges, as_of: datetime | None = None) -> int:
         """``changes`` into the cache, in one transaction, with the folder index
         and the cursor it came with; ``as_of`` (a whole refresh's end) says the
-        cache is up to date as of then. A live answer passes neither."""
+        cache is up to date as of then. A live answer passes neither. Returns how
+        many values were new or newer (a value read again changes nothing)."""
         db = self._db
+        changed = 0
         with writing(db):
-            self._upsert(
+            changed += self._upsert(
                 "team_incidents",
                 "number_key, ref_key, agent_id, started_at, search_text",
                 [
@@ -150,7 +152,7 @@ class TeamCache:
                     for i in changes.incidents
                 ],
             )
-            self._upsert(
+            changed += self._upsert(
                 "team_promises",
                 "incident_id, due, open",
                 [
@@ -165,12 +167,12 @@ class TeamCache:
                     for p in changes.promises
                 ],
             )
-            self._upsert(
+            changed += self._upsert(
                 "team_kept",
                 "followup_id",
                 [(k.id, k.version, k.followup_id, _item(k)) for k in changes.kept],
             )
-            self._upsert(
+            changed += self._upsert(
                 "team_markers",
                 "number_key, ref_key, proposed_at",
                 [
@@ -185,7 +187,7 @@ class TeamCache:
                     for m in changes.markers
                 ],
             )
-            self._upsert(
+            changed += self._upsert(
                 "team_decisions",
                 "marker_id",
                 [(d.id, d.version, d.marker_id, _item(d)) for d in changes.decisions],
@@ -206,17 +208,18 @@ class TeamCache:
                 self._set_meta("cursor", changes.cursor)
             if as_of is not None:
                 self._set_meta("as_of", iso(as_of))
+        return changed
 
-    def _upsert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    def _upsert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
-            return
+            return 0
         cols = ["id", "version", *(c.strip() for c in columns.split(",")), "item"]
         update = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
-        self._db.conn.executemany(
+        return self._db.conn.executemany(
             f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (id) DO UPDATE SET {update} WHERE excluded.version > {table}.version",
             rows,
-        )
+        ).rowcount
 
     def purge(self, before: datetime) -> int:
         """Drop team calls started before ``before`` (the retention bound) and

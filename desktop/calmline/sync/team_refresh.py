@@ -28,7 +28,7 @@ MAX_PAGES = 10_000  # a runaway server's "more": stop there
 @dataclass(frozen=True)
 class RefreshSummary:
     store: str  # the team store's name (no secret)
-    fetched: int  # values new or newer than the cache held
+    fetched: int  # values new or newer than the cache held (one read again does not count)
     skipped: int  # documents or items that were not Calmline's (one log line each)
     error: str = ""  # why the refresh stopped; the cache keeps what it had
     as_of: datetime | None = None  # when the cache was last whole
@@ -58,8 +58,7 @@ def refresh(
             changes = reader.changes(cursor, since, cache)
         except TargetError as exc:
             return RefreshSummary(name, fetched, skipped, str(exc), cache.as_of)
-        cache.apply(changes, as_of=None if changes.more else now)
-        fetched += changes.count()
+        fetched += cache.apply(changes, as_of=None if changes.more else now)
         skipped += len(changes.skipped)
         if not changes.more or not changes.cursor or changes.cursor == cursor:
             break
