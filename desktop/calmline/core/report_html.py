@@ -143,12 +143,7 @@ def report_html(
     silent = sum(not v.levels_db for v in summary.voice)
     voice_note = f"<p>{silent} call(s) had no microphone figures.</p>" if silent else ""
     pictures = "".join(_img(p) for p in plots.values())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} — Calmline report</title><style>{CSS}</style></head>
-<body>
-<h1>{escape(title)}</h1>
+    return f"""{page_start(title)}
 <p class="meta">Calmline shift report, made {generated:%a %d %b %Y %H:%M}
 ({duration_text((summary.end - summary.start).total_seconds())} covered).</p>
 <h2>In figures</h2>
@@ -163,3 +158,13 @@ def report_html(
 measured on the agent's own microphone. Made by Calmline {escape(version)}.</footer>
 </body></html>
 """
+
+
+def page_start(title: str) -> str:
+    """A report's HTML up to its heading: self-contained, the one style sheet."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} — Calmline report</title><style>{CSS}</style></head>
+<body>
+<h1>{escape(title)}</h1>"""

@@ -11,7 +11,7 @@ from html import escape
 
 from calmline.core.after_call import RESOLUTION_WORDS, clock_text
 from calmline.core.records import Resolution
-from calmline.core.report_html import CSS, html_table
+from calmline.core.report_html import html_table, page_start
 from calmline.core.team_report import AgentRow, TeamReport
 from calmline.core.team_view import REASON_WORDS
 
@@ -117,12 +117,7 @@ def render_team_report(
         if any(a.talk_share is not None for a in report.agents)
         else "No voice figures: they stay on each agent's computer."
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} — Calmline report</title><style>{CSS}</style></head>
-<body>
-<h1>{escape(title)}</h1>
+    return f"""{page_start(title)}
 <p class="meta">Calmline team report, made {made:%a %d %b %Y %H:%M} from
 {escape(report.store)}, for calls started in the period.</p>
 <h2>Agents</h2>

@@ -24,8 +24,8 @@ from datetime import date, timedelta
 
 from calmline.core.team import TeamChanges, number_key, ref_key
 from calmline.sync.base import TargetError
-from calmline.sync.folder_read import ShareWalk, add
-from calmline.sync.team_docs import READ_TYPES
+from calmline.sync.folder_read import ShareWalk
+from calmline.sync.team_docs import READ_TYPES, add
 
 _EVERY = frozenset(READ_TYPES)
 

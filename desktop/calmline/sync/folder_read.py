@@ -44,7 +44,7 @@ from calmline.core.sync_docs import path_part
 from calmline.core.team import FolderEntry, TeamChanges
 from calmline.sync.base import FolderIndex
 from calmline.sync.share import NotAFolder, ShareDir, Unreadable
-from calmline.sync.team_docs import READ_TYPES, ForeignDocument, TeamValue, team_value
+from calmline.sync.team_docs import ForeignDocument, TeamValue, add, team_value
 
 log = logging.getLogger(__name__)
 LEADS = ".calmline-leads"
@@ -52,13 +52,6 @@ MAX_LEADS_BYTES = 64 * 1024
 SETTLED_NS = 2_000_000_000
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHOWN = 160
-_LISTS = {
-    "incident": "incidents",
-    "followup": "promises",
-    "promise_kept": "kept",
-    "marker": "markers",
-    "marker_decision": "decisions",
-}
 
 
 def shown(text: str) -> str:
@@ -230,11 +223,6 @@ class ShareWalk:
                             self.skip(f"{agent_name}/{day}/{name}", str(why))
                 finally:
                     folder.close()
-
-
-def add(out: TeamChanges, value: TeamValue) -> None:
-    kind = {cls: key for key, cls in READ_TYPES.items()}[type(value)]
-    getattr(out, _LISTS[kind]).append(value)
 
 
 def read_changes(walk: ShareWalk, first_day: str, index: FolderIndex | None) -> TeamChanges:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from calmline.core.team import TeamChanges, number_key, ref_key
 from calmline.sync.base import TargetError
-from calmline.sync.team_docs import READ_TYPES, ForeignDocument, value_of
+from calmline.sync.team_docs import LISTS, READ_TYPES, ForeignDocument, value_of
 
 if TYPE_CHECKING:
     from calmline.sync.postgres import PostgresTarget
@@ -30,13 +30,6 @@ OVERLAP = timedelta(minutes=15)
 START = ("-infinity", "00000000-0000-0000-0000-000000000000")
 _CURSOR = re.compile(r"^pg1 (\S+) ([0-9a-f-]{36})$")
 LOOKUP_CONNECT_S = 2  # libpq's shortest connect timeout (1 counts as 2)
-_LISTS = {
-    "incident": "incidents",
-    "followup": "promises",
-    "promise_kept": "kept",
-    "marker": "markers",
-    "marker_decision": "decisions",
-}
 
 
 def cursor_text(received_at: datetime | str, row_id: str) -> str:
@@ -61,7 +54,7 @@ def gather(store: str, rows: Iterable[tuple[str, Any]], into: TeamChanges) -> No
     ``into``; an item that is not one is skipped with one line naming it."""
     for kind, item in rows:
         cls = READ_TYPES.get(kind)
-        listed = _LISTS.get(kind)
+        listed = LISTS.get(kind)
         if cls is None or listed is None:
             into.skipped.append(f"{store}: unknown kind {str(kind)[:40]!r} skipped")
             continue

@@ -15,6 +15,7 @@ from calmline.core.team import (
     CautionMarker,
     MarkerDecision,
     PromiseKept,
+    TeamChanges,
     TeamIncident,
     TeamPromise,
 )
@@ -28,6 +29,14 @@ READ_TYPES: dict[str, type] = {
     "promise_kept": PromiseKept,
     "marker": CautionMarker,
     "marker_decision": MarkerDecision,
+}
+# Document type -> the list of core.team.TeamChanges it goes into.
+LISTS = {
+    "incident": "incidents",
+    "followup": "promises",
+    "promise_kept": "kept",
+    "marker": "markers",
+    "marker_decision": "decisions",
 }
 MAX_TEXT = 20_000  # characters in one field: more than the incident form lets anyone write
 MAX_ID = 64
@@ -85,3 +94,9 @@ def value_of(cls: type[Any], data: dict[str, Any]) -> Any:
         if got is not None and f.type in ("str", "int") and type(got).__name__ != f.type:
             raise ForeignDocument(f"its {f.name} is not a {f.type}")
     return value
+
+
+def add(out: TeamChanges, value: TeamValue) -> None:
+    """``value`` into the list of ``out`` its kind goes to."""
+    kind = next(key for key, cls in READ_TYPES.items() if isinstance(value, cls))
+    getattr(out, LISTS[kind]).append(value)
