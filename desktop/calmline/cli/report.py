@@ -19,7 +19,7 @@ from calmline.core.clock import local_now as now
 def add_report(sub: Subparsers) -> None:
     p = sub.add_parser(
         "report",
-        help="a shift report as one HTML file (plots included) for a team lead",
+        help="a shift report, or the team's (--team, leads), as one HTML file",
         description="Write one self-contained HTML file: the shift's figures (calls, "
         "handling and after-call time, outcomes, apologies, escalations, abusive calls, "
         "follow-ups), the agent's voice through the shift, talk share per call, and every "

@@ -32,12 +32,13 @@ def target_text(value: str) -> str:
 def add_sync(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sync",
-        help="send queued incidents, notes and follow-ups to the team store now",
+        help="send queued records to the team store now, then read the team's history",
         description="Send every record not yet confirmed by the team store (sync.target in "
         "settings, or --target): shows progress, then what was sent, what the target "
         "refused for good (set aside, with its reason) and what is still pending. Records "
-        "stay safe locally until the target confirms them. Exit 1 if anything is left "
-        "pending or set aside.",
+        "stay safe locally until the target confirms them. Then, with the configured "
+        "store, reads what the rest of the team sent (as `calmline team refresh`). Exit 1 "
+        "if anything is left pending or set aside.",
     )
     p.add_argument(
         "--target",
