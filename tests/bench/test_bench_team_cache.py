@@ -136,3 +136,48 @@ def test_badge_from_the_warm_cache_of_200000_team_calls(tmp_path: Path) -> None:
     )
     assert shown >= 190  # every caller but the 50 never seen had earlier calls
     assert p95 < 20.0, f"badge p95 {p95:.1f} ms (target < 20 ms)"
+
+
+def test_folder_refresh_through_the_local_cache_after_one_more_shift(tmp_path: Path) -> None:
+    """The folder target's refresh as the app runs it (sync/team_refresh.refresh):
+    the index and the values in the agent's SQLite cache, the whole share of
+    200,000+ documents read once, then one more shift of the team (100 new
+    documents). Target < 2 s for that refresh, start to end."""
+    from calmline.store.database import open_database
+    from calmline.store.repository import Store
+    from calmline.sync.folder import FolderTarget
+    from calmline.sync.team_refresh import refresh
+    from tests.bench.test_bench_team_folder import (
+        AGENTS,
+        CALLS,
+        DAYS,
+        TODAY,
+        date_folders,
+        write_shift,
+    )
+
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / ".calmline-store").touch()
+    docs = sum(
+        write_shift(root, f"agent-{a:02d}", TODAY - timedelta(days=DAYS - d), CALLS)
+        for a in range(AGENTS)
+        for d in range(DAYS)
+    )
+    date_folders(root)
+    store, target = Store(open_database(tmp_path / "c.db")), FolderTarget(root)
+    began = time.perf_counter()
+    first = refresh(store, target, target.name, DAYS + 2, TODAY)
+    first_s = time.perf_counter() - began
+    assert first.error == "" and first.fetched == AGENTS * DAYS * CALLS * 2  # calls, promises
+    new = sum(write_shift(root, f"agent-{a:02d}", TODAY, 1) for a in range(0, AGENTS, 2))
+    began = time.perf_counter()
+    again = refresh(store, target, target.name, DAYS + 2, TODAY)
+    again_s = time.perf_counter() - began
+    print(
+        f"\nfolder refresh through the SQLite cache, share of {docs} documents: first "
+        f"{first_s:.1f} s ({first.fetched} values); after {new} new documents "
+        f"{again_s * 1000:.0f} ms ({again.fetched} values)"
+    )
+    assert again.error == "" and again.fetched == 40
+    assert again_s < 2.0, f"refresh {again_s:.2f} s (target < 2 s)"
