@@ -15,7 +15,6 @@ from calmline.core.records import FollowUp, Incident
 from calmline.core.team import (
     MarkerReason,
     MarkerState,
-    MarkerStatus,
     TeamIncident,
     TeamPromise,
 )
@@ -140,7 +139,3 @@ def age_words(memory: CallerMemory, now: datetime, stale_after: timedelta = STAL
     if age <= stale_after:
         return ""
     return f"Team history as of {ago_text(memory.as_of, now)} (the team store did not answer)."
-
-
-def is_active(state: MarkerState) -> bool:
-    return state.status is MarkerStatus.ACTIVE

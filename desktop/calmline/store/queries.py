@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from calmline.core.after_call import caller_of
 from calmline.core.queries import Period
 from calmline.core.records import FollowUp, Incident, Note, Shift, StepEvent
 from calmline.core.search_query import SearchQuery
@@ -14,7 +13,7 @@ from calmline.core.team_view import CallerMemory
 from calmline.store.reports import shift_period
 from calmline.store.repository import Store
 from calmline.store.team_cache import TeamCache
-from calmline.store.team_memory import caller_memory
+from calmline.store.team_memory import caller_memory, earlier_calls
 
 
 class StoreQueries:
@@ -25,15 +24,7 @@ class StoreQueries:
         return self._store.count_calls(shift_id)
 
     def caller_history(self, incident: Incident) -> list[Incident]:
-        if not caller_of(incident):
-            return []
-        query = SearchQuery(
-            caller_number=incident.caller_number,
-            customer_ref=incident.customer_ref,
-            exclude_id=incident.meta.id,
-            limit=-1,  # all of them
-        )
-        return [i for i in self._store.search(query) if i.started_at < incident.started_at]
+        return earlier_calls(self._store, incident)
 
     def open_followups(self) -> list[FollowUp]:
         return self._store.followups()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from calmline.core.search_query import SearchQuery
+from calmline.core.search_query import MAX_TERMS, SearchQuery
 from calmline.core.serialize import from_plain, iso, parse_iso, plain
 from calmline.core.team import (
     CautionMarker,
@@ -300,7 +300,7 @@ class TeamCache:
         """Team calls matching ``query`` (every word of its text, the caller, the
         category), newest first; ``not_agent``: leave that agent's own out."""
         where, args = ["agent_id != ?"], [not_agent]
-        for word in query.text.casefold().split()[:16]:
+        for word in query.text.casefold().split()[:MAX_TERMS]:
             where.append("instr(search_text, ?) > 0")
             args.append(word)
         who = []

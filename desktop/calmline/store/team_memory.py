@@ -4,8 +4,9 @@ badge, the open-promise lines and the caution line at call start."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
+from calmline.core.after_call import caller_of
 from calmline.core.records import Incident
 from calmline.core.search_query import SearchQuery
 from calmline.core.team import MarkerStatus, TeamIncident, TeamPromise, marker_state
@@ -13,12 +14,24 @@ from calmline.core.team_view import CallerMemory, own_incident, own_promise
 from calmline.store.repository import Store
 from calmline.store.team_cache import TeamCache
 
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-
 
 def kept_here(store: Store) -> set[str]:
     """Follow-up ids this computer recorded kept for another agent."""
     return {r[0] for r in store.db.execute("SELECT followup_id FROM kept_promises")}
+
+
+def earlier_calls(store: Store, incident: Incident) -> list[Incident]:
+    """This computer's own calls of the same caller (number or reference) that
+    started before ``incident``, newest first."""
+    if not caller_of(incident):
+        return []
+    query = SearchQuery(
+        caller_number=incident.caller_number,
+        customer_ref=incident.customer_ref,
+        exclude_id=incident.meta.id,
+        limit=-1,  # all of them
+    )
+    return [i for i in store.search(query) if i.started_at < incident.started_at]
 
 
 def caller_memory(store: Store, incident: Incident, agent_id: str, today: date) -> CallerMemory:
@@ -26,10 +39,7 @@ def caller_memory(store: Store, incident: Incident, agent_id: str, today: date) 
     number, ref = incident.caller_number, incident.customer_ref
     if not number.strip() and not ref.strip():
         return CallerMemory(as_of=cache.as_of)
-    query = SearchQuery(
-        caller_number=number, customer_ref=ref, exclude_id=incident.meta.id, limit=-1
-    )
-    own = [i for i in store.search(query) if i.started_at < incident.started_at]
+    own = earlier_calls(store, incident)
     team = cache.caller(number, ref)
     earlier: dict[str, TeamIncident] = {
         i.id: i
