@@ -170,16 +170,19 @@ def _doc(store: Store, inc: Incident) -> dict[str, Any]:
 
 
 def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
+    from calmline.context import Context
     from calmline.core.records import Incident
     from calmline.store.repository import NotFoundError
 
-    store = _store()
+    ctx = Context.load()
+    store = ctx.open_store()
+    me = None if getattr(args, "mine", False) else ctx.settings.settings.agent_id
     if args.incidents_command == "list":
         from calmline.cli.team import team_line, with_team
         from calmline.store.search import SearchQuery
 
         own = store.incidents(limit=args.limit)
-        rows = with_team(own, store, SearchQuery(limit=args.limit), out, args.mine)
+        rows = with_team(own, store, SearchQuery(limit=args.limit), out, me)
         if not rows:
             print("no incidents logged yet", file=out)
         for i in rows:
@@ -194,11 +197,11 @@ def run_incidents(args: argparse.Namespace, out: TextIO) -> int:
         print(file=out)
         return 0
     if args.incidents_command == "search":
-        return _search(store, args, out)
+        return _search(store, args, out, me)
     return _export(store, args, out)
 
 
-def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+def _search(store: Store, args: argparse.Namespace, out: TextIO, me: str | None) -> int:
     from calmline.cli.team import team_line, with_team
     from calmline.core.after_call import headline
     from calmline.core.records import Incident
@@ -215,7 +218,7 @@ def _search(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     problem = query.problem()
     if problem:
         return fail(problem)
-    found = with_team(store.search(query), store, query, out, args.mine)
+    found = with_team(store.search(query), store, query, out, me)
     if not found:
         print("no incidents match", file=out)
     for inc in found:

@@ -77,20 +77,19 @@ def team_line(inc: TeamIncident) -> str:
 
 
 def with_team(
-    own: list[Incident], store: Store, query: SearchQuery, out: TextIO, mine: bool
+    own: list[Incident], store: Store, query: SearchQuery, out: TextIO, me: str | None
 ) -> list[Incident | TeamIncident]:
-    """``own`` and, unless ``mine``, the team's calls from the local cache that
-    match ``query``, newest first, at most ``query.limit``; says how old the
-    team's part is when it is not fresh."""
-    from calmline.context import Context
+    """``own`` and, unless ``me`` is None (`--mine`), the team's calls from the
+    local cache that match ``query`` (not ``me``'s own), newest first, at most
+    ``query.limit``; says how old the team's part is when it is not fresh."""
     from calmline.core.after_call import ago_text
     from calmline.core.clock import utc_now
     from calmline.store.team_cache import TeamCache
 
-    if mine:
+    if me is None:
         return list(own)
     cache = TeamCache(store)
-    team = cache.search(query, not_agent=Context.load().settings.settings.agent_id)
+    team = cache.search(query, not_agent=me)
     seen = {i.meta.id for i in own}
     both: list[Incident | TeamIncident] = [*own, *(t for t in team if t.id not in seen)]
     both.sort(key=lambda i: i.started_at, reverse=True)
