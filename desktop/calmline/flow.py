@@ -385,7 +385,8 @@ class Flow:
         earlier = self.store.markers_of(incident.meta.id)
         marker = team_actions.proposal(incident, reason, self.clock(), earlier)
         with self._saving("propose the caution marker"):
-            return self._emit(oc.MarkerProposed(self.store.save(marker)))
+            saved = self.store.save(marker)
+        return self._emit(oc.MarkerProposed(saved))  # after the commit, as every action
 
     def drafts(self) -> list[Incident]:
         """Ended calls whose incident is still a draft (this shift, or any if none)."""
