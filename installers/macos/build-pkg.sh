@@ -12,16 +12,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-version=$(sed -n 's/^__version__ = "\([0-9.]*\)"$/\1/p' "$root/desktop/calmline/__init__.py")
-out=${1:-"$root/dist/Calmline-$version.pkg"}
 python=${PYTHON:-"$root/.venv/bin/python"}
+version=$("$python" "$root/installers/version.py")
+out=${1:-"$root/dist/Calmline-$version.pkg"}
 
 if [ "$(uname -s)" != Darwin ]; then
     echo "$0: pkgbuild and codesign exist only on macOS" >&2
-    exit 2
-fi
-if [ -z "$version" ]; then
-    echo "$0: no __version__ in desktop/calmline/__init__.py" >&2
     exit 2
 fi
 

@@ -22,11 +22,8 @@ if [ ! -f "$bundle/Calmline.exe" ]; then
     exit 2
 fi
 
-version=$(sed -n 's/^__version__ = "\([0-9.]*\)"$/\1/p' "$root/desktop/calmline/__init__.py")
-if [ -z "$version" ]; then
-    echo "$0: no __version__ in desktop/calmline/__init__.py" >&2
-    exit 2
-fi
+python=${PYTHON:-python3}
+version=$("$python" "$root/installers/version.py")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

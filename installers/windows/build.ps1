@@ -24,9 +24,8 @@ Set-StrictMode -Version Latest
 
 $Here = $PSScriptRoot
 $Root = (Resolve-Path (Join-Path $Here "..\..")).Path
-$Init = Get-Content (Join-Path $Root "desktop\calmline\__init__.py") -Raw
-if ($Init -notmatch '__version__ = "([0-9.]+)"') { throw "no __version__ in calmline\__init__.py" }
-$Version = $Matches[1]
+$Version = (& $Python (Join-Path $Root "installers\version.py")).Trim()
+if ($LASTEXITCODE -ne 0) { throw "installers\version.py failed: see above" }
 if (-not $Out) { $Out = Join-Path $Root "dist\Calmline-$Version-x64.msi" }
 
 function Invoke-Checked([string]$Exe, [string[]]$Arguments) {

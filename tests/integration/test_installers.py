@@ -10,8 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from tests.apps import calmline
 from tests.servers import pulseaudio, xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT / "installers" / "pyinstaller" / "calmline.spec"
 BUILD_MSI = ROOT / "installers" / "windows" / "build-msi.sh"
 WINE = shutil.which("wine64") or "/usr/lib/wine/wine64"
 WINESERVER = shutil.which("wineserver") or "/usr/lib/wine/wineserver"
@@ -30,35 +27,6 @@ POLICY_KEY = r"HKLM\Software\Policies\Calmline"
 BAD = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|\bFAIL\b|error:", re.IGNORECASE)
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """dist/Calmline, built once for this module from the one spec."""
-    work = tmp_path_factory.mktemp("pyinstaller")
-    started = time.monotonic()
-    paths = ["--distpath", str(work / "dist"), "--workpath", str(work / "build")]
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--log-level",
-            "WARN",
-            *paths,
-            str(SPEC),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=work,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    seconds = time.monotonic() - started
-    dist = work / "dist" / "Calmline"
-    size = sum(f.stat().st_size for f in dist.rglob("*") if f.is_file())
-    print(f"\nbundle: {size / 1e6:.0f} MB built in {seconds:.0f} s")
-    yield dist
 
 
 def _frozen_env(home: Path, **extra: str) -> dict[str, str]:
