@@ -178,3 +178,16 @@ def test_a_tag_that_is_not_the_version_is_refused() -> None:
     )
     assert bad.returncode == 1
     assert f"tag '{tag}.1' does not match the version" in bad.stderr
+
+
+def test_the_release_linux_job_is_only_checkout_and_run_steps() -> None:
+    """tests/integration/conftest.py runs this job's steps as written: it can, because the
+    job uses no action but the checkout (this checkout is the one its steps run in)."""
+    from tests.release_job import linux_job
+
+    job = linux_job()
+    uses = [step["uses"] for step in job["steps"] if "uses" in step]
+    assert all(u.startswith("actions/checkout@") for u in uses), uses
+    runs = _runs(job)
+    assert "make bundle" in runs
+    assert any("--check-tag" in r for r in runs) and any("--self-test" in r for r in runs)
